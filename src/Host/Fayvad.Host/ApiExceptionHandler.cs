@@ -1,0 +1,50 @@
+using System.Net.Sockets;
+using FluentValidation;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Validation;
+using Microsoft.AspNetCore.Diagnostics;
+using Npgsql;
+
+namespace Fayvad.Host;
+
+/// <summary>Turns anything a handler did not expect into a <c>{"error"}</c> body; no stack trace reaches a client.</summary>
+internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> logger) : IExceptionHandler
+{
+    public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is OperationCanceledException && httpContext.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; nobody is left to read a body.
+            return true;
+        }
+
+        var (status, body) = exception switch
+        {
+            BadHttpRequestException bad => (bad.StatusCode, new ErrorBody(DescribeBadRequest(bad))),
+            ValidationException validation => (StatusCodes.Status400BadRequest,
+                ErrorBody.From(ValidationErrors.From(validation.Errors.ToList()))),
+            NpgsqlException or SocketException or TimeoutException => (StatusCodes.Status503ServiceUnavailable,
+                new ErrorBody("The database is unavailable. Try again shortly.")),
+            _ => (StatusCodes.Status500InternalServerError, new ErrorBody("Internal server error.")),
+        };
+
+        if (status >= 500)
+        {
+            LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+
+        httpContext.Response.StatusCode = status;
+        await httpContext.Response.WriteAsJsonAsync(body, cancellationToken);
+        return true;
+    }
+
+    private static string DescribeBadRequest(BadHttpRequestException exception) =>
+        exception.StatusCode == StatusCodes.Status413PayloadTooLarge
+            ? "The request body is too large."
+            : exception.InnerException is System.Text.Json.JsonException json
+                ? $"The request body is not valid JSON: {json.Message}"
+                : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
+    private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);
+}

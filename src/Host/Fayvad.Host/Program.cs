@@ -1,0 +1,70 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Carter;
+using Fayvad.Directory;
+using Fayvad.Host;
+using Fayvad.Identity;
+using Fayvad.Mail;
+using Fayvad.Shared.Validation;
+using Mediator;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+builder.Services.ConfigureHttpJsonOptions(options =>
+{
+    // The Django client speaks snake_case.
+    options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
+    options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+});
+builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+SnakeCaseNames.UseForValidation();
+
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services
+    .AddIdentityModule(builder.Configuration)
+    .AddDirectoryModule(builder.Configuration)
+    .AddMailModule(builder.Configuration);
+
+builder.Services.AddMediator((MediatorOptions options) =>
+{
+    options.ServiceLifetime = ServiceLifetime.Scoped;
+    options.GenerateTypesAsInternal = true;
+    // Mail joins this list with its first handler (an assembly without messages is refused by the generator).
+    options.Assemblies = [typeof(IdentityModule), typeof(DirectoryModule)];
+    options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
+});
+
+builder.Services.AddAuthorization();
+builder.Services.AddCarter();
+builder.Services.AddOpenApi();
+builder.Services.AddHealthChecks();
+builder.Services.AddExceptionHandler<ApiExceptionHandler>();
+builder.Services.AddProblemDetails();
+builder.Services.Configure<ForwardedHeadersOptions>(options =>
+    options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor);
+
+var app = builder.Build();
+
+if (args.Contains("migrate"))
+{
+    // `Fayvad.Host migrate`: apply every module's migrations (and the demo seed when configured), then exit.
+    await ModuleInitialization.RunAsync(app.Services, CancellationToken.None);
+    return;
+}
+
+app.UseForwardedHeaders();
+app.UseExceptionHandler();
+app.UseStatusCodePages(ErrorPages.WriteAsync);
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");
+app.MapScalarApiReference("/fayvad_api/docs", options => options.WithOpenApiRoutePattern("/fayvad_api/openapi/{documentName}.json"));
+app.MapHealthChecks("/fayvad_api/health");
+app.MapCarter();
+
+await app.RunAsync();
+
+/// <summary>Visible to WebApplicationFactory in the API tests.</summary>
+public partial class Program;

@@ -1,0 +1,66 @@
+namespace Fayvad.Directory.Contracts;
+
+/// <summary>Serialized snake_case: "user", "org_admin", "superadmin".</summary>
+public enum UserRole
+{
+    User,
+    OrgAdmin,
+    Superadmin,
+}
+
+/// <summary>Who a user is, as far as authentication and authorization care.</summary>
+public sealed record DirectoryPrincipal(
+    long UserId,
+    string Username,
+    UserRole Role,
+    long? OrganizationId,
+    string? MailboxAddress);
+
+/// <summary>Credential checks the Identity module may ask of the Directory, which owns users and passwords.</summary>
+public interface IDirectoryAuthentication
+{
+    /// <summary>The principal when the password is right and the user (and its mailbox, domain, organization) is enabled; otherwise null.</summary>
+    Task<DirectoryPrincipal?> VerifyCredentialsAsync(string username, string password, CancellationToken cancellationToken);
+
+    /// <summary>Null once the user, or anything it depends on, is disabled or deleted: access ends at once.</summary>
+    Task<DirectoryPrincipal?> FindActiveAsync(long userId, CancellationToken cancellationToken);
+
+    Task ChangePasswordAsync(long userId, string newPassword, CancellationToken cancellationToken);
+}
+
+public interface IDirectoryProfiles
+{
+    Task<UserProfile?> GetProfileAsync(long userId, CancellationToken cancellationToken);
+}
+
+public sealed record UserProfile(
+    long Id,
+    string Username,
+    string Email,
+    string FirstName,
+    string LastName,
+    string DisplayName,
+    UserRole Role,
+    bool IsActive,
+    OrganizationRef? Organization,
+    MailboxInfo? EmailAccount,
+    DateTimeOffset DateJoined,
+    DateTimeOffset? LastLogin);
+
+public sealed record OrganizationRef(long Id, string Name, string Slug);
+
+/// <summary>An email account's quota and usage; usage is what the mail server last reported.</summary>
+public sealed record MailboxInfo(
+    long Id,
+    string Address,
+    string DisplayName,
+    int QuotaMb,
+    long UsedBytes,
+    long UsedMessages,
+    bool Enabled);
+
+public static class PasswordRules
+{
+    public const int MinLength = 8;
+    public const int MaxLength = 72; // bcrypt reads at most 72 bytes; a longer password would be silently cut.
+}

@@ -1,0 +1,97 @@
+using Fayvad.Directory.Contracts;
+using Fayvad.Directory.Model;
+using Microsoft.EntityFrameworkCore;
+
+namespace Fayvad.Directory.Data;
+
+internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> options) : DbContext(options)
+{
+    public const string Schema = "directory";
+
+    public DbSet<Organization> Organizations => Set<Organization>();
+    public DbSet<MailDomain> Domains => Set<MailDomain>();
+    public DbSet<User> Users => Set<User>();
+    public DbSet<EmailAccount> EmailAccounts => Set<EmailAccount>();
+    public DbSet<MailboxUsage> MailboxUsage => Set<MailboxUsage>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.HasDefaultSchema(Schema);
+
+        modelBuilder.Entity<Organization>(e =>
+        {
+            e.ToTable("organizations");
+            e.Property(o => o.Name).HasMaxLength(200);
+            e.Property(o => o.Slug).HasMaxLength(63);
+            e.Property(o => o.Status).HasConversion(s => s == OrganizationStatus.Active ? "active" : "disabled",
+                s => s == "active" ? OrganizationStatus.Active : OrganizationStatus.Disabled).HasMaxLength(16);
+            e.HasIndex(o => o.Slug).IsUnique();
+            e.HasIndex(o => o.Name).IsUnique();
+            e.ToTable(t =>
+            {
+                t.HasCheckConstraint("ck_organizations_limits", "max_accounts >= 0 AND total_quota_mb >= 0");
+            });
+        });
+
+        modelBuilder.Entity<MailDomain>(e =>
+        {
+            e.ToTable("domains", t =>
+                t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0"));
+            e.Property(d => d.Name).HasMaxLength(253);
+            e.HasIndex(d => d.Name).IsUnique();
+            e.HasOne(d => d.Organization).WithMany(o => o.Domains).HasForeignKey(d => d.OrganizationId)
+                .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<User>(e =>
+        {
+            e.ToTable("users");
+            e.Property(u => u.Username).HasMaxLength(254);
+            e.Property(u => u.Email).HasMaxLength(254);
+            e.Property(u => u.FirstName).HasMaxLength(150);
+            e.Property(u => u.LastName).HasMaxLength(150);
+            e.Property(u => u.PasswordHash).HasMaxLength(255);
+            e.Property(u => u.Role).HasConversion(r => RoleNames.ToWire(r), s => RoleNames.FromWire(s)).HasMaxLength(16);
+            e.HasIndex(u => u.Username).IsUnique();
+            e.HasIndex(u => u.OrganizationId);
+            e.HasOne(u => u.Organization).WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<EmailAccount>(e =>
+        {
+            e.ToTable("email_accounts", t => t.HasCheckConstraint("ck_email_accounts_quota", "quota_mb >= 0"));
+            e.Property(a => a.LocalPart).HasMaxLength(64);
+            e.Property(a => a.Address).HasMaxLength(254);
+            e.Property(a => a.DisplayName).HasMaxLength(200);
+            e.HasIndex(a => a.Address).IsUnique();
+            e.HasIndex(a => a.UserId).IsUnique();
+            e.HasOne(a => a.User).WithOne(u => u.EmailAccount).HasForeignKey<EmailAccount>(a => a.UserId)
+                .OnDelete(DeleteBehavior.Cascade);
+            e.HasOne(a => a.Domain).WithMany(d => d.Accounts).HasForeignKey(a => a.DomainId)
+                .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<MailboxUsage>(e =>
+        {
+            e.ToTable("mailbox_usage");
+            e.HasKey(u => u.Email);
+        });
+    }
+}
+
+internal static class RoleNames
+{
+    public static string ToWire(UserRole role) => role switch
+    {
+        UserRole.Superadmin => "superadmin",
+        UserRole.OrgAdmin => "org_admin",
+        _ => "user",
+    };
+
+    public static UserRole FromWire(string value) => value switch
+    {
+        "superadmin" => UserRole.Superadmin,
+        "org_admin" => UserRole.OrgAdmin,
+        _ => UserRole.User,
+    };
+}

@@ -1,0 +1,37 @@
+using FluentValidation;
+using Fayvad.Directory.Contracts;
+using Fayvad.Directory.Data;
+using Fayvad.Directory.Passwords;
+using Fayvad.Directory.Seeding;
+using Fayvad.Shared.Modules;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fayvad.Directory;
+
+/// <summary>Registers the Directory module: organizations, domains, email accounts, users and their passwords.</summary>
+public static class DirectoryModule
+{
+    public static IServiceCollection AddDirectoryModule(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Fayvad")
+            ?? throw new InvalidOperationException("ConnectionStrings:Fayvad is not set (env ConnectionStrings__Fayvad).");
+
+        services.AddDbContext<DirectoryDbContext>(options => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", DirectoryDbContext.Schema))
+            .UseSnakeCaseNamingConvention());
+
+        var workFactor = configuration.GetValue("Directory:BcryptWorkFactor", PasswordHasher.DefaultWorkFactor);
+        services.AddSingleton(new PasswordHasher(workFactor));
+        services.AddScoped<DirectoryContractsService>();
+        services.AddScoped<IDirectoryAuthentication>(sp => sp.GetRequiredService<DirectoryContractsService>());
+        services.AddScoped<IDirectoryProfiles>(sp => sp.GetRequiredService<DirectoryContractsService>());
+        services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true);
+
+        services.Configure<DemoSeedOptions>(configuration.GetSection("Seed"));
+        services.AddScoped<IModuleInitializer, DirectoryMigrator>();
+        services.AddScoped<IModuleInitializer, DemoSeeder>();
+        return services;
+    }
+}

@@ -1,0 +1,92 @@
+using Fayvad.Directory.Contracts;
+
+namespace Fayvad.Directory.Model;
+
+internal enum OrganizationStatus
+{
+    Active,
+    Disabled,
+}
+
+internal sealed class Organization
+{
+    public long Id { get; set; }
+    public required string Name { get; set; }
+    public required string Slug { get; set; }
+    public OrganizationStatus Status { get; set; } = OrganizationStatus.Active;
+
+    /// <summary>0 means no limit.</summary>
+    public int MaxAccounts { get; set; }
+
+    /// <summary>0 means no limit.</summary>
+    public int TotalQuotaMb { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public List<MailDomain> Domains { get; } = [];
+}
+
+internal sealed class MailDomain
+{
+    public long Id { get; set; }
+    public long OrganizationId { get; set; }
+    public Organization Organization { get; set; } = null!;
+    public required string Name { get; set; }
+    public bool Enabled { get; set; } = true;
+    public int DefaultMailboxQuotaMb { get; set; }
+
+    /// <summary>0 means no limit beyond the organization's.</summary>
+    public int TotalQuotaMb { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+    public List<EmailAccount> Accounts { get; } = [];
+}
+
+internal sealed class User
+{
+    public long Id { get; set; }
+
+    /// <summary>The login name, lower case; for a mailbox user it is the mailbox address.</summary>
+    public required string Username { get; set; }
+
+    public required string Email { get; set; }
+    public string FirstName { get; set; } = "";
+    public string LastName { get; set; } = "";
+    public UserRole Role { get; set; }
+    public long? OrganizationId { get; set; }
+    public Organization? Organization { get; set; }
+
+    /// <summary>A scheme-tagged hash Dovecot verifies directly, e.g. {BLF-CRYPT}$2y$...</summary>
+    public required string PasswordHash { get; set; }
+
+    public bool IsActive { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? LastLoginAt { get; set; }
+    public EmailAccount? EmailAccount { get; set; }
+}
+
+internal sealed class EmailAccount
+{
+    public long Id { get; set; }
+    public long UserId { get; set; }
+    public User User { get; set; } = null!;
+    public long DomainId { get; set; }
+    public MailDomain Domain { get; set; } = null!;
+    public required string LocalPart { get; set; }
+
+    /// <summary>local_part@domain, lower case; unique across the platform.</summary>
+    public required string Address { get; set; }
+
+    public string DisplayName { get; set; } = "";
+    public int QuotaMb { get; set; }
+    public bool Enabled { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+/// <summary>Written by Dovecot's quota plugin (one row per mailbox address); read-only to the API.</summary>
+internal sealed class MailboxUsage
+{
+    public required string Email { get; set; }
+    public long Bytes { get; set; }
+    public long Messages { get; set; }
+    public DateTimeOffset? UpdatedAt { get; set; }
+}

@@ -1,0 +1,113 @@
+using Fayvad.Directory.Contracts;
+using Fayvad.Directory.Data;
+using Fayvad.Directory.Model;
+using Fayvad.Directory.Passwords;
+using Fayvad.Shared.Modules;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fayvad.Directory.Seeding;
+
+/// <summary>Passwords come from configuration (the stack script generates them); none is ever in the repository.</summary>
+internal sealed class DemoSeedOptions
+{
+    public bool Demo { get; set; }
+    public string? SuperadminPassword { get; set; }
+    public string? OrgAdminPassword { get; set; }
+    public string? UserPassword { get; set; }
+    public string? User2Password { get; set; }
+}
+
+/// <summary>
+/// The demo organization 'fayvad' with domain fayvad.com, a superadmin, an org admin and two mailbox users.
+/// Idempotent: re-running creates what is missing and resets the given passwords, so the printed ones always work.
+/// </summary>
+internal sealed partial class DemoSeeder(
+    DirectoryDbContext db, PasswordHasher hasher, TimeProvider clock, IOptions<DemoSeedOptions> options, ILogger<DemoSeeder> logger)
+    : IModuleInitializer
+{
+    public const string Domain = "fayvad.com";
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        var seed = options.Value;
+        if (!seed.Demo)
+        {
+            return;
+        }
+
+        var now = clock.GetUtcNow();
+        var organization = await db.Organizations.SingleOrDefaultAsync(o => o.Slug == "fayvad", cancellationToken);
+        if (organization is null)
+        {
+            organization = new Organization { Name = "Fayvad", Slug = "fayvad", MaxAccounts = 100, TotalQuotaMb = 102400, CreatedAt = now };
+            db.Organizations.Add(organization);
+        }
+
+        var domain = await db.Domains.SingleOrDefaultAsync(d => d.Name == Domain, cancellationToken);
+        if (domain is null)
+        {
+            domain = new MailDomain { Name = Domain, Organization = organization, DefaultMailboxQuotaMb = 1024, CreatedAt = now };
+            db.Domains.Add(domain);
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+
+        await UpsertAsync("superadmin@fayvad.com", "Platform", "Admin", UserRole.Superadmin, null, null, seed.SuperadminPassword, cancellationToken);
+        await UpsertAsync("admin@fayvad.com", "Fayvad", "Admin", UserRole.OrgAdmin, organization, domain, seed.OrgAdminPassword, cancellationToken);
+        await UpsertAsync("d.kuria@fayvad.com", "David", "Kuria", UserRole.User, organization, domain, seed.UserPassword, cancellationToken);
+        await UpsertAsync("j.wanjiru@fayvad.com", "Jane", "Wanjiru", UserRole.User, organization, domain, seed.User2Password, cancellationToken);
+    }
+
+    private async Task UpsertAsync(
+        string address, string firstName, string lastName, UserRole role, Organization? organization, MailDomain? domain,
+        string? password, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrEmpty(password))
+        {
+            LogNoPassword(logger, address);
+            return;
+        }
+
+        var user = await db.Users.Include(u => u.EmailAccount).SingleOrDefaultAsync(u => u.Username == address, cancellationToken);
+        if (user is null)
+        {
+            user = new User
+            {
+                Username = address,
+                Email = address,
+                FirstName = firstName,
+                LastName = lastName,
+                Role = role,
+                Organization = organization,
+                PasswordHash = hasher.Hash(password),
+                CreatedAt = clock.GetUtcNow(),
+            };
+            db.Users.Add(user);
+        }
+        else if (!PasswordHasher.Verify(password, user.PasswordHash))
+        {
+            user.PasswordHash = hasher.Hash(password);
+        }
+
+        if (domain is not null && user.EmailAccount is null)
+        {
+            db.EmailAccounts.Add(new EmailAccount
+            {
+                User = user,
+                Domain = domain,
+                LocalPart = address[..address.IndexOf('@', StringComparison.Ordinal)],
+                Address = address,
+                DisplayName = $"{firstName} {lastName}",
+                QuotaMb = domain.DefaultMailboxQuotaMb,
+                CreatedAt = clock.GetUtcNow(),
+            });
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo user {Address} skipped: no password configured for it.")]
+    private static partial void LogNoPassword(ILogger logger, string address);
+}

@@ -1,0 +1,73 @@
+using Carter;
+using FluentValidation;
+using Fayvad.Directory.Contracts;
+using Fayvad.Identity.Tokens;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Fayvad.Identity.Features.Login;
+
+internal sealed record LoginBody(string? Username, string? Password);
+
+internal sealed record LoginCommand(string? Username, string? Password, string ClientAddress) : ICommand<Result<LoginResponse>>;
+
+internal sealed record LoginResponse(string Token, long UserId, string Username, string Role, DateTimeOffset ExpiresAt);
+
+internal sealed class LoginValidator : AbstractValidator<LoginCommand>
+{
+    public LoginValidator()
+    {
+        RuleFor(c => c.Username).NotEmpty().WithMessage("username is required.").MaximumLength(254);
+        RuleFor(c => c.Password).NotEmpty().WithMessage("password is required.").MaximumLength(1024);
+    }
+}
+
+internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenService tokens, LoginThrottle throttle)
+    : ICommandHandler<LoginCommand, Result<LoginResponse>>
+{
+    public async ValueTask<Result<LoginResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
+    {
+        var username = command.Username!.Trim().ToLowerInvariant();
+        if (await throttle.RetryAfterAsync(username, command.ClientAddress, cancellationToken) is { } wait)
+        {
+            return Error.TooManyRequests("Too many failed login attempts. Try again later.", wait);
+        }
+
+        var principal = await directory.VerifyCredentialsAsync(username, command.Password!, cancellationToken);
+        if (principal is null)
+        {
+            await throttle.RecordFailureAsync(username, command.ClientAddress, cancellationToken);
+            return Error.Unauthorized("Invalid credentials");
+        }
+
+        await throttle.ResetUsernameAsync(username, cancellationToken);
+        var (token, record) = await tokens.IssueAsync(principal.UserId, command.ClientAddress, cancellationToken);
+        return new LoginResponse(token, principal.UserId, principal.Username, RoleNames.Of(principal.Role), record.ExpiresAt);
+    }
+}
+
+internal static class RoleNames
+{
+    public static string Of(UserRole role) => role switch
+    {
+        UserRole.Superadmin => "superadmin",
+        UserRole.OrgAdmin => "org_admin",
+        _ => "user",
+    };
+}
+
+public sealed class LoginEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapPost(ApiRoutes.Root + "/auth/login", async Task<IResult> (LoginBody body, HttpContext http, ISender sender, CancellationToken ct) =>
+        {
+            var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
+            return (await sender.Send(new LoginCommand(body.Username, body.Password, client), ct)).ToOk();
+        }).AllowAnonymous().WithTags("Identity").WithName("Login");
+    }
+}

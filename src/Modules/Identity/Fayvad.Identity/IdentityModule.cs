@@ -1,0 +1,42 @@
+using FluentValidation;
+using Fayvad.Identity.Contracts;
+using Fayvad.Identity.Data;
+using Fayvad.Identity.Features.Login;
+using Fayvad.Identity.Tokens;
+using Fayvad.Shared.Modules;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Fayvad.Identity;
+
+/// <summary>Registers the Identity module: login, tokens, the current user.</summary>
+public static class IdentityModule
+{
+    public const string AuthenticationScheme = TokenAuthenticationHandler.SchemeName;
+
+    public static IServiceCollection AddIdentityModule(this IServiceCollection services, IConfiguration configuration)
+    {
+        var connectionString = configuration.GetConnectionString("Fayvad")
+            ?? throw new InvalidOperationException("ConnectionStrings:Fayvad is not set (env ConnectionStrings__Fayvad).");
+
+        services.AddDbContext<IdentityDbContext>(options => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", IdentityDbContext.Schema))
+            .UseSnakeCaseNamingConvention());
+
+        services.Configure<TokenOptions>(configuration.GetSection("Identity:Tokens"));
+        services.Configure<LoginThrottleOptions>(configuration.GetSection("Identity:LoginThrottle"));
+        services.AddScoped<TokenService>();
+        services.AddScoped<LoginThrottle>();
+        services.AddHttpContextAccessor();
+        services.AddScoped<CurrentUser>();
+        services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
+        services.AddValidatorsFromAssembly(typeof(IdentityModule).Assembly, includeInternalTypes: true);
+        services.AddScoped<IModuleInitializer, IdentityMigrator>();
+
+        services.AddAuthentication(AuthenticationScheme)
+            .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(AuthenticationScheme, null);
+        return services;
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Security.Claims;
+using System.Text.Encodings.Web;
+using Fayvad.Directory.Contracts;
+using Fayvad.Shared.Http;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fayvad.Identity.Tokens;
+
+/// <summary>
+/// Accepts <c>Authorization: Bearer &lt;token&gt;</c> and the Django REST framework form <c>Token &lt;token&gt;</c>.
+/// The user is re-checked against the Directory on every request, so disabling a user ends its access at once.
+/// </summary>
+internal sealed class TokenAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    TokenService tokens,
+    IDirectoryAuthentication directory)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "Token";
+    public const string TokenIdClaim = "token_id";
+    public const string OrganizationClaim = "organization_id";
+    public const string MailboxClaim = "mailbox";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var token = ReadToken(Request.Headers.Authorization.ToString());
+        if (token is null)
+        {
+            return AuthenticateResult.NoResult();
+        }
+
+        var record = await tokens.FindLiveAsync(token, Context.RequestAborted);
+        if (record is null)
+        {
+            return AuthenticateResult.Fail("Invalid or expired token.");
+        }
+
+        var principal = await directory.FindActiveAsync(record.UserId, Context.RequestAborted);
+        if (principal is null)
+        {
+            return AuthenticateResult.Fail("User inactive or deleted.");
+        }
+
+        var claims = new List<Claim>
+        {
+            new(ClaimTypes.NameIdentifier, principal.UserId.ToString(CultureInfo.InvariantCulture)),
+            new(ClaimTypes.Name, principal.Username),
+            new(ClaimTypes.Role, principal.Role.ToString()),
+            new(TokenIdClaim, record.Id.ToString(CultureInfo.InvariantCulture)),
+        };
+        if (principal.OrganizationId is { } organizationId)
+        {
+            claims.Add(new Claim(OrganizationClaim, organizationId.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (principal.MailboxAddress is { } mailbox)
+        {
+            claims.Add(new Claim(MailboxClaim, mailbox));
+        }
+
+        var identity = new ClaimsIdentity(claims, SchemeName);
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        Response.StatusCode = StatusCodes.Status401Unauthorized;
+        Response.Headers.WWWAuthenticate = "Bearer realm=\"fayvad_api\"";
+        var message = result.Failure?.Message ?? "Authentication credentials were not provided.";
+        await Response.WriteAsJsonAsync(new ErrorBody(message));
+    }
+
+    protected override async Task HandleForbiddenAsync(AuthenticationProperties properties)
+    {
+        Response.StatusCode = StatusCodes.Status403Forbidden;
+        await Response.WriteAsJsonAsync(new ErrorBody("You do not have permission to perform this action."));
+    }
+
+    internal static string? ReadToken(string header)
+    {
+        foreach (var scheme in (string[])["Bearer ", "Token "])
+        {
+            if (header.StartsWith(scheme, StringComparison.OrdinalIgnoreCase))
+            {
+                var token = header[scheme.Length..].Trim();
+                return token.Length is > 0 and <= 512 ? token : null;
+            }
+        }
+
+        return null;
+    }
+}

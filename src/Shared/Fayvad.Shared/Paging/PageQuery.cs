@@ -1,0 +1,37 @@
+using FluentValidation;
+
+namespace Fayvad.Shared.Paging;
+
+/// <summary>A request that pages its results; pages start at 1.</summary>
+public interface IPagedRequest
+{
+    int Page { get; }
+    int Limit { get; }
+}
+
+public static class Paging
+{
+    public const int DefaultLimit = 50;
+
+    /// <summary>The cap keeps any one page, and so any one query, bounded.</summary>
+    public const int MaxLimit = 200;
+
+    public static int Skip(this IPagedRequest request) => (request.Page - 1) * request.Limit;
+}
+
+public sealed class PagingRules<T> : AbstractValidator<T>
+    where T : IPagedRequest
+{
+    public PagingRules()
+    {
+        RuleFor(p => p.Page).GreaterThanOrEqualTo(1).WithMessage("page must be 1 or more.");
+        RuleFor(p => p.Limit).InclusiveBetween(1, Paging.MaxLimit)
+            .WithMessage($"limit must be between 1 and {Paging.MaxLimit}.");
+    }
+}
+
+public sealed record Page<T>(IReadOnlyList<T> Items, int Total, int PageNumber, int Limit)
+{
+    public bool HasNext => (long)PageNumber * Limit < Total;
+    public bool HasPrev => PageNumber > 1;
+}
