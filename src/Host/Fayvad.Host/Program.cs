@@ -5,6 +5,7 @@ using Fayvad.Directory;
 using Fayvad.Host;
 using Fayvad.Identity;
 using Fayvad.Mail;
+using Fayvad.Shared.Http;
 using Fayvad.Shared.Validation;
 using Mediator;
 using Scalar.AspNetCore;
@@ -16,6 +17,7 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     // The Django client speaks snake_case.
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
+    options.SerializerOptions.Converters.Add(new UtcDateTimeOffsetConverter());
 });
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 SnakeCaseNames.UseForValidation();
@@ -36,7 +38,8 @@ builder.Services.AddMediator((MediatorOptions options) =>
 });
 
 builder.Services.AddAuthorization();
-builder.Services.AddCarter();
+// Validation runs in the mediator pipeline; Carter's own validator scan is not used.
+builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators());
 builder.Services.AddOpenApi();
 builder.Services.AddHealthChecks();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();

@@ -27,7 +27,8 @@ public static class DirectoryModule
         services.AddScoped<DirectoryContractsService>();
         services.AddScoped<IDirectoryAuthentication>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddScoped<IDirectoryProfiles>(sp => sp.GetRequiredService<DirectoryContractsService>());
-        services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true);
+        services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true,
+            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
 
         services.Configure<DemoSeedOptions>(configuration.GetSection("Seed"));
         services.AddScoped<IModuleInitializer, DirectoryMigrator>();

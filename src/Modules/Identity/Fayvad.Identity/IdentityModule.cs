@@ -32,7 +32,8 @@ public static class IdentityModule
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
-        services.AddValidatorsFromAssembly(typeof(IdentityModule).Assembly, includeInternalTypes: true);
+        services.AddValidatorsFromAssembly(typeof(IdentityModule).Assembly, includeInternalTypes: true,
+            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         services.AddScoped<IModuleInitializer, IdentityMigrator>();
 
         services.AddAuthentication(AuthenticationScheme)

@@ -46,7 +46,10 @@ public static class ApiResults
 }
 
 /// <summary>The error body of the client contract: <c>{"error": "...", "fields": {...}}</c>.</summary>
-public sealed record ErrorBody(string Error, IReadOnlyDictionary<string, string[]>? Fields = null)
+public sealed record ErrorBody(
+    string Error,
+    [property: System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    IReadOnlyDictionary<string, string[]>? Fields = null)
 {
     public static ErrorBody From(Error error) => new(error.Message, error.Fields);
 }

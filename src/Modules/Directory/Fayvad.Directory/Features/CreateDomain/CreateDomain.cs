@@ -22,7 +22,7 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
 {
     public CreateDomainValidator()
     {
-        RuleFor(c => c.Name).NotEmpty().Must(n => Addresses.IsDomainName(n?.Trim())).When(c => !string.IsNullOrEmpty(c.Name))
+        RuleFor(c => c.Name).NotEmpty().Must(n => Addresses.IsDomainName(n?.Trim())).When(c => !string.IsNullOrEmpty(c.Name), ApplyConditionTo.CurrentValidator)
             .WithMessage("name must be a domain name such as example.com.");
         RuleFor(c => c.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);

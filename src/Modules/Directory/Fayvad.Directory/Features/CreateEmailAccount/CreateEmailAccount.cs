@@ -30,7 +30,7 @@ internal sealed class CreateEmailAccountValidator : AbstractValidator<CreateEmai
     public CreateEmailAccountValidator()
     {
         RuleFor(c => c.Address).NotEmpty()
-            .Must(a => Addresses.IsAddress(a?.Trim())).When(c => !string.IsNullOrEmpty(c.Address))
+            .Must(a => Addresses.IsAddress(a?.Trim())).When(c => !string.IsNullOrEmpty(c.Address), ApplyConditionTo.CurrentValidator)
             .WithMessage("address must be a valid email address such as name@example.com.");
         RuleFor(c => c.Password).NotEmpty().MinimumLength(PasswordRules.MinLength).MaximumLength(PasswordRules.MaxLength);
         RuleFor(c => c.DisplayName).MaximumLength(200);

@@ -33,7 +33,7 @@ internal sealed class CreateOrganizationAdminValidator : AbstractValidator<Creat
         When(c => c.UserId is null, () =>
         {
             RuleFor(c => c.Email).NotEmpty().WithMessage("email is required (or give user_id to promote an existing user).")
-                .Must(Addresses.IsAddress!).When(c => !string.IsNullOrEmpty(c.Email)).WithMessage("email must be a valid email address.");
+                .Must(Addresses.IsAddress!).When(c => !string.IsNullOrEmpty(c.Email), ApplyConditionTo.CurrentValidator).WithMessage("email must be a valid email address.");
             RuleFor(c => c.Username).Must(Addresses.IsAddress!).When(c => c.Username is not null)
                 .WithMessage("username must be an email address.");
             RuleFor(c => c.Password).NotEmpty().WithMessage("password is required for a new administrator.")

@@ -40,7 +40,7 @@ internal sealed class UpdateEmailAccountHandler(DirectoryDbContext db, ICurrentU
 
         if (command.Enabled == false && account.UserId == caller.UserId)
         {
-            return Error.Validation("enabled", "You cannot disable your own mailbox.");
+            return Error.Validation("enabled", "enabled: you cannot disable your own mailbox.");
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);

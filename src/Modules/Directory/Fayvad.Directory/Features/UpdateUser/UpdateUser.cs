@@ -54,7 +54,7 @@ internal sealed class UpdateUserHandler(DirectoryDbContext db, ICurrentUser call
 
             if (user.Id == caller.UserId && !active)
             {
-                return Error.Validation("is_active", "You cannot disable your own user.");
+                return Error.Validation("is_active", "is_active: you cannot disable your own user.");
             }
 
             if (user.Role == UserRole.Superadmin && !caller.IsSuperadmin())

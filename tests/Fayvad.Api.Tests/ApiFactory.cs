@@ -1,0 +1,89 @@
+using System.Net;
+using Fayvad.Shared.Modules;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
+
+[assembly: AssemblyFixture(typeof(Fayvad.Api.Tests.ApiFactory))]
+
+namespace Fayvad.Api.Tests;
+
+/// <summary>The real API in-process, on the stack's real PostgreSQL. Test organizations are named test-* and removed after.</summary>
+public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
+{
+    public const string ClientAddressHeader = "X-Test-Client-Address";
+    public const string TestSlugPrefix = "test-";
+
+    public ApiFactory()
+    {
+        // Read by the Host while it builds, before WebApplicationFactory settings apply.
+        Environment.SetEnvironmentVariable("ConnectionStrings__Fayvad", StackSettings.DbConnection);
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Seed:Demo", "false");
+        builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        await using var scope = Services.CreateAsyncScope();
+        foreach (var initializer in scope.ServiceProvider.GetServices<IModuleInitializer>())
+        {
+            await initializer.InitializeAsync(CancellationToken.None);
+        }
+
+        await DeleteTestDataAsync();
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await DeleteTestDataAsync();
+        await base.DisposeAsync();
+    }
+
+    public static async Task<object?> ScalarAsync(string sql, params object[] parameters)
+    {
+        await using var connection = new NpgsqlConnection(StackSettings.DbConnection);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        foreach (var p in parameters)
+        {
+            command.Parameters.AddWithValue(p);
+        }
+
+        return await command.ExecuteScalarAsync();
+    }
+
+    private static Task DeleteTestDataAsync() => ScalarAsync($"""
+        DELETE FROM identity.access_tokens WHERE user_id IN
+            (SELECT u.id FROM directory.users u JOIN directory.organizations o ON o.id = u.organization_id WHERE o.slug LIKE '{TestSlugPrefix}%');
+        DELETE FROM identity.login_failures WHERE username LIKE '%.test';
+        DELETE FROM directory.mailbox_usage WHERE email LIKE '%.test';
+        DELETE FROM directory.organizations WHERE slug LIKE '{TestSlugPrefix}%';
+        """);
+
+    /// <summary>TestServer has no remote address; each test client names its own so per-address throttling stays per test.</summary>
+    private sealed class ClientAddressFilter : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((context, nextMiddleware) =>
+            {
+                if (IPAddress.TryParse(context.Request.Headers[ClientAddressHeader], out var address))
+                {
+                    context.Connection.RemoteIpAddress = address;
+                }
+
+                return nextMiddleware(context);
+            });
+            next(app);
+        };
+    }
+}
