@@ -1,0 +1,87 @@
+using Fayvad.Directory.Access;
+using Fayvad.Directory.Features.CreateEmailAccount;
+using Fayvad.Directory.Features.CreateOrganization;
+using Fayvad.Directory.Passwords;
+using Fayvad.Shared.Validation;
+
+namespace Fayvad.Directory.Tests;
+
+public sealed class AddressTests
+{
+    [Theory]
+    [InlineData("d.kuria@fayvad.com")]
+    [InlineData("first+tag@sub.example.co.ke")]
+    [InlineData("o'brien@example.org")]
+    public void Accepts_ordinary_addresses(string address) => Assert.True(Addresses.IsAddress(address));
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("no-at-sign")]
+    [InlineData("two@@example.com")]
+    [InlineData(".lead@example.com")]
+    [InlineData("double..dot@example.com")]
+    [InlineData("space in@example.com")]
+    [InlineData("user@localhost")]
+    [InlineData("user@-bad.com")]
+    [InlineData("user@example.123")]
+    [InlineData("a\r\nBcc: x@evil.com@example.com")]
+    public void Refuses_what_a_mail_server_would_not_route(string address) => Assert.False(Addresses.IsAddress(address));
+
+    [Fact]
+    public void A_local_part_longer_than_64_is_refused() => Assert.False(Addresses.IsAddress(new string('a', 65) + "@example.com"));
+}
+
+public sealed class PasswordHasherTests
+{
+    private readonly PasswordHasher _hasher = new(workFactor: 4);
+
+    [Fact]
+    public void Hashes_in_dovecots_blf_crypt_form_and_verifies()
+    {
+        var hash = _hasher.Hash("s3cret-password");
+        Assert.StartsWith("{BLF-CRYPT}$2y$04$", hash, StringComparison.Ordinal);
+        Assert.True(PasswordHasher.Verify("s3cret-password", hash));
+        Assert.False(PasswordHasher.Verify("s3cret-passwore", hash));
+    }
+
+    [Fact]
+    public void Salts_differ_between_hashes() => Assert.NotEqual(_hasher.Hash("same"), _hasher.Hash("same"));
+
+    [Theory]
+    [InlineData("$2y$04$abcdefghijklmnopqrstuu5s2v8.iXieOjg/.AySBTTZIIVFJeBui")]
+    [InlineData("{SHA512-CRYPT}$6$abc$def")]
+    [InlineData("{BLF-CRYPT}not-a-hash")]
+    public void Refuses_hashes_of_other_schemes_or_broken_ones(string stored) => Assert.False(PasswordHasher.Verify("x", stored));
+}
+
+public sealed class ValidatorTests
+{
+    static ValidatorTests() => SnakeCaseNames.UseForValidation();
+
+    [Fact]
+    public void A_missing_address_is_a_validation_error_naming_the_field()
+    {
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(null, "long-enough-1", null, null, null, null));
+        Assert.Contains(result.Errors, e => e.PropertyName == "address");
+    }
+
+    [Fact]
+    public void A_negative_quota_and_a_short_password_are_refused()
+    {
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand("a@b.com", "short", null, null, null, -1));
+        Assert.Contains(result.Errors, e => e.PropertyName == "password");
+        Assert.Contains(result.Errors, e => e.PropertyName == "quota_mb");
+    }
+
+    [Theory]
+    [InlineData("fayvad", true)]
+    [InlineData("acme-corp-2", true)]
+    [InlineData("-lead", false)]
+    [InlineData("Upper", false)]
+    [InlineData("has space", false)]
+    public void Slugs_are_dns_label_like(string slug, bool valid)
+    {
+        var result = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Name", slug, null, null));
+        Assert.Equal(valid, result.IsValid);
+    }
+}
