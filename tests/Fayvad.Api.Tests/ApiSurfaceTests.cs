@@ -43,3 +43,17 @@ public sealed class ApiSurfaceTests(ApiFactory factory) : ApiTest(factory)
         Assert.Contains("text/html", docs.Content.Headers.ContentType?.MediaType, StringComparison.Ordinal);
     }
 }
+
+public sealed class ContractApprovalTests(ApiFactory factory) : ApiTest(factory)
+{
+    /// <summary>The paths and methods the Django client relies on; any change shows as a reviewed diff.</summary>
+    [Fact]
+    public async Task The_published_routes_match_the_approved_contract()
+    {
+        var document = await TestApi.ReadAsync(await Api.Anonymous().GetAsync($"{Root}/openapi/v1.json", Ct), System.Net.HttpStatusCode.OK);
+        var routes = document.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Select(op => $"{op.Name.ToUpperInvariant(),-6} {path.Name}"))
+            .Order(StringComparer.Ordinal);
+        GoldenFile.AssertMatches("routes", string.Join('\n', routes) + "\n");
+    }
+}

@@ -1,6 +1,7 @@
 using System.Net.Sockets;
 using FluentValidation;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
 using Fayvad.Shared.Validation;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
@@ -23,12 +24,17 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             BadHttpRequestException bad => (bad.StatusCode, new ErrorBody(DescribeBadRequest(bad))),
             ValidationException validation => (StatusCodes.Status400BadRequest,
                 ErrorBody.From(ValidationErrors.From(validation.Errors.ToList()))),
+            DependencyUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, new ErrorBody(unavailable.Message)),
             NpgsqlException or SocketException or TimeoutException => (StatusCodes.Status503ServiceUnavailable,
                 new ErrorBody("The database is unavailable. Try again shortly.")),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody("Internal server error.")),
         };
 
-        if (status >= 500)
+        if (status == StatusCodes.Status503ServiceUnavailable)
+        {
+            LogUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+        }
+        else if (status >= 500)
         {
             LogUnhandled(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
         }
@@ -44,6 +50,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             : exception.InnerException is System.Text.Json.JsonException json
                 ? $"The request body is not valid JSON: {json.Message}"
                 : exception.Message;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A dependency was unavailable on {Method} {Path}")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception, string method, string path);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Unhandled exception on {Method} {Path}")]
     private static partial void LogUnhandled(ILogger logger, Exception exception, string method, string path);

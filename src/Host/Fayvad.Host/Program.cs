@@ -32,8 +32,7 @@ builder.Services.AddMediator((MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.GenerateTypesAsInternal = true;
-    // Mail joins this list with its first handler (an assembly without messages is refused by the generator).
-    options.Assemblies = [typeof(IdentityModule), typeof(DirectoryModule)];
+    options.Assemblies = [typeof(IdentityModule), typeof(DirectoryModule), typeof(MailModule)];
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
 });
 

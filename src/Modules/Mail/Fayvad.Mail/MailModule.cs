@@ -1,14 +1,33 @@
+using FluentValidation;
+using Fayvad.Mail.Data;
+using Fayvad.Mail.Imap;
+using Fayvad.Mail.Smtp;
+using Fayvad.Shared.Modules;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace Fayvad.Mail;
 
-/// <summary>Registers the Mail module. Its features (folders, messages, send, actions, search) come with the mail issue.</summary>
+/// <summary>Registers the Mail module: folders, messages, send, actions and search over the user's own IMAP mailbox.</summary>
 public static class MailModule
 {
     public static IServiceCollection AddMailModule(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
+        var connectionString = configuration.GetConnectionString("Fayvad")
+            ?? throw new InvalidOperationException("ConnectionStrings:Fayvad is not set (env ConnectionStrings__Fayvad).");
+        services.AddDbContext<MailDbContext>(options => options
+            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", MailDbContext.Schema))
+            .UseSnakeCaseNamingConvention());
+        services.AddScoped<IModuleInitializer, MailMigrator>();
+
+        services.Configure<MailOptions>(configuration.GetSection("Mail"));
+        services.AddSingleton<IMailSubmitter, MailSubmitter>();
+        services.AddSingleton<ImapSessionPool>();
+        services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
+        services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
+        services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
+            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         return services;
     }
 }

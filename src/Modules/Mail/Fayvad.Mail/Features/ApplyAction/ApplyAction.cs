@@ -1,0 +1,164 @@
+using Carter;
+using FluentValidation;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Imap;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Fayvad.Mail.Features.ApplyAction;
+
+internal sealed record ApplyActionCommand(string? Action, IReadOnlyList<string>? Ids, string? Folder) : ICommand<Result<ApplyActionResponse>>;
+
+internal sealed record ApplyActionResponse(bool Success, string Action, int Processed, int Total, IReadOnlyList<string> Failed);
+
+internal sealed class ApplyActionValidator : AbstractValidator<ApplyActionCommand>
+{
+    public static readonly string[] Actions = ["mark_read", "mark_unread", "star", "unstar", "delete", "move"];
+
+    public ApplyActionValidator()
+    {
+        RuleFor(c => c.Action).NotEmpty().WithMessage("action is required.")
+            .Must(a => Actions.Contains(a)).When(c => !string.IsNullOrEmpty(c.Action), ApplyConditionTo.CurrentValidator)
+            .WithMessage($"action must be one of: {string.Join(", ", Actions)}.");
+        RuleFor(c => c.Ids).NotEmpty().WithMessage("ids is required: a list of message ids.")
+            .Must(ids => ids!.Count <= 1000).When(c => c.Ids is not null, ApplyConditionTo.CurrentValidator)
+            .WithMessage("ids may hold at most 1000 message ids.");
+        RuleFor(c => c.Folder).NotEmpty().When(c => c.Action == "move").WithMessage("folder is required for move.");
+    }
+}
+
+/// <summary>
+/// Applies one action to messages from any number of folders, folder by folder, with UID commands (STORE, MOVE,
+/// UID EXPUNGE). Ids that no longer resolve are reported in <c>failed</c>; nothing else is touched.
+/// </summary>
+internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sessions) : ICommandHandler<ApplyActionCommand, Result<ApplyActionResponse>>
+{
+    public async ValueTask<Result<ApplyActionResponse>> Handle(ApplyActionCommand command, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        var action = command.Action!;
+        var ids = command.Ids!.Distinct(StringComparer.Ordinal).ToList();
+        var failed = new List<string>();
+        var located = new List<(string Id, MessageLocation Location)>();
+        foreach (var id in ids)
+        {
+            if (MessageIds.TryDecode(id, out var location))
+            {
+                located.Add((id, location));
+            }
+            else
+            {
+                failed.Add(id);
+            }
+        }
+
+        return await sessions.RunAsync<Result<ApplyActionResponse>>(mailbox.Value, async (client, ct) =>
+        {
+            IMailFolder? target = null;
+            if (action == "move")
+            {
+                target = await Folders.FindAsync(client, command.Folder!, ct);
+                if (target is null)
+                {
+                    return Error.NotFound($"Folder '{command.Folder}' not found.");
+                }
+            }
+
+            var trash = action == "delete" ? Folders.Special(client, SpecialFolder.Trash) : null;
+            var processed = 0;
+            foreach (var group in located.GroupBy(l => (l.Location.Folder, l.Location.UidValidity)))
+            {
+                var folder = await MessageResolver.OpenFolderAsync(client, group.First().Location, FolderAccess.ReadWrite, ct);
+                if (folder is null)
+                {
+                    failed.AddRange(group.Select(g => g.Id));
+                    continue;
+                }
+
+                // Only UIDs that still exist are acted on and counted.
+                var asked = group.Select(g => g.Location.UniqueId).ToList();
+                var existing = (await folder.SearchAsync(SearchQuery.Uids(asked), ct)).Select(u => u.Id).ToHashSet();
+                failed.AddRange(group.Where(g => !existing.Contains(g.Location.Uid)).Select(g => g.Id));
+                var uids = asked.Where(u => existing.Contains(u.Id)).ToList();
+                if (uids.Count == 0)
+                {
+                    continue;
+                }
+
+                await ApplyAsync(action, client, folder, uids, target, trash, ct);
+                processed += uids.Count;
+            }
+
+            var failedInOrder = ids.Where(failed.Contains).ToList();
+            return new ApplyActionResponse(failedInOrder.Count == 0, action, processed, ids.Count, failedInOrder);
+        }, cancellationToken);
+    }
+
+    private static async Task ApplyAsync(
+        string action, ImapClient client, IMailFolder folder, IList<UniqueId> uids, IMailFolder? target, IMailFolder? trash, CancellationToken ct)
+    {
+        switch (action)
+        {
+            case "mark_read":
+                await folder.AddFlagsAsync(uids, MessageFlags.Seen, true, ct);
+                break;
+            case "mark_unread":
+                await folder.RemoveFlagsAsync(uids, MessageFlags.Seen, true, ct);
+                break;
+            case "star":
+                await folder.AddFlagsAsync(uids, MessageFlags.Flagged, true, ct);
+                break;
+            case "unstar":
+                await folder.RemoveFlagsAsync(uids, MessageFlags.Flagged, true, ct);
+                break;
+            case "move" when !IsSame(folder, target!):
+                await MoveAsync(client, folder, uids, target!, ct);
+                break;
+            case "delete" when trash is null || IsSame(folder, trash):
+                // Already in Trash (or no Trash at all): delete for good, only these UIDs (UID EXPUNGE, UIDPLUS).
+                await folder.AddFlagsAsync(uids, MessageFlags.Deleted, true, ct);
+                await folder.ExpungeAsync(uids, ct);
+                break;
+            case "delete":
+                await MoveAsync(client, folder, uids, trash, ct);
+                break;
+        }
+    }
+
+    /// <summary>MOVE (RFC 6851) is atomic; without it, COPY then flag and expunge only the copied UIDs.</summary>
+    private static async Task MoveAsync(ImapClient client, IMailFolder folder, IList<UniqueId> uids, IMailFolder target, CancellationToken ct)
+    {
+        if (client.Capabilities.HasFlag(ImapCapabilities.Move))
+        {
+            await folder.MoveToAsync(uids, target, ct);
+            return;
+        }
+
+        await folder.CopyToAsync(uids, target, ct);
+        await folder.AddFlagsAsync(uids, MessageFlags.Deleted, true, ct);
+        await folder.ExpungeAsync(uids, ct);
+    }
+
+    private static bool IsSame(IMailFolder a, IMailFolder b) => string.Equals(a.FullName, b.FullName, StringComparison.Ordinal);
+}
+
+public sealed class ApplyActionEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapPost(ApiRoutes.Root + "/email/actions", async (ApplyActionCommand command, ISender sender, CancellationToken ct) =>
+            (await sender.Send(command, ct)).ToOk()).RequireAuthorization().WithTags("Mail").WithName("ApplyAction");
+    }
+}

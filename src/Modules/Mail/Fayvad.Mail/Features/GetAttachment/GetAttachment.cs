@@ -1,0 +1,96 @@
+using Carter;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Imap;
+using Fayvad.Mail.Mime;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
+using MailKit;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+using MimeKit;
+
+namespace Fayvad.Mail.Features.GetAttachment;
+
+internal sealed record AttachmentFile(string FileName, string ContentType, Stream Content, bool Inline);
+
+internal sealed record GetAttachmentQuery(string Id, string AttachmentId) : IQuery<Result<AttachmentFile>>;
+
+/// <summary>Fetches one part (BODY.PEEK[part]) and decodes its transfer encoding; nothing else of the message is read.</summary>
+internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetAttachmentQuery, Result<AttachmentFile>>
+{
+    public async ValueTask<Result<AttachmentFile>> Handle(GetAttachmentQuery query, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        if (!MessageIds.TryDecode(query.Id, out var location))
+        {
+            return Error.NotFound("Message not found.");
+        }
+
+        return await sessions.RunAsync<Result<AttachmentFile>>(mailbox.Value, async (client, ct) =>
+        {
+            var folder = await MessageResolver.OpenFolderAsync(client, location, FolderAccess.ReadOnly, ct);
+            var summary = folder is null
+                ? null
+                : (await folder.FetchAsync([location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).FirstOrDefault();
+            if (folder is null || summary is null)
+            {
+                return Error.NotFound("Message not found.");
+            }
+
+            if (Attachments.Find(summary, query.AttachmentId) is not { } part)
+            {
+                return Error.NotFound("Attachment not found.");
+            }
+
+            var entity = await folder.GetBodyPartAsync(summary.UniqueId, part, ct);
+            // Buffered (in a temp file past 1 MB) so the IMAP connection goes back to the pool before a slow client reads.
+            Stream buffer = part.Octets > 1024 * 1024
+                ? new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous)
+                : new MemoryStream();
+            switch (entity)
+            {
+                case MimePart { Content: not null } mimePart:
+                    await mimePart.Content.DecodeToAsync(buffer, ct);
+                    break;
+                case MessagePart { Message: not null } messagePart:
+                    await messagePart.Message.WriteToAsync(buffer, ct);
+                    break;
+                default:
+                    await entity.WriteToAsync(buffer, true, ct);
+                    break;
+            }
+
+            buffer.Position = 0;
+            return new AttachmentFile(Attachments.FileName(part), part.ContentType.MimeType.ToLowerInvariant(), buffer,
+                !part.IsAttachment && !string.IsNullOrEmpty(part.ContentId));
+        }, cancellationToken);
+    }
+}
+
+public sealed class GetAttachmentEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/attachments/{attachmentId}",
+            async Task<IResult> (string id, string attachmentId, HttpResponse response, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetAttachmentQuery(id, attachmentId), ct)).ToHttp(file =>
+                {
+                    // The browser must never sniff an attachment into something executable.
+                    response.Headers.XContentTypeOptions = "nosniff";
+                    response.Headers.ContentSecurityPolicy = "sandbox";
+                    var disposition = new ContentDispositionHeaderValue(file.Inline ? "inline" : "attachment");
+                    disposition.SetHttpFileName(file.FileName);
+                    response.Headers.ContentDisposition = disposition.ToString();
+                    return Results.Stream(file.Content, file.ContentType);
+                }))
+            .RequireAuthorization().WithTags("Mail").WithName("GetAttachment");
+    }
+}

@@ -1,0 +1,81 @@
+using Carter;
+using FluentValidation;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Imap;
+using Fayvad.Mail.Mime;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Paging;
+using Fayvad.Shared.Results;
+using MailKit;
+using MailKit.Search;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Fayvad.Mail.Features.GetMessages;
+
+internal sealed record GetMessagesQuery(string Folder, int Page, int Limit, bool IncludeBody) : IQuery<Result<GetMessagesResponse>>, IPagedRequest;
+
+internal sealed record GetMessagesResponse(IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Folder);
+
+internal sealed class GetMessagesValidator : AbstractValidator<GetMessagesQuery>
+{
+    public GetMessagesValidator()
+    {
+        Include(new PagingRules<GetMessagesQuery>());
+        RuleFor(q => q.Folder).NotEmpty().MaximumLength(1000);
+    }
+}
+
+internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetMessagesQuery, Result<GetMessagesResponse>>
+{
+    public async ValueTask<Result<GetMessagesResponse>> Handle(GetMessagesQuery query, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        return await sessions.RunAsync<Result<GetMessagesResponse>>(mailbox.Value, async (client, ct) =>
+        {
+            var folder = await Folders.FindAsync(client, query.Folder, ct);
+            if (folder is null)
+            {
+                return Error.NotFound($"Folder '{query.Folder}' not found.");
+            }
+
+            // EXAMINE: read-only, so listing can never change a flag.
+            await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
+            var uids = await MessageLists.NewestFirstAsync(client, folder, SearchQuery.All, ct);
+            var page = uids.Skip(query.Skip()).Take(query.Limit).ToList();
+            var messages = await MessageLists.FetchAsync(folder, page, query.IncludeBody, ct);
+            var result = new Page<MessageDto>(messages, uids.Count, query.Page, query.Limit);
+            return new GetMessagesResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, folder.FullName);
+        }, cancellationToken);
+    }
+}
+
+public sealed class GetMessagesEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet(ApiRoutes.Root + "/email/messages", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        {
+            var q = request.Query;
+            var query = new GetMessagesQuery(
+                q.StringValue("folder") ?? Folders.Inbox,
+                q.PageOrDefault(),
+                q.LimitOrDefault(),
+                IncludeBody(q));
+            return (await sender.Send(query, ct)).ToOk();
+        }).RequireAuthorization().WithTags("Mail").WithName("GetMessages");
+    }
+
+    /// <summary>Bodies are in the list by default (the client reads them there); include_body=false or fields=summary drops them.</summary>
+    internal static bool IncludeBody(IQueryCollection query) =>
+        !(string.Equals(query.StringValue("include_body"), "false", StringComparison.OrdinalIgnoreCase)
+          || query.StringValue("include_body") == "0"
+          || string.Equals(query.StringValue("fields"), "summary", StringComparison.OrdinalIgnoreCase));
+}

@@ -1,0 +1,68 @@
+using Carter;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Imap;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
+using MailKit;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Fayvad.Mail.Features.GetRawMessage;
+
+internal sealed record GetRawMessageQuery(string Id) : IQuery<Result<Stream>>;
+
+/// <summary>The message source exactly as stored (BODY.PEEK[]), as message/rfc822.</summary>
+internal sealed class GetRawMessageHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetRawMessageQuery, Result<Stream>>
+{
+    public async ValueTask<Result<Stream>> Handle(GetRawMessageQuery query, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        if (!MessageIds.TryDecode(query.Id, out var location))
+        {
+            return Error.NotFound("Message not found.");
+        }
+
+        return await sessions.RunAsync<Result<Stream>>(mailbox.Value, async (client, ct) =>
+        {
+            var folder = await MessageResolver.OpenFolderAsync(client, location, FolderAccess.ReadOnly, ct);
+            if (folder is null)
+            {
+                return Error.NotFound("Message not found.");
+            }
+
+            try
+            {
+                var copy = new MemoryStream();
+                await using (var source = await folder.GetStreamAsync(location.UniqueId, ct))
+                {
+                    await source.CopyToAsync(copy, ct);
+                }
+
+                copy.Position = 0;
+                return copy;
+            }
+            catch (MessageNotFoundException)
+            {
+                return Error.NotFound("Message not found.");
+            }
+        }, cancellationToken);
+    }
+}
+
+public sealed class GetRawMessageEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/raw", async Task<IResult> (string id, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetRawMessageQuery(id), ct)).ToHttp(stream =>
+                    Results.Stream(stream, "message/rfc822", fileDownloadName: "message.eml")))
+            .RequireAuthorization().WithTags("Mail").WithName("GetRawMessage");
+    }
+}

@@ -1,0 +1,224 @@
+using System.Globalization;
+using Carter;
+using FluentValidation;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Features.GetMessages;
+using Fayvad.Mail.Imap;
+using Fayvad.Mail.Mime;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Paging;
+using Fayvad.Shared.Results;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Search;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Fayvad.Mail.Features.Search;
+
+internal sealed record SearchQueryMessage(
+    string? Query,
+    string? Folder,
+    int Page,
+    int Limit,
+    bool IncludeBody,
+    string? From,
+    string? To,
+    string? Subject,
+    string? Since,
+    string? Before,
+    bool? Unread,
+    bool? Starred,
+    bool? HasAttachments) : IQuery<Result<SearchResponse>>, IPagedRequest;
+
+internal sealed record SearchResponse(
+    IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Query);
+
+internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
+{
+    public SearchValidator()
+    {
+        Include(new PagingRules<SearchQueryMessage>());
+        RuleFor(q => q).Must(q => !string.IsNullOrWhiteSpace(q.Query) || q.From is not null || q.To is not null
+                || q.Subject is not null || q.Since is not null || q.Before is not null || q.Unread is not null
+                || q.Starred is not null || q.HasAttachments is not null)
+            .OverridePropertyName("query")
+            .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, starred, has_attachments).");
+        RuleFor(q => q.Query).MaximumLength(500);
+        RuleFor(q => q.Since).Must(BeDate!).When(q => q.Since is not null).WithMessage("since must be a date (YYYY-MM-DD).");
+        RuleFor(q => q.Before).Must(BeDate!).When(q => q.Before is not null).WithMessage("before must be a date (YYYY-MM-DD).");
+    }
+
+    internal static bool BeDate(string value) =>
+        DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out _);
+}
+
+/// <summary>
+/// Server-side SEARCH in one folder or all: text goes to IMAP TEXT (headers and body), which Dovecot answers from its
+/// full-text index. Results from several folders are merged newest first by arrival.
+/// </summary>
+internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<SearchQueryMessage, Result<SearchResponse>>
+{
+    public async ValueTask<Result<SearchResponse>> Handle(SearchQueryMessage query, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        var criteria = BuildCriteria(query);
+        return await sessions.RunAsync<Result<SearchResponse>>(mailbox.Value, async (client, ct) =>
+        {
+            List<IMailFolder> folders;
+            if (query.Folder is { } name)
+            {
+                var folder = await Folders.FindAsync(client, name, ct);
+                if (folder is null)
+                {
+                    return Error.NotFound($"Folder '{name}' not found.");
+                }
+
+                folders = [folder];
+            }
+            else
+            {
+                folders = (await client.GetFoldersAsync(client.PersonalNamespaces[0], false, ct))
+                    .Where(f => !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
+                    .ToList();
+            }
+
+            // Every hit with its arrival time, so hits from several folders sort together.
+            var hits = new List<(IMailFolder Folder, UniqueId Uid, DateTimeOffset Arrived)>();
+            foreach (var folder in folders)
+            {
+                await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
+                if (folders.Count == 1)
+                {
+                    var sorted = await MessageLists.NewestFirstAsync(client, folder, criteria, ct);
+                    hits.AddRange(sorted.Select(u => (folder, u, DateTimeOffset.MinValue)));
+                    continue;
+                }
+
+                var uids = await folder.SearchAsync(criteria, ct);
+                if (uids.Count == 0)
+                {
+                    continue;
+                }
+
+                var dates = await folder.FetchAsync(uids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.InternalDate), ct);
+                hits.AddRange(dates.Select(d => (folder, d.UniqueId, d.InternalDate ?? DateTimeOffset.MinValue)));
+            }
+
+            var ordered = folders.Count == 1 ? hits : hits.OrderByDescending(h => h.Arrived).ThenByDescending(h => h.Uid.Id).ToList();
+            var page = ordered.Skip(query.Skip()).Take(query.Limit).ToList();
+
+            var messages = new List<MessageDto>(page.Count);
+            foreach (var group in page.GroupBy(h => h.Folder))
+            {
+                await Folders.EnsureOpenAsync(group.Key, FolderAccess.ReadOnly, ct);
+                messages.AddRange(await MessageLists.FetchAsync(group.Key, group.Select(h => h.Uid).ToList(), query.IncludeBody, ct));
+            }
+
+            // Restore the merged order after fetching folder by folder.
+            var position = page.Select((h, i) => (Key: MessageIds.Encode(h.Folder.FullName, h.Folder.UidValidity, h.Uid.Id), i))
+                .ToDictionary(p => p.Key, p => p.i);
+            messages.Sort((a, b) => position[a.Id].CompareTo(position[b.Id]));
+
+            var result = new Page<MessageDto>(messages, ordered.Count, query.Page, query.Limit);
+            return new SearchResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, query.Query ?? "");
+        }, cancellationToken);
+    }
+
+    internal static SearchQuery BuildCriteria(SearchQueryMessage q)
+    {
+        SearchQuery criteria = SearchQuery.All;
+        if (!string.IsNullOrWhiteSpace(q.Query))
+        {
+            // TEXT: subject, addresses (all headers) and body; Dovecot serves it from the fts index.
+            criteria = criteria.And(SearchQuery.MessageContains(q.Query.Trim()));
+        }
+
+        if (q.From is { } from)
+        {
+            criteria = criteria.And(SearchQuery.FromContains(from));
+        }
+
+        if (q.To is { } to)
+        {
+            criteria = criteria.And(SearchQuery.ToContains(to));
+        }
+
+        if (q.Subject is { } subject)
+        {
+            criteria = criteria.And(SearchQuery.SubjectContains(subject));
+        }
+
+        if (q.Since is { } since)
+        {
+            criteria = criteria.And(SearchQuery.DeliveredAfter(ParseDate(since).AddDays(-1)));
+        }
+
+        if (q.Before is { } before)
+        {
+            criteria = criteria.And(SearchQuery.DeliveredBefore(ParseDate(before)));
+        }
+
+        if (q.Unread is { } unread)
+        {
+            criteria = criteria.And(unread ? SearchQuery.NotSeen : SearchQuery.Seen);
+        }
+
+        if (q.Starred is { } starred)
+        {
+            criteria = criteria.And(starred ? SearchQuery.Flagged : SearchQuery.NotFlagged);
+        }
+
+        if (q.HasAttachments is { } attachments)
+        {
+            // IMAP has no attachment criterion; a multipart/mixed top level is what mail clients send attachments in.
+            var mixed = SearchQuery.HeaderContains("Content-Type", "multipart/mixed");
+            criteria = criteria.And(attachments ? mixed : SearchQuery.Not(mixed));
+        }
+
+        return criteria;
+    }
+
+    private static DateTime ParseDate(string value) =>
+        DateTime.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Date;
+}
+
+public sealed class SearchEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet(ApiRoutes.Root + "/email/search", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        {
+            var q = request.Query;
+            var message = new SearchQueryMessage(
+                q.StringValue("query") ?? q.StringValue("q"),
+                q.StringValue("folder"),
+                q.PageOrDefault(),
+                q.LimitOrDefault(),
+                GetMessagesEndpoint.IncludeBody(q),
+                q.StringValue("from"),
+                q.StringValue("to"),
+                q.StringValue("subject"),
+                q.StringValue("since"),
+                q.StringValue("before"),
+                Flag(q, "unread"),
+                Flag(q, "starred"),
+                Flag(q, "has_attachments"));
+            return (await sender.Send(message, ct)).ToOk();
+        }).RequireAuthorization().WithTags("Mail").WithName("Search");
+    }
+
+    private static bool? Flag(IQueryCollection query, string name) => query.StringValue(name)?.ToLowerInvariant() switch
+    {
+        "true" or "1" or "yes" => true,
+        "false" or "0" or "no" => false,
+        _ => null,
+    };
+}

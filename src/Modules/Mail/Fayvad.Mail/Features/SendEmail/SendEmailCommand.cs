@@ -1,0 +1,49 @@
+using FluentValidation;
+using Fayvad.Mail.Mime;
+using Fayvad.Shared.Results;
+using Mediator;
+using MimeKit;
+
+namespace Fayvad.Mail.Features.SendEmail;
+
+internal sealed record SendEmailCommand(
+    IReadOnlyList<string> ToEmails,
+    IReadOnlyList<string> CcEmails,
+    IReadOnlyList<string> BccEmails,
+    string? Subject,
+    string? Body,
+    string? BodyHtml,
+    string? InReplyTo,
+    string? ReplyToId,
+    IReadOnlyList<OutgoingAttachment> Attachments,
+    string? IdempotencyKey,
+    string? BodyError = null) : ICommand<Result<SendEmailResponse>>;
+
+internal sealed record SendEmailResponse(bool Sent, string MessageId, DateTimeOffset Timestamp, bool SavedToSent);
+
+internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
+{
+    public SendEmailValidator()
+    {
+        RuleFor(c => c.BodyError).Null().WithMessage(c => c.BodyError!).OverridePropertyName("attachments");
+        RuleFor(c => c).Must(c => c.ToEmails.Count + c.CcEmails.Count + c.BccEmails.Count > 0)
+            .OverridePropertyName("to_emails")
+            .WithMessage("to_emails is required: give at least one recipient in to_emails, cc_emails or bcc_emails.");
+        RuleFor(c => c).Must(c => !string.IsNullOrWhiteSpace(c.Subject) || !string.IsNullOrWhiteSpace(c.Body)
+                || !string.IsNullOrWhiteSpace(c.BodyHtml) || c.Attachments.Count > 0)
+            .OverridePropertyName("body")
+            .WithMessage("The message is empty: give a subject, a body, body_html or an attachment.");
+        RuleForEach(c => c.ToEmails).Must(IsAddress).WithMessage((_, a) => $"to_emails: '{a}' is not a valid email address.");
+        RuleForEach(c => c.CcEmails).Must(IsAddress).WithMessage((_, a) => $"cc_emails: '{a}' is not a valid email address.");
+        RuleForEach(c => c.BccEmails).Must(IsAddress).WithMessage((_, a) => $"bcc_emails: '{a}' is not a valid email address.");
+        RuleFor(c => c.Subject).MaximumLength(998);
+        RuleFor(c => c.IdempotencyKey).MaximumLength(200);
+        RuleFor(c => c.Attachments).Must(a => a.Count <= 50).WithMessage("attachments: at most 50 files.");
+    }
+
+    /// <summary>One bare address or "Name &lt;address&gt;"; no line breaks (they would start a new header).</summary>
+    public static bool IsAddress(string value) =>
+        !value.Contains('\r', StringComparison.Ordinal) && !value.Contains('\n', StringComparison.Ordinal)
+        && MailboxAddress.TryParse(value, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)
+        && !mailbox.Address.StartsWith('@') && !mailbox.Address.EndsWith('@');
+}

@@ -1,0 +1,83 @@
+using MailKit;
+using MailKit.Net.Imap;
+
+namespace Fayvad.Mail.Imap;
+
+/// <summary>Folder lookups inside the caller's mailbox, with the special-use roles of RFC 6154.</summary>
+internal static class Folders
+{
+    public const string Inbox = "INBOX";
+
+    public static readonly (string Role, FolderAttributes Attribute, SpecialFolder Special)[] SpecialRoles =
+    [
+        ("sent", FolderAttributes.Sent, SpecialFolder.Sent),
+        ("drafts", FolderAttributes.Drafts, SpecialFolder.Drafts),
+        ("trash", FolderAttributes.Trash, SpecialFolder.Trash),
+        ("junk", FolderAttributes.Junk, SpecialFolder.Junk),
+    ];
+
+    public static string? RoleOf(IMailFolder folder)
+    {
+        if (folder.FullName.Equals(Inbox, StringComparison.OrdinalIgnoreCase))
+        {
+            return "inbox";
+        }
+
+        foreach (var (role, attribute, _) in SpecialRoles)
+        {
+            if (folder.Attributes.HasFlag(attribute))
+            {
+                return role;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Display order: Inbox, Sent, Drafts, Trash, Junk, then the user's folders by path.</summary>
+    public static int RoleOrder(string? role) => role switch
+    {
+        "inbox" => 0,
+        "sent" => 1,
+        "drafts" => 2,
+        "trash" => 3,
+        "junk" => 4,
+        _ => 5,
+    };
+
+    public static string DisplayName(IMailFolder folder) =>
+        folder.FullName.Equals(Inbox, StringComparison.OrdinalIgnoreCase) ? "Inbox" : folder.Name;
+
+    /// <summary>The folder, or null when the mailbox has none by that path.</summary>
+    public static async Task<IMailFolder?> FindAsync(ImapClient client, string path, CancellationToken cancellationToken)
+    {
+        if (path.Equals(Inbox, StringComparison.OrdinalIgnoreCase))
+        {
+            return client.Inbox;
+        }
+
+        try
+        {
+            var folder = await client.GetFolderAsync(path, cancellationToken);
+            return folder.Exists && !folder.Attributes.HasFlag(FolderAttributes.NonExistent) ? folder : null;
+        }
+        catch (FolderNotFoundException)
+        {
+            return null;
+        }
+    }
+
+    public static IMailFolder? Special(ImapClient client, SpecialFolder special) =>
+        client.Capabilities.HasFlag(ImapCapabilities.SpecialUse) ? client.GetFolder(special) : null;
+
+    /// <summary>Opens the folder unless it is already open with at least the access asked for.</summary>
+    public static async Task EnsureOpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
+    {
+        if (folder.IsOpen && (folder.Access == FolderAccess.ReadWrite || folder.Access == access))
+        {
+            return;
+        }
+
+        await folder.OpenAsync(access, cancellationToken);
+    }
+}

@@ -1,0 +1,278 @@
+using System.Collections.Concurrent;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fayvad.Mail.Imap;
+
+/// <summary>Runs IMAP work inside one user's mailbox on a pooled, authenticated connection.</summary>
+internal interface IImapSessions
+{
+    Task<T> RunAsync<T>(string mailbox, Func<ImapClient, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+}
+
+/// <summary>
+/// A bounded pool of authenticated IMAP connections per mailbox (IMAP connections are expensive: TCP, LOGIN, SELECT).
+/// At most <see cref="ImapOptions.MaxConnectionsPerUser"/> per user and <see cref="ImapOptions.MaxConnections"/> in all;
+/// idle ones are health-checked before reuse, closed after <see cref="ImapOptions.IdleTimeout"/>, and a connection that
+/// failed at the protocol level is discarded, never reused.
+/// </summary>
+internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ILogger<ImapSessionPool> logger)
+    : IImapSessions, IHostedService, IAsyncDisposable
+{
+    private readonly ImapOptions _options = options.Value.Imap;
+    private readonly ConcurrentDictionary<string, UserPool> _users = new(StringComparer.OrdinalIgnoreCase);
+    private readonly SemaphoreSlim _total = new(options.Value.Imap.MaxConnections, options.Value.Imap.MaxConnections);
+    private CancellationTokenSource? _stopping;
+    private Task? _evictor;
+
+    public int OpenConnections => _options.MaxConnections - _total.CurrentCount;
+
+    public async Task<T> RunAsync<T>(string mailbox, Func<ImapClient, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    {
+        var user = _users.GetOrAdd(mailbox, _ => new UserPool(_options.MaxConnectionsPerUser));
+        if (!await user.Slots.WaitAsync(_options.LeaseTimeout, cancellationToken))
+        {
+            throw new MailUnavailableException("The mail server is busy for this mailbox. Try again shortly.");
+        }
+
+        Pooled? pooled = null;
+        try
+        {
+            pooled = await TakeAsync(mailbox, user, cancellationToken);
+            var result = await work(pooled.Client, cancellationToken);
+            pooled.LastUsed = Environment.TickCount64;
+            user.Idle.Push(pooled);
+            pooled = null;
+            return result;
+        }
+        catch (Exception ex) when (pooled is not null && IsConnectionFault(ex))
+        {
+            LogConnectionFault(logger, ex, mailbox);
+            throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex);
+        }
+        catch (Exception ex) when (pooled is not null && ex is ImapCommandException or FolderNotFoundException or MessageNotFoundException)
+        {
+            // The server said NO or BAD, or the folder or message is gone: the connection itself is fine.
+            pooled.LastUsed = Environment.TickCount64;
+            user.Idle.Push(pooled);
+            pooled = null;
+            throw;
+        }
+        finally
+        {
+            if (pooled is not null)
+            {
+                await CloseAsync(pooled);
+            }
+
+            user.Slots.Release();
+        }
+    }
+
+    private async Task<Pooled> TakeAsync(string mailbox, UserPool user, CancellationToken cancellationToken)
+    {
+        while (user.Idle.TryPop(out var idle))
+        {
+            if (await IsHealthyAsync(idle, cancellationToken))
+            {
+                return idle;
+            }
+
+            await CloseAsync(idle);
+        }
+
+        if (!await _total.WaitAsync(_options.LeaseTimeout, cancellationToken))
+        {
+            throw new MailUnavailableException("Too many open mail connections. Try again shortly.");
+        }
+
+        try
+        {
+            return new Pooled(await ConnectAsync(mailbox, cancellationToken));
+        }
+        catch
+        {
+            _total.Release();
+            throw;
+        }
+    }
+
+    private async Task<bool> IsHealthyAsync(Pooled pooled, CancellationToken cancellationToken)
+    {
+        if (!pooled.Client.IsConnected || !pooled.Client.IsAuthenticated)
+        {
+            return false;
+        }
+
+        if (Environment.TickCount64 - pooled.LastUsed < _options.HealthCheckAfter.TotalMilliseconds)
+        {
+            return true;
+        }
+
+        try
+        {
+            await pooled.Client.NoOpAsync(cancellationToken);
+            return true;
+        }
+        catch (Exception ex) when (IsConnectionFault(ex) || ex is ImapCommandException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<ImapClient> ConnectAsync(string mailbox, CancellationToken cancellationToken)
+    {
+        var client = new ImapClient { Timeout = (int)_options.ConnectTimeout.TotalMilliseconds };
+        try
+        {
+            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            connectTimeout.CancelAfter(_options.ConnectTimeout);
+            await client.ConnectAsync(_options.Host, _options.Port, _options.Security, connectTimeout.Token);
+            await client.AuthenticateAsync(mailbox + _options.MasterSeparator + _options.MasterUser, _options.MasterPassword, connectTimeout.Token);
+            return client;
+        }
+        catch (AuthenticationException ex)
+        {
+            client.Dispose();
+            LogLoginRefused(logger, ex, mailbox);
+            throw new MailUnavailableException("The mail server refused access to this mailbox.", ex);
+        }
+        catch (Exception ex) when (IsConnectionFault(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        {
+            client.Dispose();
+            LogConnectFailed(logger, ex, _options.Host, _options.Port);
+            throw new MailUnavailableException("The mail server is unavailable. Try again shortly.", ex);
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    private async Task CloseAsync(Pooled pooled)
+    {
+        try
+        {
+            if (pooled.Client.IsConnected)
+            {
+                using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+                await pooled.Client.DisconnectAsync(true, quick.Token);
+            }
+        }
+        catch (Exception ex) when (IsConnectionFault(ex) || ex is OperationCanceledException or ImapCommandException)
+        {
+            // Already broken; disposing is all that is left.
+        }
+        finally
+        {
+            pooled.Client.Dispose();
+            _total.Release();
+        }
+    }
+
+    internal static bool IsConnectionFault(Exception ex) =>
+        ex is IOException or SocketException or ImapProtocolException or ServiceNotConnectedException
+            or ServiceNotAuthenticatedException or TimeoutException;
+
+    /// <summary>Closes idle connections past the idle timeout; users whose pool is empty keep only a tiny entry.</summary>
+    internal async Task EvictIdleAsync()
+    {
+        var cutoff = Environment.TickCount64 - (long)_options.IdleTimeout.TotalMilliseconds;
+        foreach (var (_, user) in _users)
+        {
+            var keep = new List<Pooled>();
+            while (user.Idle.TryPop(out var pooled))
+            {
+                if (pooled.LastUsed < cutoff)
+                {
+                    await CloseAsync(pooled);
+                }
+                else
+                {
+                    keep.Add(pooled);
+                }
+            }
+
+            // Push back oldest first so the most recently used stays on top.
+            foreach (var pooled in keep.OrderBy(p => p.LastUsed))
+            {
+                user.Idle.Push(pooled);
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _stopping = new CancellationTokenSource();
+        _evictor = EvictLoopAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task EvictLoopAsync(CancellationToken stopping)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Math.Max(1, _options.IdleTimeout.TotalSeconds / 4)));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stopping))
+            {
+                await EvictIdleAsync();
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        if (_stopping is not null)
+        {
+            await _stopping.CancelAsync();
+        }
+
+        if (_evictor is not null)
+        {
+            await _evictor;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (_, user) in _users)
+        {
+            while (user.Idle.TryPop(out var pooled))
+            {
+                await CloseAsync(pooled);
+            }
+        }
+
+        _stopping?.Dispose();
+    }
+
+    private sealed class UserPool(int maxConnections)
+    {
+        public SemaphoreSlim Slots { get; } = new(maxConnections, maxConnections);
+        public ConcurrentStack<Pooled> Idle { get; } = new();
+    }
+
+    private sealed class Pooled(ImapClient client)
+    {
+        public ImapClient Client { get; } = client;
+        public long LastUsed { get; set; } = Environment.TickCount64;
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP connection for {Mailbox} failed and was discarded")]
+    private static partial void LogConnectionFault(ILogger logger, Exception exception, string mailbox);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The IMAP server refused the master login for {Mailbox}")]
+    private static partial void LogLoginRefused(ILogger logger, Exception exception, string mailbox);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot connect to the IMAP server {Host}:{Port}")]
+    private static partial void LogConnectFailed(ILogger logger, Exception exception, string host, int port);
+}

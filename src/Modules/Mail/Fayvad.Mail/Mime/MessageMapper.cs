@@ -1,0 +1,54 @@
+using MailKit;
+using MimeKit;
+using Fayvad.Mail.Imap;
+
+namespace Fayvad.Mail.Mime;
+
+/// <summary>Maps what IMAP FETCH returned (ENVELOPE, FLAGS, INTERNALDATE, RFC822.SIZE, BODYSTRUCTURE, PREVIEW) to the API shape.</summary>
+internal static class MessageMapper
+{
+    public const int SnippetLength = 200;
+
+    public const MessageSummaryItems SummaryItems =
+        MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.Flags
+        | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.BodyStructure
+        | MessageSummaryItems.PreviewText;
+
+    public static MessageDto ToDto(IMessageSummary summary, string folder, uint uidValidity, string? text, string? html)
+    {
+        var envelope = summary.Envelope ?? new Envelope();
+        var from = envelope.From.Mailboxes.FirstOrDefault() ?? envelope.Sender.Mailboxes.FirstOrDefault();
+        var received = summary.InternalDate?.ToUniversalTime() ?? envelope.Date?.ToUniversalTime() ?? DateTimeOffset.UnixEpoch;
+        return new MessageDto(
+            MessageIds.Encode(folder, uidValidity, summary.UniqueId.Id),
+            envelope.Subject ?? "",
+            from?.Address ?? "",
+            from?.Name ?? "",
+            from is null ? "" : string.IsNullOrWhiteSpace(from.Name) ? from.Address : $"{from.Name} <{from.Address}>",
+            Addresses(envelope.To),
+            Addresses(envelope.Cc),
+            Addresses(envelope.Bcc),
+            received,
+            envelope.Date?.ToUniversalTime() ?? received,
+            summary.Flags?.HasFlag(MessageFlags.Seen) == true,
+            summary.Flags?.HasFlag(MessageFlags.Flagged) == true,
+            summary.Attachments.Any(),
+            summary.Size ?? 0,
+            text,
+            html,
+            Snippet(summary.PreviewText, text),
+            folder,
+            envelope.MessageId is { Length: > 0 } id ? $"<{id}>" : "",
+            summary.UniqueId.Id);
+    }
+
+    public static IReadOnlyList<string> Addresses(InternetAddressList list) =>
+        list.Mailboxes.Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).ToList();
+
+    public static string Snippet(string? preview, string? text)
+    {
+        var source = !string.IsNullOrWhiteSpace(preview) ? preview : text ?? "";
+        var collapsed = string.Join(' ', source.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
+        return collapsed.Length <= SnippetLength ? collapsed : collapsed[..SnippetLength].TrimEnd() + "…";
+    }
+}
