@@ -17,6 +17,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public const string ClientAddressHeader = "X-Test-Client-Address";
     public const string TestSlugPrefix = "test-";
 
+    /// <summary>This run's organizations start with RunPrefix; a concurrent run (another developer, CI) keeps its own.</summary>
+    public static readonly string RunPrefix = TestSlugPrefix + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(2)) + "-";
+
     public ApiFactory()
     {
         // Read by the Host while it builds, before WebApplicationFactory settings apply.
@@ -39,12 +42,13 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             await initializer.InitializeAsync(CancellationToken.None);
         }
 
-        await DeleteTestDataAsync();
+        // Leftovers of runs that died more than an hour ago.
+        await DeleteTestDataAsync(TestSlugPrefix, TimeSpan.FromHours(1));
     }
 
     public override async ValueTask DisposeAsync()
     {
-        await DeleteTestDataAsync();
+        await DeleteTestDataAsync(RunPrefix, TimeSpan.Zero);
         await base.DisposeAsync();
     }
 
@@ -61,12 +65,15 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return await command.ExecuteScalarAsync();
     }
 
-    private static Task DeleteTestDataAsync() => ScalarAsync($"""
+    private static Task DeleteTestDataAsync(string prefix, TimeSpan olderThan) => ScalarAsync($"""
+        CREATE TEMP TABLE doomed AS SELECT id FROM directory.organizations
+            WHERE slug LIKE '{prefix}%' AND created_at < now() - interval '{(int)olderThan.TotalSeconds} seconds';
         DELETE FROM identity.access_tokens WHERE user_id IN
-            (SELECT u.id FROM directory.users u JOIN directory.organizations o ON o.id = u.organization_id WHERE o.slug LIKE '{TestSlugPrefix}%');
-        DELETE FROM identity.login_failures WHERE username LIKE '%.test';
-        DELETE FROM directory.mailbox_usage WHERE email LIKE '%.test';
-        DELETE FROM directory.organizations WHERE slug LIKE '{TestSlugPrefix}%';
+            (SELECT u.id FROM directory.users u WHERE u.organization_id IN (SELECT id FROM doomed));
+        DELETE FROM directory.mailbox_usage WHERE email IN
+            (SELECT a.address FROM directory.email_accounts a JOIN directory.domains d ON d.id = a.domain_id WHERE d.organization_id IN (SELECT id FROM doomed));
+        DELETE FROM directory.organizations WHERE id IN (SELECT id FROM doomed);
+        DELETE FROM identity.login_failures WHERE occurred_at < now() - interval '1 hour';
         """);
 
     /// <summary>TestServer has no remote address; each test client names its own so per-address throttling stays per test.</summary>

@@ -35,8 +35,10 @@ public sealed class AuthTests(ApiFactory factory) : ApiTest(factory)
     [Fact]
     public async Task Wrong_password_is_401_invalid_credentials()
     {
+        // Never the demo users: their failures would count toward their own throttle across runs.
+        var org = await Api.CreateOrgAsync();
         var response = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/",
-            new { username = StackSettings.Get("DEMO_USER_USER"), password = "not-the-password" }, Ct);
+            new { username = org.AdminUsername, password = "not-the-password" }, Ct);
         var body = await TestApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("Invalid credentials", body.GetProperty("error").GetString());
     }
@@ -44,7 +46,7 @@ public sealed class AuthTests(ApiFactory factory) : ApiTest(factory)
     [Fact]
     public async Task Unknown_user_is_401_like_a_wrong_password()
     {
-        var response = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/", new { username = "nobody@nowhere.test", password = "whatever1" }, Ct);
+        var response = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/", new { username = $"nobody-{Guid.NewGuid():N}@nowhere.test", password = "whatever1" }, Ct);
         var body = await TestApi.AssertErrorAsync(response, HttpStatusCode.Unauthorized);
         Assert.Equal("Invalid credentials", body.GetProperty("error").GetString());
     }
@@ -93,7 +95,7 @@ public sealed class AuthTests(ApiFactory factory) : ApiTest(factory)
         var client = Api.Anonymous();
         for (var i = 0; i < 20; i++)
         {
-            var failed = await client.PostAsJsonAsync($"{Root}/auth/login/", new { username = $"u{i}@nowhere.test", password = "wrong-password" }, Ct);
+            var failed = await client.PostAsJsonAsync($"{Root}/auth/login/", new { username = $"u{i}-{Guid.NewGuid():N}@nowhere.test", password = "wrong-password" }, Ct);
             Assert.Equal(HttpStatusCode.Unauthorized, failed.StatusCode);
         }
 

@@ -40,7 +40,7 @@ public sealed class TestApi(ApiFactory factory)
     public async Task<TestOrg> CreateOrgAsync(int maxAccounts = 0, int totalQuotaMb = 0, int domainTotalQuotaMb = 0, int defaultQuotaMb = 100)
     {
         var superadmin = await SuperadminAsync();
-        var slug = ApiFactory.TestSlugPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+        var slug = ApiFactory.RunPrefix + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
         var org = await ReadAsync(await superadmin.PostAsJsonAsync($"{Root}/admin/organizations/",
             new { name = "Org " + slug, slug, max_accounts = maxAccounts, total_quota_mb = totalQuotaMb }), HttpStatusCode.Created);
         var orgId = org.GetProperty("id").GetInt64();
