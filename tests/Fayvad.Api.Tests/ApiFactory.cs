@@ -31,6 +31,14 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseEnvironment("Testing");
         builder.UseSetting("Seed:Demo", "false");
         builder.UseSetting("Logging:LogLevel:Default", "Warning");
+        builder.UseSetting("Mail:Imap:Host", "127.0.0.1");
+        builder.UseSetting("Mail:Imap:Port", StackSettings.Get("IMAP_PORT"));
+        builder.UseSetting("Mail:Imap:Security", "None");
+        builder.UseSetting("Mail:Imap:MasterUser", StackSettings.Get("IMAP_MASTER_USER"));
+        builder.UseSetting("Mail:Imap:MasterPassword", StackSettings.Get("IMAP_MASTER_PASSWORD"));
+        builder.UseSetting("Mail:Smtp:Host", "127.0.0.1");
+        builder.UseSetting("Mail:Smtp:Port", StackSettings.Get("SUBMISSION_PORT"));
+        builder.UseSetting("Mail:Smtp:Security", "None");
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 

@@ -70,11 +70,15 @@ internal static class Folders
     public static IMailFolder? Special(ImapClient client, SpecialFolder special) =>
         client.Capabilities.HasFlag(ImapCapabilities.SpecialUse) ? client.GetFolder(special) : null;
 
-    /// <summary>Opens the folder unless it is already open with at least the access asked for.</summary>
+    /// <summary>
+    /// Opens the folder unless a pooled connection already has it open with enough access; then a CHECK (a NOOP
+    /// for Dovecot) brings in the EXISTS/EXPUNGE news the idle connection has not heard yet, so Count is current.
+    /// </summary>
     public static async Task EnsureOpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
     {
         if (folder.IsOpen && (folder.Access == FolderAccess.ReadWrite || folder.Access == access))
         {
+            await folder.CheckAsync(cancellationToken);
             return;
         }
 

@@ -8,16 +8,37 @@ namespace Fayvad.Mail.Imap;
 /// <summary>The fetch plan shared by list and search: summaries for one page, bodies only when asked.</summary>
 internal static class MessageLists
 {
-    /// <summary>UIDs newest first: server-side SORT (REVERSE ARRIVAL) where the server has it, else UID order reversed.</summary>
-    public static async Task<IList<UniqueId>> NewestFirstAsync(ImapClient client, IMailFolder folder, SearchQuery query, CancellationToken cancellationToken)
+    /// <summary>
+    /// Matching UIDs newest first, in order of arrival into the folder: UIDs are assigned ascending as messages arrive
+    /// (RFC 3501 2.3.1.1), so this needs no SORT, and it has no ties (SORT ARRIVAL breaks same-second ties ascending).
+    /// </summary>
+    public static async Task<IList<UniqueId>> NewestFirstAsync(IMailFolder folder, SearchQuery query, CancellationToken cancellationToken)
     {
-        if (client.Capabilities.HasFlag(ImapCapabilities.Sort))
+        var uids = await folder.SearchAsync(query, cancellationToken);
+        return uids.OrderByDescending(u => u.Id).ToList();
+    }
+
+    /// <summary>By the Date header, newest first, sorted by the server (SORT, RFC 5256) where it can.</summary>
+    public static async Task<IList<UniqueId>> NewestSentFirstAsync(ImapClient client, IMailFolder folder, SearchQuery query, CancellationToken cancellationToken) =>
+        client.Capabilities.HasFlag(ImapCapabilities.Sort)
+            ? await folder.SortAsync(query, [OrderBy.ReverseDate], cancellationToken)
+            : await NewestFirstAsync(folder, query, cancellationToken);
+
+    /// <summary>
+    /// One page of a whole folder, newest arrival first, fetched by sequence range: sequence order is arrival order,
+    /// so a page costs one FETCH whatever the folder's size.
+    /// </summary>
+    public static async Task<List<MessageDto>> FetchPageAsync(IMailFolder folder, int skip, int limit, bool includeBodies, CancellationToken cancellationToken)
+    {
+        var last = folder.Count - 1 - skip;
+        if (last < 0)
         {
-            return await folder.SortAsync(query, [OrderBy.ReverseArrival], cancellationToken);
+            return [];
         }
 
-        var uids = await folder.SearchAsync(query, cancellationToken);
-        return uids.Reverse().ToList();
+        var first = Math.Max(0, last - limit + 1);
+        var summaries = await folder.FetchAsync(first, last, new FetchRequest(MessageMapper.SummaryItems), cancellationToken);
+        return await MapAsync(folder, summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), includeBodies, cancellationToken);
     }
 
     /// <summary>Fetches the given UIDs of an open folder and maps them in the order given.</summary>
@@ -31,15 +52,16 @@ internal static class MessageLists
 
         var summaries = await folder.FetchAsync(uids, new FetchRequest(MessageMapper.SummaryItems), cancellationToken);
         var byUid = summaries.ToDictionary(s => s.UniqueId.Id);
-        var result = new List<MessageDto>(uids.Count);
-        foreach (var uid in uids)
-        {
-            // A message expunged between SORT and FETCH is simply left out.
-            if (!byUid.TryGetValue(uid.Id, out var summary))
-            {
-                continue;
-            }
+        // A message expunged between SEARCH and FETCH is simply left out.
+        var ordered = uids.Where(u => byUid.ContainsKey(u.Id)).Select(u => byUid[u.Id]).ToList();
+        return await MapAsync(folder, ordered, includeBodies, cancellationToken);
+    }
 
+    private static async Task<List<MessageDto>> MapAsync(IMailFolder folder, List<IMessageSummary> summaries, bool includeBodies, CancellationToken cancellationToken)
+    {
+        var result = new List<MessageDto>(summaries.Count);
+        foreach (var summary in summaries)
+        {
             string? text = null, html = null;
             if (includeBodies)
             {

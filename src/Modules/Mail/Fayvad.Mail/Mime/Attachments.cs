@@ -9,9 +9,8 @@ internal static class Attachments
     {
         var bodies = new HashSet<string?>(StringComparer.Ordinal) { summary.TextBody?.PartSpecifier, summary.HtmlBody?.PartSpecifier };
         return summary.BodyParts
-            .Where(part => !bodies.Contains(part.PartSpecifier)
-                && (part.IsAttachment || !string.IsNullOrEmpty(part.ContentId) || part is BodyPartMessage
-                    || !part.ContentType.IsMimeType("text", "*")))
+            // Every leaf but the chosen text and HTML bodies: a second text part is content the reader must reach too.
+            .Where(part => !bodies.Contains(part.PartSpecifier))
             .Select(part => new AttachmentDto(
                 part.PartSpecifier,
                 FileName(part),

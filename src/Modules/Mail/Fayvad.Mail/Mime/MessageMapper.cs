@@ -32,7 +32,7 @@ internal static class MessageMapper
             envelope.Date?.ToUniversalTime() ?? received,
             summary.Flags?.HasFlag(MessageFlags.Seen) == true,
             summary.Flags?.HasFlag(MessageFlags.Flagged) == true,
-            summary.Attachments.Any(),
+            Attachments.List(summary).Any(a => !a.Inline),
             summary.Size ?? 0,
             text,
             html,

@@ -15,7 +15,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.GetMessages;
 
-internal sealed record GetMessagesQuery(string Folder, int Page, int Limit, bool IncludeBody) : IQuery<Result<GetMessagesResponse>>, IPagedRequest;
+/// <summary><paramref name="Sort"/>: "arrival" (default, newest into the folder first) or "date" (Date header, newest first).</summary>
+internal sealed record GetMessagesQuery(string Folder, int Page, int Limit, bool IncludeBody, string Sort = "arrival")
+    : IQuery<Result<GetMessagesResponse>>, IPagedRequest;
 
 internal sealed record GetMessagesResponse(IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Folder);
 
@@ -25,6 +27,7 @@ internal sealed class GetMessagesValidator : AbstractValidator<GetMessagesQuery>
     {
         Include(new PagingRules<GetMessagesQuery>());
         RuleFor(q => q.Folder).NotEmpty().MaximumLength(1000);
+        RuleFor(q => q.Sort).Must(s => s is "arrival" or "date").WithMessage("sort must be 'arrival' or 'date'.");
     }
 }
 
@@ -48,10 +51,21 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
 
             // EXAMINE: read-only, so listing can never change a flag.
             await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
-            var uids = await MessageLists.NewestFirstAsync(client, folder, SearchQuery.All, ct);
-            var page = uids.Skip(query.Skip()).Take(query.Limit).ToList();
-            var messages = await MessageLists.FetchAsync(folder, page, query.IncludeBody, ct);
-            var result = new Page<MessageDto>(messages, uids.Count, query.Page, query.Limit);
+            List<MessageDto> messages;
+            int total;
+            if (query.Sort == "date")
+            {
+                var uids = await MessageLists.NewestSentFirstAsync(client, folder, SearchQuery.All, ct);
+                messages = await MessageLists.FetchAsync(folder, uids.Skip(query.Skip()).Take(query.Limit).ToList(), query.IncludeBody, ct);
+                total = uids.Count;
+            }
+            else
+            {
+                messages = await MessageLists.FetchPageAsync(folder, query.Skip(), query.Limit, query.IncludeBody, ct);
+                total = folder.Count;
+            }
+
+            var result = new Page<MessageDto>(messages, total, query.Page, query.Limit);
             return new GetMessagesResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, folder.FullName);
         }, cancellationToken);
     }
@@ -68,7 +82,8 @@ public sealed class GetMessagesEndpoint : ICarterModule
                 q.StringValue("folder") ?? Folders.Inbox,
                 q.PageOrDefault(),
                 q.LimitOrDefault(),
-                IncludeBody(q));
+                IncludeBody(q),
+                q.StringValue("sort")?.ToLowerInvariant() ?? "arrival");
             return (await sender.Send(query, ct)).ToOk();
         }).RequireAuthorization().WithTags("Mail").WithName("GetMessages");
     }

@@ -97,7 +97,7 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
                 await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
                 if (folders.Count == 1)
                 {
-                    var sorted = await MessageLists.NewestFirstAsync(client, folder, criteria, ct);
+                    var sorted = await MessageLists.NewestFirstAsync(folder, criteria, ct);
                     hits.AddRange(sorted.Select(u => (folder, u, DateTimeOffset.MinValue)));
                     continue;
                 }
