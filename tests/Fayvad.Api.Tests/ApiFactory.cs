@@ -73,16 +73,17 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         return await command.ExecuteScalarAsync();
     }
 
-    private static Task DeleteTestDataAsync(string prefix, TimeSpan olderThan) => ScalarAsync($"""
-        CREATE TEMP TABLE doomed AS SELECT id FROM directory.organizations
-            WHERE slug LIKE '{prefix}%' AND created_at < now() - interval '{(int)olderThan.TotalSeconds} seconds';
-        DELETE FROM identity.access_tokens WHERE user_id IN
-            (SELECT u.id FROM directory.users u WHERE u.organization_id IN (SELECT id FROM doomed));
-        DELETE FROM directory.mailbox_usage WHERE email IN
-            (SELECT a.address FROM directory.email_accounts a JOIN directory.domains d ON d.id = a.domain_id WHERE d.organization_id IN (SELECT id FROM doomed));
-        DELETE FROM directory.organizations WHERE id IN (SELECT id FROM doomed);
-        DELETE FROM identity.login_failures WHERE occurred_at < now() - interval '1 hour';
-        """);
+    private static Task DeleteTestDataAsync(string prefix, TimeSpan olderThan)
+    {
+        var doomed = $"SELECT id FROM directory.organizations WHERE slug LIKE '{prefix}%' AND created_at < now() - interval '{(int)olderThan.TotalSeconds} seconds'";
+        return ScalarAsync($"""
+            DELETE FROM identity.access_tokens WHERE user_id IN (SELECT u.id FROM directory.users u WHERE u.organization_id IN ({doomed}));
+            DELETE FROM directory.mailbox_usage WHERE email IN
+                (SELECT a.address FROM directory.email_accounts a JOIN directory.domains d ON d.id = a.domain_id WHERE d.organization_id IN ({doomed}));
+            DELETE FROM directory.organizations WHERE id IN ({doomed});
+            DELETE FROM identity.login_failures WHERE occurred_at < now() - interval '1 hour';
+            """);
+    }
 
     /// <summary>TestServer has no remote address; each test client names its own so per-address throttling stays per test.</summary>
     private sealed class ClientAddressFilter : IStartupFilter

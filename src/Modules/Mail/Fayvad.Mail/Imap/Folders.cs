@@ -71,17 +71,12 @@ internal static class Folders
         client.Capabilities.HasFlag(ImapCapabilities.SpecialUse) ? client.GetFolder(special) : null;
 
     /// <summary>
-    /// Opens the folder unless a pooled connection already has it open with enough access; then a CHECK (a NOOP
-    /// for Dovecot) brings in the EXISTS/EXPUNGE news the idle connection has not heard yet, so Count is current.
+    /// Selects (or examines) the folder anew on every request, even if a pooled connection had it open: another
+    /// client may have added, expunged, or deleted and recreated it since, and only a fresh SELECT brings the current
+    /// count and UIDVALIDITY. With CONDSTORE/QRESYNC indexes this is one cheap round trip.
     /// </summary>
     public static async Task EnsureOpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
     {
-        if (folder.IsOpen && (folder.Access == FolderAccess.ReadWrite || folder.Access == access))
-        {
-            await folder.CheckAsync(cancellationToken);
-            return;
-        }
-
         await folder.OpenAsync(access, cancellationToken);
     }
 }
