@@ -21,6 +21,9 @@ public static class MailModule
             .UseSnakeCaseNamingConvention());
         services.AddScoped<IModuleInitializer, MailMigrator>();
 
+        // Mail arrives in windows-125x, KOI8-R, ISO-2022-JP...: .NET ships those code pages but does not enable them.
+        System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddSingleton<ImapSessionPool>();
