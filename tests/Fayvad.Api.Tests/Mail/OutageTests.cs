@@ -42,7 +42,7 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
             await TestApi.AssertErrorAsync(response, HttpStatusCode.ServiceUnavailable, "mail server");
             await TestApi.AssertErrorAsync(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.ServiceUnavailable, "mail server");
 
-// No send here: a submission attempt while Dovecot's auth socket is gone makes Postfix throttle its
+            // No send here: a submission attempt while Dovecot's auth socket is gone makes Postfix throttle its
             // submission service for 60 s (see the closing note), which would fail unrelated tests after this one.
         }
         finally
