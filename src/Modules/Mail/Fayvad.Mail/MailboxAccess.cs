@@ -1,5 +1,8 @@
 using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Imap;
 using Fayvad.Shared.Results;
+using MailKit;
+using MailKit.Net.Imap;
 
 namespace Fayvad.Mail;
 
@@ -10,4 +13,37 @@ internal static class MailboxAccess
         user.MailboxAddress is { } address
             ? address
             : Error.Forbidden("This user has no mailbox.");
+
+    /// <summary>Runs IMAP work in the caller's own mailbox; a user without one gets 403.</summary>
+    public static async Task<Result<T>> RunInOwnMailboxAsync<T>(
+        this IImapSessions sessions, ICurrentUser caller, Func<ImapClient, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        return mailbox.IsSuccess ? await sessions.RunAsync(mailbox.Value, work, cancellationToken) : mailbox.Error;
+    }
+
+    /// <summary>
+    /// Runs work on the message an API id names, with its folder open; an id that is malformed, stale (folder
+    /// recreated) or not in the caller's mailbox is 404.
+    /// </summary>
+    public static async Task<Result<T>> RunOnMessageAsync<T>(
+        this IImapSessions sessions, ICurrentUser caller, string id, FolderAccess access,
+        Func<IMailFolder, MessageLocation, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        if (!MessageIds.TryDecode(id, out var location))
+        {
+            return Error.NotFound("Message not found.");
+        }
+
+        return await sessions.RunAsync<Result<T>>(mailbox.Value, async (client, ct) =>
+            await MessageResolver.OpenFolderAsync(client, location, access, ct) is { } folder
+                ? await work(folder, location, ct)
+                : Error.NotFound("Message not found."), cancellationToken);
+    }
 }

@@ -23,24 +23,10 @@ internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions se
 {
     public async ValueTask<Result<AttachmentFile>> Handle(GetAttachmentQuery query, CancellationToken cancellationToken)
     {
-        var mailbox = caller.OwnMailbox();
-        if (!mailbox.IsSuccess)
+        return await sessions.RunOnMessageAsync<AttachmentFile>(caller, query.Id, FolderAccess.ReadOnly, async (folder, location, ct) =>
         {
-            return mailbox.Error;
-        }
-
-        if (!MessageIds.TryDecode(query.Id, out var location))
-        {
-            return Error.NotFound("Message not found.");
-        }
-
-        return await sessions.RunAsync<Result<AttachmentFile>>(mailbox.Value, async (client, ct) =>
-        {
-            var folder = await MessageResolver.OpenFolderAsync(client, location, FolderAccess.ReadOnly, ct);
-            var summary = folder is null
-                ? null
-                : (await folder.FetchAsync([location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).FirstOrDefault();
-            if (folder is null || summary is null)
+            var summary = (await folder.FetchAsync([location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).FirstOrDefault();
+            if (summary is null)
             {
                 return Error.NotFound("Message not found.");
             }

@@ -20,25 +20,11 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
 
     public async ValueTask<Result<MessageDetailDto>> Handle(GetMessageQuery query, CancellationToken cancellationToken)
     {
-        var mailbox = caller.OwnMailbox();
-        if (!mailbox.IsSuccess)
+        var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
+        return await sessions.RunOnMessageAsync<MessageDetailDto>(caller, query.Id, access, async (folder, location, ct) =>
         {
-            return mailbox.Error;
-        }
-
-        if (!MessageIds.TryDecode(query.Id, out var location))
-        {
-            return Error.NotFound("Message not found.");
-        }
-
-        return await sessions.RunAsync<Result<MessageDetailDto>>(mailbox.Value, async (client, ct) =>
-        {
-            var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
-            var folder = await MessageResolver.OpenFolderAsync(client, location, access, ct);
-            var summary = folder is null
-                ? null
-                : (await folder.FetchAsync([location.UniqueId], new FetchRequest(DetailItems), ct)).FirstOrDefault();
-            if (folder is null || summary is null)
+            var summary = (await folder.FetchAsync([location.UniqueId], new FetchRequest(DetailItems), ct)).FirstOrDefault();
+            if (summary is null)
             {
                 return Error.NotFound("Message not found.");
             }

@@ -35,13 +35,7 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
 {
     public async ValueTask<Result<GetMessagesResponse>> Handle(GetMessagesQuery query, CancellationToken cancellationToken)
     {
-        var mailbox = caller.OwnMailbox();
-        if (!mailbox.IsSuccess)
-        {
-            return mailbox.Error;
-        }
-
-        return await sessions.RunAsync<Result<GetMessagesResponse>>(mailbox.Value, async (client, ct) =>
+        return await sessions.RunInOwnMailboxAsync<GetMessagesResponse>(caller, async (client, ct) =>
         {
             var folder = await Folders.FindAsync(client, query.Folder, ct);
             if (folder is null)

@@ -18,25 +18,8 @@ internal sealed class GetRawMessageHandler(ICurrentUser caller, IImapSessions se
 {
     public async ValueTask<Result<Stream>> Handle(GetRawMessageQuery query, CancellationToken cancellationToken)
     {
-        var mailbox = caller.OwnMailbox();
-        if (!mailbox.IsSuccess)
+        return await sessions.RunOnMessageAsync<Stream>(caller, query.Id, FolderAccess.ReadOnly, async (folder, location, ct) =>
         {
-            return mailbox.Error;
-        }
-
-        if (!MessageIds.TryDecode(query.Id, out var location))
-        {
-            return Error.NotFound("Message not found.");
-        }
-
-        return await sessions.RunAsync<Result<Stream>>(mailbox.Value, async (client, ct) =>
-        {
-            var folder = await MessageResolver.OpenFolderAsync(client, location, FolderAccess.ReadOnly, ct);
-            if (folder is null)
-            {
-                return Error.NotFound("Message not found.");
-            }
-
             try
             {
                 var copy = new MemoryStream();

@@ -21,13 +21,7 @@ internal sealed class ListFoldersHandler(ICurrentUser caller, IImapSessions sess
 {
     public async ValueTask<Result<ListFoldersResponse>> Handle(ListFoldersQuery query, CancellationToken cancellationToken)
     {
-        var mailbox = caller.OwnMailbox();
-        if (!mailbox.IsSuccess)
-        {
-            return mailbox.Error;
-        }
-
-        return await sessions.RunAsync(mailbox.Value, async (client, ct) =>
+        return await sessions.RunInOwnMailboxAsync<ListFoldersResponse>(caller, async (client, ct) =>
         {
             // One LIST ... RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN)) round trip (LIST-STATUS, RFC 5819).
             var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.Count | StatusItems.Unread, false, ct);

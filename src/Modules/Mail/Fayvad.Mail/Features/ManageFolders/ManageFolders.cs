@@ -55,7 +55,7 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
       ICommandHandler<DeleteFolderCommand, Result<bool>>
 {
     public async ValueTask<Result<FolderDto>> Handle(CreateFolderCommand command, CancellationToken cancellationToken) =>
-        await RunAsync<FolderDto>(async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<FolderDto>(caller, async (client, ct) =>
         {
             var parent = command.Parent is { Length: > 0 } parentPath
                 ? await Folders.FindAsync(client, parentPath, ct)
@@ -82,7 +82,7 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
         }, cancellationToken);
 
     public async ValueTask<Result<FolderDto>> Handle(RenameFolderCommand command, CancellationToken cancellationToken) =>
-        await RunAsync<FolderDto>(async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<FolderDto>(caller, async (client, ct) =>
         {
             var folder = await Folders.FindAsync(client, command.Folder!, ct);
             if (folder is null)
@@ -107,7 +107,7 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
         }, cancellationToken);
 
     public async ValueTask<Result<bool>> Handle(DeleteFolderCommand command, CancellationToken cancellationToken) =>
-        await RunAsync<bool>(async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<bool>(caller, async (client, ct) =>
         {
             var folder = await Folders.FindAsync(client, command.Folder!, ct);
             if (folder is null)
@@ -138,12 +138,6 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
             await folder.DeleteAsync(ct);
             return true;
         }, cancellationToken);
-
-    private async Task<Result<T>> RunAsync<T>(Func<ImapClient, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)
-    {
-        var mailbox = caller.OwnMailbox();
-        return mailbox.IsSuccess ? await sessions.RunAsync(mailbox.Value, work, cancellationToken) : mailbox.Error;
-    }
 
     private static FolderDto ToDto(IMailFolder folder) =>
         new(folder.FullName, Folders.DisplayName(folder), 0, folder.Count, Folders.RoleOf(folder),

@@ -63,14 +63,8 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
 {
     public async ValueTask<Result<SearchResponse>> Handle(SearchQueryMessage query, CancellationToken cancellationToken)
     {
-        var mailbox = caller.OwnMailbox();
-        if (!mailbox.IsSuccess)
-        {
-            return mailbox.Error;
-        }
-
         var criteria = BuildCriteria(query);
-        return await sessions.RunAsync<Result<SearchResponse>>(mailbox.Value, async (client, ct) =>
+        return await sessions.RunInOwnMailboxAsync<SearchResponse>(caller, async (client, ct) =>
         {
             List<IMailFolder> folders;
             if (query.Folder is { } name)
