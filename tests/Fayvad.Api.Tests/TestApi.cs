@@ -95,6 +95,7 @@ public sealed class TestApi(ApiFactory factory)
 /// <summary>Shared by every API test class.</summary>
 public abstract class ApiTest(ApiFactory factory)
 {
+    protected ApiFactory Factory { get; } = factory;
     protected TestApi Api { get; } = new(factory);
     protected const string Root = TestApi.Root;
     protected static CancellationToken Ct => TestContext.Current.CancellationToken;

@@ -234,6 +234,49 @@ public sealed class ReadingTests(ApiFactory factory) : MailTest(factory)
     }
 
     [Fact]
+    public async Task Listing_with_bodies_reads_small_and_large_messages_alike()
+    {
+        var box = await MailboxAsync();
+        var big = new MimePart("application", "octet-stream")
+        {
+            FileName = "big.bin",
+            Content = new MimeContent(new MemoryStream(System.Security.Cryptography.RandomNumberGenerator.GetBytes(400_000))),
+            ContentTransferEncoding = ContentEncoding.Base64,
+        };
+        await MailKitTestKit.AppendAsync(box.Address, "INBOX",
+        [
+            MailKitTestKit.Message("a@example.com", box.Address, "small one", "small text", "<p>small html</p>"),
+            MailKitTestKit.Message("b@example.com", box.Address, "large one", "large text", "<p>large html</p>", big),
+            MailKitTestKit.Message("c@example.com", box.Address, "text only", "only text"),
+        ], Ct);
+
+        var list = await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct);
+        var large = list.Single(m => MailKitTestKit.Subject(m) == "large one");
+        Assert.True(large.GetProperty("size_bytes").GetInt64() > 400_000);
+        foreach (var (subject, text, html) in new[] { ("small one", "small text", "small html"), ("large one", "large text", "large html"), ("text only", "only text", null) })
+        {
+            var listed = list.Single(m => MailKitTestKit.Subject(m) == subject);
+            Assert.Equal(text, listed.GetProperty("body_text").GetString()!.Trim());
+            if (html is null)
+            {
+                Assert.Equal(JsonValueKind.Null, listed.GetProperty("body_html").ValueKind);
+            }
+            else
+            {
+                Assert.Contains(html, listed.GetProperty("body_html").GetString(), StringComparison.Ordinal);
+            }
+
+            // The list and the single message agree on the bodies.
+            var detail = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/{listed.GetProperty("id").GetString()}/", Ct), HttpStatusCode.OK);
+            Assert.Equal(listed.GetProperty("body_text").GetString(), detail.GetProperty("body_text").GetString());
+            Assert.Equal(listed.GetProperty("body_html").GetString(), detail.GetProperty("body_html").GetString());
+        }
+
+        var summary = await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct, "&include_body=false");
+        Assert.All(summary, m => Assert.Equal(JsonValueKind.Null, m.GetProperty("body_text").ValueKind));
+    }
+
+    [Fact]
     public async Task A_user_never_reaches_another_users_mail_or_folders()
     {
         var a = await MailboxAsync("a");

@@ -59,14 +59,15 @@ internal static class MessageLists
 
     private static async Task<List<MessageDto>> MapAsync(IMailFolder folder, List<IMessageSummary> summaries, bool includeBodies, CancellationToken cancellationToken)
     {
+        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries, cancellationToken) : null;
         var result = new List<MessageDto>(summaries.Count);
         foreach (var summary in summaries)
         {
             string? text = null, html = null;
-            if (includeBodies)
+            if (bodies is not null && bodies.TryGetValue(summary.UniqueId.Id, out var body))
             {
-                (text, html) = await BodyLoader.LoadAsync(folder, summary, cancellationToken);
-                html = html is null ? null : HtmlCleaner.Clean(html).Html;
+                text = body.Text;
+                html = body.Html is null ? null : HtmlCleaner.Clean(body.Html).Html;
             }
 
             result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html));

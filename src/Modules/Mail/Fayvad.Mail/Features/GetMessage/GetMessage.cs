@@ -29,7 +29,7 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
                 return Error.NotFound("Message not found.");
             }
 
-            var (text, rawHtml) = await BodyLoader.LoadAsync(folder, summary, ct);
+            var (text, rawHtml) = (await BodyLoader.LoadAsync(folder, [summary], ct)).GetValueOrDefault(summary.UniqueId.Id);
             var attachments = Attachments.List(summary);
             var (html, remote) = rawHtml is null
                 ? (null, false)
