@@ -64,3 +64,13 @@ public static class PasswordRules
     public const int MinLength = 8;
     public const int MaxLength = 72; // bcrypt reads at most 72 bytes; a longer password would be silently cut.
 }
+
+/// <summary>An enabled mailbox and the organization it belongs to.</summary>
+public sealed record OrganizationMailbox(string Address, long OrganizationId);
+
+/// <summary>Which mailboxes exist, for modules that act on mailboxes without a user's request (e.g. webhook delivery).</summary>
+public interface IDirectoryMailboxes
+{
+    /// <summary>The enabled mailboxes (enabled account, domain and organization) of the given organizations.</summary>
+    Task<IReadOnlyList<OrganizationMailbox>> ActiveMailboxesAsync(IReadOnlyCollection<long> organizationIds, CancellationToken cancellationToken);
+}

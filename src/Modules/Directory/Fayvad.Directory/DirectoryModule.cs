@@ -27,6 +27,7 @@ public static class DirectoryModule
         services.AddScoped<DirectoryContractsService>();
         services.AddScoped<IDirectoryAuthentication>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddScoped<IDirectoryProfiles>(sp => sp.GetRequiredService<DirectoryContractsService>());
+        services.AddScoped<IDirectoryMailboxes>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
 

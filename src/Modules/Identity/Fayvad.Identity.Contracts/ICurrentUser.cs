@@ -12,4 +12,14 @@ public interface ICurrentUser
 
     /// <summary>The caller's own mailbox address, when the user has one.</summary>
     string? MailboxAddress { get; }
+
+    /// <summary>The access token this request came with.</summary>
+    long TokenId { get; }
+}
+
+/// <summary>For long-lived requests (event streams): whether the token they began with still grants access.</summary>
+public interface ISessionCheck
+{
+    /// <summary>False once the token is revoked or expired, or its user (or anything it depends on) is disabled.</summary>
+    Task<bool> IsStillValidAsync(long tokenId, CancellationToken cancellationToken);
 }

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Fayvad.Mail.Data;
 using Fayvad.Mail.Imap;
+using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
@@ -26,9 +27,16 @@ public static class MailModule
 
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
+        services.AddSingleton<ImapConnector>();
         services.AddSingleton<ImapSessionPool>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
+        services.AddSingleton(_ => new MailDataSource(Npgsql.NpgsqlDataSource.Create(connectionString)));
+        services.AddSingleton<EventLog>();
+        services.AddSingleton<EventSignals>();
+        services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
+        services.AddSingleton<WatcherRegistry>();
+        services.AddHostedService(sp => sp.GetRequiredService<WatcherRegistry>());
         services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         return services;

@@ -7,6 +7,8 @@ internal sealed class MailOptions
 {
     public ImapOptions Imap { get; set; } = new();
     public SmtpOptions Smtp { get; set; } = new();
+    public PushOptions Push { get; set; } = new();
+    public WebhookOptions Webhooks { get; set; } = new();
 }
 
 internal sealed class ImapOptions
@@ -43,4 +45,42 @@ internal sealed class SmtpOptions
 
     public SecureSocketOptions Security { get; set; } = SecureSocketOptions.Auto;
     public long MaxMessageBytes { get; set; } = 25 * 1024 * 1024;
+}
+
+internal sealed class PushOptions
+{
+    /// <summary>A comment line this often keeps proxies from closing an idle stream; the token is re-checked as often.</summary>
+    public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>How long events stay replayable by Last-Event-ID; the contract promises at least an hour.</summary>
+    public TimeSpan Retention { get; set; } = TimeSpan.FromHours(2);
+
+    /// <summary>One node holds a mailbox's watch connection under a lease it renews every third of this.</summary>
+    public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long a watch outlives its last listener, so a reconnecting client finds it warm.</summary>
+    public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>RFC 3501 asks clients to re-issue IDLE within 29 minutes; a full re-check rides along.</summary>
+    public TimeSpan IdleRestart { get; set; } = TimeSpan.FromMinutes(9);
+
+    /// <summary>Changes arriving this close together are synced in one pass.</summary>
+    public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(20);
+
+    /// <summary>This node's name in leases; empty means host name, process id and a random suffix.</summary>
+    public string NodeId { get; set; } = "";
+}
+
+internal sealed class WebhookOptions
+{
+    public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
+    public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
+    public int MaxAttempts { get; set; } = 15;
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Deliveries are also polled this often, in case a notification was missed.</summary>
+    public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How often the set of mailboxes to watch for webhooks is re-read from the Directory.</summary>
+    public TimeSpan InterestRefresh { get; set; } = TimeSpan.FromSeconds(30);
 }

@@ -6,7 +6,7 @@ namespace Fayvad.Directory.Data;
 
 /// <summary>What other modules may ask of the Directory, through its published contracts.</summary>
 internal sealed class DirectoryContractsService(DirectoryDbContext db, PasswordHasher hasher, TimeProvider clock)
-    : IDirectoryAuthentication, IDirectoryProfiles
+    : IDirectoryAuthentication, IDirectoryProfiles, IDirectoryMailboxes
 {
     // Verifying against a fixed hash when the user is unknown keeps the response time from telling which usernames exist.
     private static readonly Lazy<string> DummyHash = new(() => new PasswordHasher().Hash(Guid.NewGuid().ToString()));
@@ -46,4 +46,11 @@ internal sealed class DirectoryContractsService(DirectoryDbContext db, PasswordH
 
     public Task<UserProfile?> GetProfileAsync(long userId, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => u.Id == userId).SelectProfile(db).SingleOrDefaultAsync(cancellationToken);
+
+    public async Task<IReadOnlyList<OrganizationMailbox>> ActiveMailboxesAsync(IReadOnlyCollection<long> organizationIds, CancellationToken cancellationToken) =>
+        await db.EmailAccounts.AsNoTracking()
+            .Where(a => organizationIds.Contains(a.Domain.OrganizationId) && a.Enabled && a.Domain.Enabled
+                && a.Domain.Organization.Status == Model.OrganizationStatus.Active)
+            .Select(a => new OrganizationMailbox(a.Address, a.Domain.OrganizationId))
+            .ToListAsync(cancellationToken);
 }

@@ -21,7 +21,7 @@ internal interface IImapSessions
 /// idle ones are health-checked before reuse, closed after <see cref="ImapOptions.IdleTimeout"/>, and a connection that
 /// failed at the protocol level is discarded, never reused.
 /// </summary>
-internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ILogger<ImapSessionPool> logger)
+internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ImapConnector connector, ILogger<ImapSessionPool> logger)
     : IImapSessions, IHostedService, IAsyncDisposable
 {
     private readonly ImapOptions _options = options.Value.Imap;
@@ -93,7 +93,7 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ILo
 
         try
         {
-            return new Pooled(await ConnectAsync(mailbox, cancellationToken));
+            return new Pooled(await connector.ConnectAsync(mailbox, cancellationToken));
         }
         catch
         {
@@ -125,36 +125,6 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ILo
         }
     }
 
-    private async Task<ImapClient> ConnectAsync(string mailbox, CancellationToken cancellationToken)
-    {
-        var client = new ImapClient { Timeout = (int)_options.ConnectTimeout.TotalMilliseconds };
-        try
-        {
-            using var connectTimeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            connectTimeout.CancelAfter(_options.ConnectTimeout);
-            await client.ConnectAsync(_options.Host, _options.Port, _options.Security, connectTimeout.Token);
-            await client.AuthenticateAsync(mailbox + _options.MasterSeparator + _options.MasterUser, _options.MasterPassword, connectTimeout.Token);
-            return client;
-        }
-        catch (AuthenticationException ex)
-        {
-            client.Dispose();
-            LogLoginRefused(logger, ex, mailbox);
-            throw new MailUnavailableException("The mail server refused access to this mailbox.", ex);
-        }
-        catch (Exception ex) when (IsConnectionFault(ex) || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
-        {
-            client.Dispose();
-            LogConnectFailed(logger, ex, _options.Host, _options.Port);
-            throw new MailUnavailableException("The mail server is unavailable. Try again shortly.", ex);
-        }
-        catch
-        {
-            client.Dispose();
-            throw;
-        }
-    }
-
     private async Task CloseAsync(Pooled pooled)
     {
         try
@@ -176,9 +146,7 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ILo
         }
     }
 
-    internal static bool IsConnectionFault(Exception ex) =>
-        ex is IOException or SocketException or ImapProtocolException or ServiceNotConnectedException
-            or ServiceNotAuthenticatedException or TimeoutException;
+    internal static bool IsConnectionFault(Exception ex) => ImapConnector.IsConnectionFault(ex);
 
     /// <summary>Closes idle connections past the idle timeout; users whose pool is empty keep only a tiny entry.</summary>
     internal async Task EvictIdleAsync()
@@ -269,10 +237,4 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ILo
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP connection for {Mailbox} failed and was discarded")]
     private static partial void LogConnectionFault(ILogger logger, Exception exception, string mailbox);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "The IMAP server refused the master login for {Mailbox}")]
-    private static partial void LogLoginRefused(ILogger logger, Exception exception, string mailbox);
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Cannot connect to the IMAP server {Host}:{Port}")]
-    private static partial void LogConnectFailed(ILogger logger, Exception exception, string host, int port);
 }

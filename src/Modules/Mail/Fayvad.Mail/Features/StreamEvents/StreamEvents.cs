@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using Carter;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Push;
+using Fayvad.Shared.Http;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace Fayvad.Mail.Features.StreamEvents;
+
+/// <summary><paramref name="Since"/>: the last event id the client has (Last-Event-ID or ?since=); null for live only.</summary>
+internal sealed record StreamEventsQuery(string Mailbox, long? OrganizationId, long TokenId, long? Since) : IStreamQuery<SseFrame>;
+
+/// <summary>One piece of the stream: an event (id, type, JSON data) or a comment.</summary>
+internal sealed record SseFrame(long? Id, string? Type, string? Data, string? Comment = null)
+{
+    public static SseFrame Heartbeat { get; } = new(null, null, null, "heartbeat");
+
+    public string Format()
+    {
+        if (Comment is not null)
+        {
+            return $": {Comment}\n\n";
+        }
+
+        var text = new StringBuilder();
+        if (Id is { } id)
+        {
+            text.Append("id: ").Append(id.ToString(CultureInfo.InvariantCulture)).Append('\n');
+        }
+
+        text.Append("event: ").Append(Type).Append('\n');
+        // JSON has no raw newlines, so one data line carries it.
+        text.Append("data: ").Append(Data).Append("\n\n");
+        return text.ToString();
+    }
+}
+
+internal sealed class StreamEventsHandler(
+    EventLog log, EventSignals signals, WatcherRegistry watchers, IServiceScopeFactory scopes, IOptions<MailOptions> options)
+    : IStreamQueryHandler<StreamEventsQuery, SseFrame>
+{
+    private const int Batch = 200;
+
+    public async IAsyncEnumerable<SseFrame> Handle(StreamEventsQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var heartbeat = options.Value.Push.Heartbeat;
+        // Subscribe before reading the log: a commit landing in between still wakes us.
+        using var wake = signals.Subscribe(query.Mailbox);
+        using var watch = watchers.Acquire(query.Mailbox, query.OrganizationId);
+        var (_, syncedAt) = await log.EnsureStreamAsync(query.Mailbox, query.OrganizationId, cancellationToken);
+        // A mailbox watched for the first time is baselined before "connected": mail arriving after that is an event.
+        for (var waited = 0; syncedAt is null && waited < 100; waited++)
+        {
+            await Task.Delay(100, cancellationToken);
+            (_, syncedAt) = await log.EnsureStreamAsync(query.Mailbox, query.OrganizationId, cancellationToken);
+        }
+
+        var (last, oldest) = await log.BoundsAsync(query.Mailbox, cancellationToken);
+        var cursor = query.Since ?? last;
+        if (query.Since is { } since && (since > last || since < 0 || (since < last && (oldest is null || oldest > since + 1))))
+        {
+            cursor = last;
+            yield return new SseFrame(last, MailEventTypes.Reset,
+                JsonSerializer.Serialize(new { reason = "That event id is no longer (or not yet) in the log; reload." }));
+        }
+
+        yield return new SseFrame(null, null, null, "connected");
+        var nextBeat = DateTime.UtcNow + heartbeat;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            IReadOnlyList<StoredEvent> events;
+            do
+            {
+                events = await log.ReadAfterAsync(query.Mailbox, cursor, Batch, cancellationToken);
+                foreach (var e in events)
+                {
+                    cursor = e.Seq;
+                    yield return new SseFrame(e.Seq, e.Type, e.Data);
+                }
+            }
+            while (events.Count == Batch);
+
+            var wait = nextBeat - DateTime.UtcNow;
+            var woken = wait > TimeSpan.Zero && await WaitAsync(wake, wait, cancellationToken);
+            if (!woken && DateTime.UtcNow >= nextBeat)
+            {
+                if (!await StillValidAsync(query.TokenId, cancellationToken))
+                {
+                    yield return new SseFrame(null, "end", JsonSerializer.Serialize(new { reason = "The token was revoked or the account disabled." }));
+                    yield break;
+                }
+
+                yield return SseFrame.Heartbeat;
+                nextBeat = DateTime.UtcNow + heartbeat;
+            }
+        }
+    }
+
+    private static async Task<bool> WaitAsync(EventSignals.Subscription wake, TimeSpan wait, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(wait);
+        try
+        {
+            return await wake.Reader.ReadAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> StillValidAsync(long tokenId, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<ISessionCheck>().IsStillValidAsync(tokenId, ct);
+    }
+}
+
+public sealed class StreamEventsEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet(ApiRoutes.Root + "/email/events", async Task (HttpContext http, ICurrentUser caller, ISender sender) =>
+        {
+            if (caller.MailboxAddress is not { } mailbox)
+            {
+                await Results.Json(new ErrorBody("This user has no mailbox."), statusCode: StatusCodes.Status403Forbidden).ExecuteAsync(http);
+                return;
+            }
+
+            var sinceText = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : http.Request.Query.StringValue("since");
+            long? since = null;
+            if (sinceText is not null)
+            {
+                if (!long.TryParse(sinceText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
+                {
+                    await Results.Json(new ErrorBody("Last-Event-ID / since must be an event id from this stream."), statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+                    return;
+                }
+
+                since = parsed;
+            }
+
+            var response = http.Response;
+            response.ContentType = "text/event-stream";
+            response.Headers.CacheControl = "no-cache, no-transform";
+            // nginx would otherwise buffer the stream.
+            response.Headers["X-Accel-Buffering"] = "no";
+            http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+            await response.WriteAsync("retry: 2000\n\n", http.RequestAborted);
+            await response.Body.FlushAsync(http.RequestAborted);
+            try
+            {
+                var query = new StreamEventsQuery(mailbox, caller.OrganizationId, caller.TokenId, since);
+                await foreach (var frame in sender.CreateStream(query, http.RequestAborted))
+                {
+                    await response.WriteAsync(frame.Format(), http.RequestAborted);
+                    await response.Body.FlushAsync(http.RequestAborted);
+                }
+            }
+            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+            {
+                // The client went away: the normal end of a stream.
+            }
+        }).RequireAuthorization().WithTags("Mail").WithName("StreamEvents");
+    }
+}

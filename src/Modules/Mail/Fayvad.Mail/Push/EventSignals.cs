@@ -1,0 +1,113 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Npgsql;
+
+namespace Fayvad.Mail.Push;
+
+/// <summary>
+/// This node's one LISTEN connection: PostgreSQL NOTIFY tells every node when a mailbox's log grew (whichever node
+/// wrote it) or webhook deliveries were queued. A wake-up only says "re-read"; the log itself is the message, so a
+/// lost or merged notification costs latency, never an event. After a reconnect everyone is woken.
+/// </summary>
+internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSignals> logger) : BackgroundService
+{
+    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<bool>, byte>> _listeners = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Channel<bool> _webhooks = NewSignal();
+
+    /// <summary>Completes once LISTEN is in place, so a test or a stream knows no notification can slip by.</summary>
+    private readonly TaskCompletionSource _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public Task Listening => _listening.Task;
+
+    public ChannelReader<bool> WebhookSignal => _webhooks.Reader;
+
+    /// <summary>A wake-up channel for one mailbox's listener; dispose the handle to stop.</summary>
+    public Subscription Subscribe(string mailbox)
+    {
+        var signal = NewSignal();
+        var set = _listeners.GetOrAdd(mailbox, _ => new ConcurrentDictionary<Channel<bool>, byte>());
+        set[signal] = 0;
+        return new Subscription(signal.Reader, () =>
+        {
+            set.TryRemove(signal, out _);
+            signal.Writer.TryComplete();
+        });
+    }
+
+    public int ListenerCount => _listeners.Values.Sum(s => s.Count);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var delay = TimeSpan.FromSeconds(1);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                await using var connection = await data.Source.OpenConnectionAsync(stoppingToken);
+                connection.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
+                await using (var listen = new NpgsqlCommand($"LISTEN {EventLog.EventsChannel}; LISTEN {EventLog.WebhooksChannel}", connection))
+                {
+                    await listen.ExecuteNonQueryAsync(stoppingToken);
+                }
+
+                _listening.TrySetResult();
+                WakeAll();
+                delay = TimeSpan.FromSeconds(1);
+                while (!stoppingToken.IsCancellationRequested)
+                {
+                    await connection.WaitAsync(stoppingToken);
+                }
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            {
+                LogListenFailed(logger, ex, delay.TotalSeconds);
+                await Task.Delay(delay, stoppingToken);
+                delay = TimeSpan.FromSeconds(Math.Min(30, delay.TotalSeconds * 2));
+            }
+        }
+    }
+
+    private void Dispatch(string channel, string payload)
+    {
+        if (channel == EventLog.WebhooksChannel)
+        {
+            _webhooks.Writer.TryWrite(true);
+        }
+        else if (_listeners.TryGetValue(payload, out var set))
+        {
+            foreach (var signal in set.Keys)
+            {
+                signal.Writer.TryWrite(true);
+            }
+        }
+    }
+
+    private void WakeAll()
+    {
+        _webhooks.Writer.TryWrite(true);
+        foreach (var signal in _listeners.Values.SelectMany(s => s.Keys))
+        {
+            signal.Writer.TryWrite(true);
+        }
+    }
+
+    // Capacity one, newest dropped: a pending wake-up already means "re-read".
+    private static Channel<bool> NewSignal() =>
+        Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "LISTEN connection to PostgreSQL lost; retrying in {Seconds} s")]
+    private static partial void LogListenFailed(ILogger logger, Exception exception, double seconds);
+
+    internal sealed class Subscription(ChannelReader<bool> reader, Action unsubscribe) : IDisposable
+    {
+        public ChannelReader<bool> Reader { get; } = reader;
+
+        public void Dispose() => unsubscribe();
+    }
+}

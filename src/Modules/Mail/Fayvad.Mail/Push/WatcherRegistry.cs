@@ -1,0 +1,213 @@
+using System.Collections.Concurrent;
+using Fayvad.Mail.Imap;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace Fayvad.Mail.Push;
+
+/// <summary>
+/// Which mailboxes this node watches: those with a listener here (an event stream, or webhooks of their organization),
+/// one IMAP connection each, and only under the mailbox's lease in PostgreSQL, so that across all nodes a mailbox has
+/// one watcher. A node that cannot get the lease still serves its listeners: the leaseholder's events reach it by
+/// NOTIFY. When the last listener leaves, the watch lingers a little, then stops and frees the lease.
+/// </summary>
+internal sealed partial class WatcherRegistry(
+    ImapConnector connector, EventLog log, IOptions<MailOptions> options, ILoggerFactory loggers) : IHostedService, IDisposable
+{
+    private readonly PushOptions _options = options.Value.Push;
+    private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _gate = new();
+    private readonly ILogger _logger = loggers.CreateLogger<WatcherRegistry>();
+    private readonly CancellationTokenSource _stopping = new();
+    private Task? _purge;
+
+    public string NodeId { get; } = options.Value.Push.NodeId is { Length: > 0 } node
+        ? node
+        : $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+
+    /// <summary>Mailboxes whose IMAP watch connection this node holds now.</summary>
+    public int Watching => _entries.Values.Count(e => e.Watching);
+
+    public bool IsWatching(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Watching;
+
+    /// <summary>Keeps the mailbox watched (here or on another node) until the handle is disposed.</summary>
+    public IDisposable Acquire(string mailbox, long? organizationId)
+    {
+        lock (_gate)
+        {
+            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m));
+            entry.OrganizationId ??= organizationId;
+            entry.References++;
+            entry.Loop ??= Task.Run(() => RunAsync(entry));
+            return new Handle(this, entry);
+        }
+    }
+
+    private void Release(Entry entry)
+    {
+        lock (_gate)
+        {
+            entry.References--;
+            entry.ReleasedAt = Environment.TickCount64;
+        }
+    }
+
+    private bool Unwanted(Entry entry)
+    {
+        lock (_gate)
+        {
+            return entry.References == 0 && Environment.TickCount64 - entry.ReleasedAt >= _options.Linger.TotalMilliseconds;
+        }
+    }
+
+    private async Task RunAsync(Entry entry)
+    {
+        var ct = _stopping.Token;
+        var retry = TimeSpan.FromSeconds(Math.Min(2, _options.LeaseTtl.TotalSeconds / 3));
+        var renew = _options.LeaseTtl / 3;
+        try
+        {
+            while (!ct.IsCancellationRequested && !Unwanted(entry))
+            {
+                await log.EnsureStreamAsync(entry.Mailbox, entry.OrganizationId, ct);
+                if (!await log.TryLeaseAsync(entry.Mailbox, NodeId, _options.LeaseTtl, ct))
+                {
+                    await Task.Delay(retry, ct);
+                    continue;
+                }
+
+                using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                var watcher = new MailboxWatcher(entry.Mailbox, entry.OrganizationId, connector, log, _options, loggers.CreateLogger<MailboxWatcher>());
+                var running = watcher.RunAsync(watch.Token);
+                entry.Watching = true;
+                try
+                {
+                    while (!Unwanted(entry))
+                    {
+                        await Task.WhenAny(running, Task.Delay(TimeSpan.FromMilliseconds(Math.Min(renew.TotalMilliseconds, 1000)), ct));
+                        if (running.IsCompleted || Unwanted(entry))
+                        {
+                            break;
+                        }
+
+                        if (Environment.TickCount64 - entry.RenewedAt >= renew.TotalMilliseconds)
+                        {
+                            if (!await log.TryLeaseAsync(entry.Mailbox, NodeId, _options.LeaseTtl, ct))
+                            {
+                                LogLeaseLost(_logger, entry.Mailbox);
+                                break;
+                            }
+
+                            entry.RenewedAt = Environment.TickCount64;
+                        }
+                    }
+                }
+                finally
+                {
+                    entry.Watching = false;
+                    await watch.CancelAsync();
+                    await running;
+                    await log.ReleaseLeaseAsync(entry.Mailbox, NodeId, CancellationToken.None);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        {
+            LogRegistryFailed(_logger, ex, entry.Mailbox);
+            await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
+        }
+        finally
+        {
+            lock (_gate)
+            {
+                // Wanted again while stopping: start over; otherwise forget the mailbox.
+                if (entry.References > 0 && !ct.IsCancellationRequested)
+                {
+                    entry.Loop = Task.Run(() => RunAsync(entry));
+                }
+                else
+                {
+                    entry.Loop = null;
+                    _entries.TryRemove(entry.Mailbox, out _);
+                }
+            }
+        }
+    }
+
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _purge = PurgeLoopAsync(_stopping.Token);
+        return Task.CompletedTask;
+    }
+
+    private async Task PurgeLoopAsync(CancellationToken ct)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5));
+        try
+        {
+            do
+            {
+                try
+                {
+                    await log.PurgeAsync(_options.Retention, ct);
+                }
+                catch (Npgsql.NpgsqlException ex)
+                {
+                    LogPurgeFailed(_logger, ex);
+                }
+            }
+            while (await timer.WaitForNextTickAsync(ct));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _stopping.CancelAsync();
+        var loops = _entries.Values.Select(e => e.Loop).OfType<Task>().Append(_purge ?? Task.CompletedTask);
+        await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+    }
+
+    public void Dispose() => _stopping.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Lost the watch lease of {Mailbox} to another node")]
+    private static partial void LogLeaseLost(ILogger logger, string mailbox);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Watch of {Mailbox} stopped by a database fault")]
+    private static partial void LogRegistryFailed(ILogger logger, Exception exception, string mailbox);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging old mailbox events failed")]
+    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
+
+    private sealed class Entry(string mailbox)
+    {
+        public string Mailbox { get; } = mailbox;
+        public long? OrganizationId { get; set; }
+        public int References { get; set; }
+        public long ReleasedAt { get; set; }
+        public long RenewedAt { get; set; } = Environment.TickCount64;
+        public Task? Loop { get; set; }
+        private volatile bool _watching;
+
+        public bool Watching { get => _watching; set => _watching = value; }
+    }
+
+    private sealed class Handle(WatcherRegistry registry, Entry entry) : IDisposable
+    {
+        private int _disposed;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _disposed, 1) == 0)
+            {
+                registry.Release(entry);
+            }
+        }
+    }
+}

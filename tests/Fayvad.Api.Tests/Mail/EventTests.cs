@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Json;
+using MailKit;
+using MailKit.Search;
+
+namespace Fayvad.Api.Tests.Mail;
+
+public sealed class EventTests(ApiFactory factory) : MailTest(factory)
+{
+    [Fact]
+    public async Task Mail_delivered_by_smtp_appears_as_message_new_then_inbox_counts()
+    {
+        var box = await MailboxAsync();
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct);
+        var subject = Unique("pushed");
+
+        await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("far@example.com", box.Address, subject, "hello"), Ct);
+
+        var created = await stream.NextAsync(MailEventTypes.New, Ct);
+        Assert.Equal("INBOX", created.Data.GetProperty("folder").GetString());
+        var message = created.Data.GetProperty("message");
+        Assert.Equal(subject, message.GetProperty("subject").GetString());
+        Assert.Equal("far@example.com", message.GetProperty("sender").GetString());
+        Assert.False(message.GetProperty("is_read").GetBoolean());
+        Assert.Equal(created.Data.GetProperty("id").GetString(), message.GetProperty("id").GetString());
+        // The id is the API's: the message can be fetched with it.
+        await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/{message.GetProperty("id").GetString()}/", Ct), HttpStatusCode.OK);
+
+        var counts = await stream.NextAsync(e => e.Type == "folder.counts" && e.Data.GetProperty("folder").GetString() == "INBOX", Ct);
+        Assert.Equal(1, counts.Data.GetProperty("total_count").GetInt32());
+        Assert.Equal(1, counts.Data.GetProperty("unread_count").GetInt32());
+        Assert.True(counts.Id > created.Id);
+    }
+
+    [Fact]
+    public async Task Flags_and_moves_by_another_imap_client_show_as_updated_deleted_and_new()
+    {
+        var box = await MailboxAsync();
+        await MailKitTestKit.AppendAsync(box.Address, "INBOX", [MailKitTestKit.Message("a@example.com", box.Address, "to flag", "x"), MailKitTestKit.Message("a@example.com", box.Address, "to move", "x")], Ct);
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct);
+        var listed = await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct);
+        var flaggedId = listed.Single(m => MailKitTestKit.Subject(m) == "to flag").GetProperty("id").GetString();
+        var movedId = listed.Single(m => MailKitTestKit.Subject(m) == "to move").GetProperty("id").GetString();
+
+        using var imap = await MailKitTestKit.OpenAsync(box.Address, Ct);
+        await imap.Inbox.OpenAsync(FolderAccess.ReadWrite, Ct);
+        var toFlag = (await imap.Inbox.SearchAsync(SearchQuery.SubjectContains("to flag"), Ct)).Single();
+        await imap.Inbox.AddFlagsAsync(toFlag, MessageFlags.Seen | MessageFlags.Flagged, true, Ct);
+
+        var updated = await stream.NextAsync(MailEventTypes.Updated, Ct);
+        Assert.Equal(flaggedId, updated.Data.GetProperty("id").GetString());
+        Assert.Equal("INBOX", updated.Data.GetProperty("folder").GetString());
+        Assert.True(updated.Data.GetProperty("is_read").GetBoolean());
+        Assert.True(updated.Data.GetProperty("is_starred").GetBoolean());
+
+        var toMove = (await imap.Inbox.SearchAsync(SearchQuery.SubjectContains("to move"), Ct)).Single();
+        var junk = imap.GetFolder(MailKit.SpecialFolder.Junk) ?? await imap.GetFolderAsync("Junk", Ct);
+        await imap.Inbox.MoveToAsync(toMove, junk, Ct);
+
+        // Two folders change; the order of their events is not part of the contract.
+        SseEvent? deleted = null, arrived = null;
+        while (deleted is null || arrived is null)
+        {
+            var e = await stream.NextAsync(e => e.Type is MailEventTypes.Deleted or MailEventTypes.New, Ct);
+            if (e.Type == MailEventTypes.Deleted)
+            {
+                deleted = e;
+            }
+            else
+            {
+                arrived = e;
+            }
+        }
+
+        Assert.Equal(movedId, deleted.Data.GetProperty("id").GetString());
+        Assert.Equal("INBOX", deleted.Data.GetProperty("folder").GetString());
+        Assert.Equal("Junk", arrived.Data.GetProperty("folder").GetString());
+        Assert.Equal("to move", arrived.Data.GetProperty("message").GetProperty("subject").GetString());
+    }
+
+    [Fact]
+    public async Task Reconnecting_with_last_event_id_replays_exactly_what_was_missed_in_order()
+    {
+        var box = await MailboxAsync();
+        long lastSeen;
+        await using (var first = await SseReader.OpenAsync(box.Client, Ct))
+        {
+            await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("a@example.com", box.Address, "before", "x"), Ct);
+            await first.NextAsync(MailEventTypes.New, Ct);
+            lastSeen = (await first.NextAsync("folder.counts", Ct)).Id!.Value;
+        }
+
+        string[] missed = ["missed one", "missed two", "missed three"];
+        foreach (var subject in missed)
+        {
+            await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("a@example.com", box.Address, subject, "x"), Ct);
+            await MailKitTestKit.WaitForMessageAsync(box.Client, "INBOX", m => MailKitTestKit.Subject(m) == subject, Ct);
+        }
+
+        await using var second = await SseReader.OpenAsync(box.Client, Ct, lastSeen);
+        var replayed = new List<SseEvent>();
+        for (var i = 0; i < missed.Length; i++)
+        {
+            replayed.Add(await second.NextAsync(MailEventTypes.New, Ct));
+        }
+
+        Assert.Equal(missed, replayed.Select(e => e.Data.GetProperty("message").GetProperty("subject").GetString()));
+        Assert.All(second.Seen, e => Assert.True(e.Id > lastSeen));
+        Assert.Equal(second.Seen.Select(e => e.Id).Distinct().Count(), second.Seen.Count);
+        Assert.True(second.Seen.Select(e => e.Id).SequenceEqual(second.Seen.Select(e => e.Id).Order()));
+    }
+
+    [Fact]
+    public async Task An_unknown_event_id_gets_a_reset()
+    {
+        var box = await MailboxAsync();
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct, lastEventId: 999_999);
+        var reset = await stream.NextAsync("reset", Ct);
+        Assert.Contains("reload", reset.Data.GetProperty("reason").GetString(), StringComparison.Ordinal);
+
+        await TestApi.AssertErrorAsync(await box.Client.GetAsync($"{Root}/email/events/?since=abc", Ct), HttpStatusCode.BadRequest, "event id");
+    }
+
+    [Fact]
+    public async Task A_stream_never_carries_another_users_events()
+    {
+        var a = await MailboxAsync("a");
+        var b = await MailboxAsync("b", a.Org);
+        await using var streamA = await SseReader.OpenAsync(a.Client, Ct);
+        await using var streamB = await SseReader.OpenAsync(b.Client, Ct);
+
+        await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("x@example.com", b.Address, "for b only", "x"), Ct);
+        await streamB.NextAsync(MailEventTypes.New, Ct);
+        await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("x@example.com", a.Address, "for a", "x"), Ct);
+        var forA = await streamA.NextAsync(MailEventTypes.New, Ct);
+
+        Assert.Equal("for a", forA.Data.GetProperty("message").GetProperty("subject").GetString());
+        Assert.DoesNotContain(streamA.Seen, e => e.Data.ToString().Contains("for b only", StringComparison.Ordinal));
+        Assert.DoesNotContain(streamB.Seen, e => e.Data.ToString().Contains("for a", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Logging_out_ends_the_stream()
+    {
+        var box = await MailboxAsync();
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct);
+        Assert.Equal(HttpStatusCode.NoContent, (await box.Client.PostAsync($"{Root}/auth/logout/", null, Ct)).StatusCode);
+
+        var end = await stream.NextAsync("end", Ct);
+        Assert.Contains("revoked", end.Data.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        await stream.EndAsync(5);
+        Assert.True(stream.Ended);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await box.Client.GetAsync($"{Root}/email/events/", Ct)).StatusCode);
+    }
+}
+
+internal static class MailEventTypes
+{
+    public const string New = "message.new";
+    public const string Updated = "message.updated";
+    public const string Deleted = "message.deleted";
+}
