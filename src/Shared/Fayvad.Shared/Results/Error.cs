@@ -11,6 +11,9 @@ public enum ErrorKind
     PayloadTooLarge,
     TooManyRequests,
     Unavailable,
+
+    /// <summary>What the request refers to existed but can no longer be resolved (e.g. a sync state of a recreated folder).</summary>
+    Gone,
 }
 
 public sealed record Error(
@@ -34,4 +37,5 @@ public sealed record Error(
     public static Error TooManyRequests(string message, TimeSpan retryAfter) =>
         new(ErrorKind.TooManyRequests, message, RetryAfter: retryAfter);
     public static Error Unavailable(string message) => new(ErrorKind.Unavailable, message);
+    public static Error Gone(string message) => new(ErrorKind.Gone, message);
 }

@@ -19,7 +19,7 @@ namespace Fayvad.Mail.Features.GetMessages;
 internal sealed record GetMessagesQuery(string Folder, int Page, int Limit, bool IncludeBody, string Sort = "arrival")
     : IQuery<Result<GetMessagesResponse>>, IPagedRequest;
 
-internal sealed record GetMessagesResponse(IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Folder);
+internal sealed record GetMessagesResponse(IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Folder, string State);
 
 internal sealed class GetMessagesValidator : AbstractValidator<GetMessagesQuery>
 {
@@ -45,6 +45,8 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
 
             // EXAMINE: read-only, so listing can never change a flag.
             await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
+            // Taken at EXAMINE, before the fetch: a change racing with the listing is reported again, never missed.
+            var state = SyncState.Of(folder).Encode();
             List<MessageDto> messages;
             int total;
             if (query.Sort == "date")
@@ -60,7 +62,7 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
             }
 
             var result = new Page<MessageDto>(messages, total, query.Page, query.Limit);
-            return new GetMessagesResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, folder.FullName);
+            return new GetMessagesResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, folder.FullName, state);
         }, cancellationToken);
     }
 }

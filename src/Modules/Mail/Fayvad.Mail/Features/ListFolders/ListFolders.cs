@@ -13,7 +13,8 @@ namespace Fayvad.Mail.Features.ListFolders;
 
 internal sealed record ListFoldersQuery : IQuery<Result<ListFoldersResponse>>;
 
-internal sealed record FolderDto(string Id, string Name, int UnreadCount, int TotalCount, string? Role, string? Parent);
+/// <summary><paramref name="State">: the folder's sync state, to follow it with /email/changes/.</summary>
+internal sealed record FolderDto(string Id, string Name, int UnreadCount, int TotalCount, string? Role, string? Parent, string? State = null);
 
 internal sealed record ListFoldersResponse(IReadOnlyList<FolderDto> Folders);
 
@@ -23,8 +24,9 @@ internal sealed class ListFoldersHandler(ICurrentUser caller, IImapSessions sess
     {
         return await sessions.RunInOwnMailboxAsync<ListFoldersResponse>(caller, async (client, ct) =>
         {
-            // One LIST ... RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN)) round trip (LIST-STATUS, RFC 5819).
-            var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.Count | StatusItems.Unread, false, ct);
+            // One LIST ... RETURN (SPECIAL-USE STATUS (...)) round trip (LIST-STATUS, RFC 5819).
+            var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0],
+                StatusItems.Count | StatusItems.Unread | StatusItems.UidValidity | StatusItems.UidNext | StatusItems.HighestModSeq, false, ct);
             var dtos = folders
                 .Where(f => !f.Attributes.HasFlag(FolderAttributes.NonExistent) && !f.Attributes.HasFlag(FolderAttributes.NoSelect))
                 .Select(f => new FolderDto(
@@ -33,7 +35,8 @@ internal sealed class ListFoldersHandler(ICurrentUser caller, IImapSessions sess
                     f.Unread,
                     f.Count,
                     Folders.RoleOf(f),
-                    f.ParentFolder is { } parent && !string.IsNullOrEmpty(parent.FullName) ? parent.FullName : null))
+                    f.ParentFolder is { } parent && !string.IsNullOrEmpty(parent.FullName) ? parent.FullName : null,
+                    SyncState.Of(f).Encode()))
                 .OrderBy(f => Folders.RoleOrder(f.Role))
                 .ThenBy(f => f.Id, StringComparer.OrdinalIgnoreCase)
                 .ToList();
