@@ -42,6 +42,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // Short enough that a revoked token's stream ends, and a failing webhook is retried, within a test's patience.
         builder.UseSetting("Mail:Push:Heartbeat", "00:00:02");
         builder.UseSetting("Mail:Webhooks:InitialBackoff", "00:00:01");
+        // Webhook tests run their own API processes (to restart one); this in-process node only queues.
+        builder.UseSetting("Mail:Webhooks:Deliver", "false");
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 
@@ -83,6 +85,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             DELETE FROM identity.access_tokens WHERE user_id IN (SELECT u.id FROM directory.users u WHERE u.organization_id IN ({doomed}));
             DELETE FROM directory.mailbox_usage WHERE email IN
                 (SELECT a.address FROM directory.email_accounts a JOIN directory.domains d ON d.id = a.domain_id WHERE d.organization_id IN ({doomed}));
+            DELETE FROM mail.webhooks WHERE organization_id IN ({doomed});
+            DELETE FROM mail.mailbox_events WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
+            DELETE FROM mail.folder_states WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
+            DELETE FROM mail.mailbox_streams WHERE organization_id IN ({doomed});
             DELETE FROM directory.organizations WHERE id IN ({doomed});
             DELETE FROM identity.login_failures WHERE occurred_at < now() - interval '1 hour';
             """);

@@ -73,4 +73,6 @@ public interface IDirectoryMailboxes
 {
     /// <summary>The enabled mailboxes (enabled account, domain and organization) of the given organizations.</summary>
     Task<IReadOnlyList<OrganizationMailbox>> ActiveMailboxesAsync(IReadOnlyCollection<long> organizationIds, CancellationToken cancellationToken);
+
+    Task<bool> OrganizationExistsAsync(long organizationId, CancellationToken cancellationToken);
 }

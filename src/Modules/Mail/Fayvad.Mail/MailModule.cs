@@ -37,6 +37,12 @@ public static class MailModule
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
         services.AddSingleton<WatcherRegistry>();
         services.AddHostedService(sp => sp.GetRequiredService<WatcherRegistry>());
+        services.AddSingleton<WebhookInterest>();
+        services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());
+        services.AddHostedService<WebhookDispatcher>();
+        // Webhook receivers are other people's servers: never follow their redirects.
+        services.AddHttpClient(WebhookDispatcher.HttpClientName)
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
         services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         return services;

@@ -73,6 +73,9 @@ internal sealed class PushOptions
 
 internal sealed class WebhookOptions
 {
+    /// <summary>Whether this node sends queued deliveries; off for nodes that should only serve requests.</summary>
+    public bool Deliver { get; set; } = true;
+
     public TimeSpan InitialBackoff { get; set; } = TimeSpan.FromSeconds(2);
     public TimeSpan MaxBackoff { get; set; } = TimeSpan.FromHours(1);
     public int MaxAttempts { get; set; } = 15;

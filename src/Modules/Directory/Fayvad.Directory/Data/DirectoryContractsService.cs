@@ -53,4 +53,7 @@ internal sealed class DirectoryContractsService(DirectoryDbContext db, PasswordH
                 && a.Domain.Organization.Status == Model.OrganizationStatus.Active)
             .Select(a => new OrganizationMailbox(a.Address, a.Domain.OrganizationId))
             .ToListAsync(cancellationToken);
+
+    public Task<bool> OrganizationExistsAsync(long organizationId, CancellationToken cancellationToken) =>
+        db.Organizations.AnyAsync(o => o.Id == organizationId, cancellationToken);
 }
