@@ -1,7 +1,6 @@
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Data;
-using Fayvad.Mail.Features.RegisterWebhook;
 using Fayvad.Mail.Push;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
