@@ -154,6 +154,49 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
     }
 }
 
+public sealed class FolderEventTests(ApiFactory factory) : MailTest(factory)
+{
+    [Fact]
+    public async Task Folder_created_renamed_and_deleted_are_events_and_a_deleted_folders_mail_shows_up_in_trash()
+    {
+        var box = await MailboxAsync();
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct);
+
+        await TestApi.ReadAsync(await box.Client.PostAsJsonAsync($"{Root}/email/folders/", new { name = "Plans" }, Ct), HttpStatusCode.Created);
+        var created = await stream.NextAsync("folder.created", Ct);
+        Assert.Equal("Plans", created.Data.GetProperty("folder").GetString());
+
+        await TestApi.ReadAsync(await box.Client.PatchAsJsonAsync($"{Root}/email/folders/", new { folder = "Plans", name = "Ideas" }, Ct), HttpStatusCode.OK);
+        var renamed = await stream.NextAsync("folder.renamed", Ct);
+        Assert.Equal("Ideas", renamed.Data.GetProperty("folder").GetString());
+        Assert.Equal("Plans", renamed.Data.GetProperty("old_folder").GetString());
+
+        await MailKitTestKit.AppendAsync(box.Address, "Ideas", [MailKitTestKit.Message("a@example.com", box.Address, "saved idea", "x")], Ct);
+        await stream.NextAsync(e => e.Type == MailEventTypes.New && e.Data.GetProperty("folder").GetString() == "Ideas", Ct);
+        Assert.Equal(HttpStatusCode.NoContent, (await box.Client.DeleteAsync($"{Root}/email/folders/?folder=Ideas", Ct)).StatusCode);
+        var deleted = await stream.NextAsync("folder.deleted", Ct);
+        Assert.Equal("Ideas", deleted.Data.GetProperty("folder").GetString());
+        var rescued = await stream.NextAsync(e => e.Type == MailEventTypes.New && e.Data.GetProperty("folder").GetString() == "Trash", Ct);
+        Assert.Equal("saved idea", rescued.Data.GetProperty("message").GetProperty("subject").GetString());
+    }
+
+    [Fact]
+    public async Task Disabling_the_account_ends_the_stream()
+    {
+        var box = await MailboxAsync();
+        var admin = await Api.AsAsync(box.Org.AdminUsername);
+        var accounts = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.OK);
+        var accountId = accounts.GetProperty("email_accounts").EnumerateArray().Single(a => a.GetProperty("address").GetString() == box.Address).GetProperty("id").GetInt64();
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct);
+
+        await TestApi.ReadAsync(await admin.PatchAsJsonAsync($"{Root}/org/email-accounts/{accountId}/", new { enabled = false }, Ct), HttpStatusCode.OK);
+
+        await stream.NextAsync("end", Ct);
+        await stream.EndAsync(5);
+        Assert.True(stream.Ended);
+    }
+}
+
 internal static class MailEventTypes
 {
     public const string New = "message.new";

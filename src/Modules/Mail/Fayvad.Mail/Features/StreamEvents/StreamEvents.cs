@@ -172,6 +172,11 @@ public sealed class StreamEventsEndpoint : ICarterModule
             {
                 // The client went away: the normal end of a stream.
             }
+            catch (Npgsql.NpgsqlException)
+            {
+                // Headers are sent, so no 503 now: say why in-stream; the client reconnects with its Last-Event-ID.
+                await response.WriteAsync(new SseFrame(null, "error", JsonSerializer.Serialize(new { error = "The event store is unavailable; reconnect shortly." })).Format(), CancellationToken.None);
+            }
         }).RequireAuthorization().WithTags("Mail").WithName("StreamEvents");
     }
 }
