@@ -64,7 +64,7 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or IOException or TimeoutException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
                 LogListenFailed(logger, ex, delay.TotalSeconds);
                 await Task.Delay(delay, stoppingToken);

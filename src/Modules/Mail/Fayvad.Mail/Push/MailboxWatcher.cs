@@ -74,8 +74,9 @@ internal sealed partial class MailboxWatcher(
             {
                 return;
             }
-            catch (Exception ex) when (ex is MailUnavailableException or ImapCommandException or Npgsql.NpgsqlException || ImapConnector.IsConnectionFault(ex))
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
+                // A background loop: whatever broke (server, database, a folder deleted mid-pass), reconnect and resync.
                 LogWatchFailed(logger, ex, mailbox, backoff.TotalSeconds);
                 await Task.Delay(backoff, ct);
                 backoff = TimeSpan.FromSeconds(Math.Min(30, backoff.TotalSeconds * 2));

@@ -115,8 +115,9 @@ internal sealed partial class WatcherRegistry(
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception ex) when (!ct.IsCancellationRequested)
         {
+            // Paused before the finally below starts the loop again, so a persistent fault cannot spin.
             LogRegistryFailed(_logger, ex, entry.Mailbox);
             await Task.Delay(TimeSpan.FromSeconds(2), CancellationToken.None);
         }

@@ -65,8 +65,9 @@ internal sealed partial class WebhookDispatcher(
             {
                 return;
             }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
+                // An unhandled exception in a BackgroundService stops the whole host: log and carry on instead.
                 LogQueueFailed(logger, ex);
                 await Task.Delay(_options.PollInterval, stoppingToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             }

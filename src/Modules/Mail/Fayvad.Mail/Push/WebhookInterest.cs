@@ -31,7 +31,7 @@ internal sealed partial class WebhookInterest(
                 {
                     await RefreshAsync(stoppingToken);
                 }
-                catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
+                catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
                 {
                     LogRefreshFailed(logger, ex);
                 }
