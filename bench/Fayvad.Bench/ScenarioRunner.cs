@@ -1,0 +1,90 @@
+using System.Diagnostics;
+
+namespace Fayvad.Bench;
+
+/// <summary>One thing both sides do: the API call (returns response bytes) and the MailKit baseline (returns a size/count).</summary>
+internal sealed record Scenario(string Name, string Api, Func<int, CancellationToken, Task<long>> CallApi, Func<int, CancellationToken, Task<long>> CallMailKit);
+
+internal sealed record ScenarioResult(Scenario Scenario, Stats Api, Stats MailKit, double ApiCpuMsPerOp, double ApiBytesPerOp, double ApiClientAllocPerOp, double MailKitAllocPerOp);
+
+/// <summary>
+/// Every scenario is warmed up first (both sides, so both the API's and this process's code reach tier-1 JIT before
+/// anything is measured), then each runs N measured iterations; API and MailKit calls alternate (and swap order every
+/// iteration) so drift hits both alike.
+/// </summary>
+internal static class ScenarioRunner
+{
+    public static async Task WarmupAsync(IReadOnlyList<Scenario> scenarios, BenchOptions options, CancellationToken ct)
+    {
+        foreach (var scenario in scenarios)
+        {
+            for (var i = 0; i < options.Warmup; i++)
+            {
+                await scenario.CallApi(i, ct);
+                await scenario.CallMailKit(i, ct);
+            }
+        }
+
+        // Tier-1 recompilation happens on a background thread after a short delay.
+        await Task.Delay(1000, ct);
+    }
+
+    public static async Task<ScenarioResult> RunAsync(Scenario scenario, BenchOptions options, ApiProcess? api, CancellationToken ct)
+    {
+        var apiSide = new Side(options.Iterations);
+        var mailKitSide = new Side(options.Iterations);
+        // The API process is idle while the MailKit side runs, so its CPU over the loop is the API side's alone.
+        var cpuBefore = api?.CpuMs() ?? 0;
+        for (var i = 0; i < options.Iterations; i++)
+        {
+            if (i % 2 == 0)
+            {
+                await apiSide.TimeAsync(scenario.CallApi, i, ct);
+                await mailKitSide.TimeAsync(scenario.CallMailKit, i, ct);
+            }
+            else
+            {
+                await mailKitSide.TimeAsync(scenario.CallMailKit, i, ct);
+                await apiSide.TimeAsync(scenario.CallApi, i, ct);
+            }
+        }
+
+        var cpu = api is null ? double.NaN : (api.CpuMs() - cpuBefore) / options.Iterations;
+        var n = (double)options.Iterations;
+        return new ScenarioResult(scenario, Stats.Of(apiSide.Times), Stats.Of(mailKitSide.Times), cpu,
+            apiSide.Result / n, apiSide.Allocated / n, mailKitSide.Allocated / n);
+    }
+
+    /// <summary>A MailKit-only variant (the what-if table).</summary>
+    public static async Task<(Stats Stats, double AllocPerOp)> RunOneAsync(Func<int, CancellationToken, Task<long>> call, BenchOptions options, CancellationToken ct)
+    {
+        for (var i = 0; i < options.Warmup; i++)
+        {
+            await call(i, ct);
+        }
+
+        var side = new Side(options.Iterations);
+        for (var i = 0; i < options.Iterations; i++)
+        {
+            await side.TimeAsync(call, i, ct);
+        }
+
+        return (Stats.Of(side.Times), side.Allocated / (double)options.Iterations);
+    }
+
+    private sealed class Side(int capacity)
+    {
+        public List<double> Times { get; } = new(capacity);
+        public long Allocated { get; private set; }
+        public long Result { get; private set; }
+
+        public async Task TimeAsync(Func<int, CancellationToken, Task<long>> call, int i, CancellationToken ct)
+        {
+            var allocated = GC.GetTotalAllocatedBytes();
+            var start = Stopwatch.GetTimestamp();
+            Result += await call(i, ct);
+            Times.Add(Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            Allocated += GC.GetTotalAllocatedBytes() - allocated;
+        }
+    }
+}
