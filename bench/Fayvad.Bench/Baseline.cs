@@ -14,8 +14,62 @@ namespace Fayvad.Bench;
 /// With <c>keepSelected</c> (what-if only, not what the API does) a folder that is already selected on the connection is
 /// refreshed with NOOP instead of being EXAMINEd again.
 /// </summary>
-internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelected = false)
+internal sealed class Baseline : IAsyncDisposable
 {
+    private readonly StackEnv _env;
+    private readonly string _mailbox;
+    private readonly int _pageSize;
+    private readonly bool _keepSelected;
+    private readonly string? _protocolLog;
+    private ImapClient _client;
+
+    private Baseline(StackEnv env, string mailbox, int pageSize, bool keepSelected, string? protocolLog, ImapClient client)
+    {
+        _env = env;
+        _mailbox = mailbox;
+        _pageSize = pageSize;
+        _keepSelected = keepSelected;
+        _protocolLog = protocolLog;
+        _client = client;
+    }
+
+    public ImapClient Client => _client;
+
+    /// <summary>How often the connection was lost and opened again (e.g. someone killed Dovecot's imap processes).</summary>
+    public int Reconnects { get; private set; }
+
+    public static async Task<Baseline> OpenAsync(StackEnv env, string mailbox, int pageSize, CancellationToken ct, bool keepSelected = false, string? protocolLog = null) =>
+        new(env, mailbox, pageSize, keepSelected, protocolLog, await Imap.OpenAsync(env, mailbox, ct, protocolLog));
+
+    public static bool IsConnectionFault(Exception ex) =>
+        ex is IOException or System.Net.Sockets.SocketException or ImapProtocolException or ServiceNotConnectedException
+            or ServiceNotAuthenticatedException;
+
+    /// <summary>A fresh, authenticated connection in place of one that failed.</summary>
+    public async Task ReconnectAsync(CancellationToken ct)
+    {
+        _client.Dispose();
+        Reconnects++;
+        _client = await Imap.OpenAsync(_env, _mailbox, ct, _protocolLog is null ? null : _protocolLog + "." + Reconnects);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (_client.IsConnected)
+            {
+                await _client.DisconnectAsync(true);
+            }
+        }
+        catch (Exception ex) when (IsConnectionFault(ex))
+        {
+            // Gone already.
+        }
+
+        _client.Dispose();
+    }
+
     /// <summary>= Fayvad.Mail.Mime.MessageMapper.SummaryItems: ENVELOPE FLAGS INTERNALDATE RFC822.SIZE BODYSTRUCTURE PREVIEW (+UID).</summary>
     public const MessageSummaryItems SummaryItems =
         MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.Flags
@@ -34,15 +88,15 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     /// </summary>
     public async Task<long> ListAsync(int page, bool bodies, CancellationToken ct, bool sanitize = false)
     {
-        var inbox = client.Inbox;
+        var inbox = _client.Inbox;
         await OpenAsync(inbox, ct);
-        var last = inbox.Count - 1 - ((page - 1) * pageSize);
+        var last = inbox.Count - 1 - ((page - 1) * _pageSize);
         if (last < 0)
         {
             return 0;
         }
 
-        var first = Math.Max(0, last - pageSize + 1);
+        var first = Math.Max(0, last - _pageSize + 1);
         var summaries = await inbox.FetchAsync(first, last, new FetchRequest(SummaryItems), ct);
         var ordered = summaries.OrderByDescending(s => s.UniqueId.Id).ToList();
         long chars = ordered.Count;
@@ -69,10 +123,10 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     /// </summary>
     public async Task<long> ListWholeMessagesAsync(int page, CancellationToken ct)
     {
-        var inbox = client.Inbox;
+        var inbox = _client.Inbox;
         await OpenAsync(inbox, ct);
-        var last = inbox.Count - 1 - ((page - 1) * pageSize);
-        var first = Math.Max(0, last - pageSize + 1);
+        var last = inbox.Count - 1 - ((page - 1) * _pageSize);
+        var first = Math.Max(0, last - _pageSize + 1);
         var summaries = await inbox.FetchAsync(first, last, new FetchRequest(SummaryItems), ct);
         long chars = 0;
         await ((ImapFolder)inbox).GetStreamsAsync(summaries.Select(s => s.UniqueId).ToList(), async (_, _, _, stream, token) =>
@@ -86,7 +140,7 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     /// <summary>GET /email/folders/: one LIST "" "*" RETURN (SUBSCRIBED CHILDREN STATUS (MESSAGES UNSEEN)) (LIST-STATUS).</summary>
     public async Task<long> FoldersAsync(CancellationToken ct)
     {
-        var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0], StatusItems.Count | StatusItems.Unread, false, ct);
+        var folders = await _client.GetFoldersAsync(_client.PersonalNamespaces[0], StatusItems.Count | StatusItems.Unread, false, ct);
         return folders.Count(f => !f.Attributes.HasFlag(FolderAttributes.NonExistent) && !f.Attributes.HasFlag(FolderAttributes.NoSelect));
     }
 
@@ -96,7 +150,7 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     /// </summary>
     public async Task<long> GetMessageAsync(uint uid, CancellationToken ct)
     {
-        var inbox = client.Inbox;
+        var inbox = _client.Inbox;
         await OpenAsync(inbox, ct);
         var summary = (await inbox.FetchAsync([new UniqueId(inbox.UidValidity, uid)], new FetchRequest(DetailItems), ct)).Single();
         var (text, html) = await LoadBodiesAsync(inbox, summary, ct);
@@ -110,10 +164,10 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     public async Task<long> SearchInboxAsync(string word, CancellationToken ct)
     {
         var criteria = SearchQuery.All.And(SearchQuery.MessageContains(word));
-        var inbox = client.Inbox;
+        var inbox = _client.Inbox;
         await inbox.OpenAsync(FolderAccess.ReadOnly, ct);
         var uids = (await inbox.SearchAsync(criteria, ct)).OrderByDescending(u => u.Id).ToList();
-        var page = uids.Take(pageSize).ToList();
+        var page = uids.Take(_pageSize).ToList();
         await inbox.OpenAsync(FolderAccess.ReadOnly, ct);
         return await FetchInOrderAsync(inbox, page, ct);
     }
@@ -126,7 +180,7 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     public async Task<long> SearchAllFoldersAsync(string word, CancellationToken ct)
     {
         var criteria = SearchQuery.All.And(SearchQuery.MessageContains(word));
-        var folders = (await client.GetFoldersAsync(client.PersonalNamespaces[0], false, ct))
+        var folders = (await _client.GetFoldersAsync(_client.PersonalNamespaces[0], false, ct))
             .Where(f => !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
             .ToList();
         var hits = new List<(IMailFolder Folder, UniqueId Uid, DateTimeOffset Arrived)>();
@@ -143,7 +197,7 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
             hits.AddRange(dates.Select(d => (folder, d.UniqueId, d.InternalDate ?? DateTimeOffset.MinValue)));
         }
 
-        var page = hits.OrderByDescending(h => h.Arrived).ThenByDescending(h => h.Uid.Id).Take(pageSize).ToList();
+        var page = hits.OrderByDescending(h => h.Arrived).ThenByDescending(h => h.Uid.Id).Take(_pageSize).ToList();
         long count = 0;
         foreach (var group in page.GroupBy(h => h.Folder))
         {
@@ -157,9 +211,9 @@ internal sealed class Baseline(ImapClient client, int pageSize, bool keepSelecte
     /// <summary>= Folders.EnsureOpenAsync (EXAMINE every time), or with keepSelected a NOOP when the folder is already open.</summary>
     private async Task OpenAsync(IMailFolder folder, CancellationToken ct)
     {
-        if (keepSelected && folder.IsOpen)
+        if (_keepSelected && folder.IsOpen)
         {
-            await client.NoOpAsync(ct);
+            await _client.NoOpAsync(ct);
             return;
         }
 

@@ -40,13 +40,22 @@ internal static class LoadTest
     public static LoadClient MailKit(Baseline baseline, string label, IReadOnlyList<uint> uids) =>
         new(label, uids.Count > 0, async (op, rng, ct) =>
         {
-            _ = op switch
+            try
             {
-                0 => await baseline.ListAsync(rng.Next(1, Pages + 1), bodies: false, ct),
-                1 => await baseline.GetMessageAsync(uids[rng.Next(uids.Count)], ct),
-                _ => await baseline.FoldersAsync(ct),
-            };
-            return ("200", null);
+                _ = op switch
+                {
+                    0 => await baseline.ListAsync(rng.Next(1, Pages + 1), bodies: false, ct),
+                    1 => await baseline.GetMessageAsync(uids[rng.Next(uids.Count)], ct),
+                    _ => await baseline.FoldersAsync(ct),
+                };
+                return ("200", null);
+            }
+            catch (Exception ex) when (Baseline.IsConnectionFault(ex))
+            {
+                // Counted as an error; the next call gets a fresh connection.
+                await baseline.ReconnectAsync(ct);
+                return (ex.GetType().Name, ex.GetType().Name + ": " + ex.Message);
+            }
         });
 
     public static async Task RunAsync(string title, IReadOnlyList<LoadClient> clients, BenchOptions options, StackEnv env, ApiProcess? process, CancellationToken ct)
@@ -58,9 +67,8 @@ internal static class LoadTest
         Console.WriteLine(Fmt.Inv($"mix: 50 % list INBOX summary (random page 1-{Pages}, limit 50), 30 % get-message (random of the newest 200), 20 % folders"));
         var memoryBefore = process?.Memory();
         var imapBefore = process?.ImapConnections(env.ImapPort) ?? -1;
-        var cpuBefore = process?.CpuMs() ?? 0;
-        var machineBefore = Quiet.Busy();
-        var selfBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var machine = new Machine(env);
+        var machineBefore = machine.Take();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var samples = new List<(int Imap, long RssKb)>();
@@ -94,9 +102,7 @@ internal static class LoadTest
 
         var memoryAfter = process?.Memory();
         var imapAfter = process?.ImapConnections(env.ImapPort) ?? -1;
-        var apiCpu = process is null ? double.NaN : process.CpuMs() - cpuBefore;
-        var machine = Quiet.Busy();
-        var selfCpu = (Process.GetCurrentProcess().TotalProcessorTime - selfBefore).TotalSeconds;
+        var machineAfter = machine.Take();
 
         var ok = results.Count(r => r.Status == "200");
         Console.WriteLine(Fmt.Inv($"requests {results.Count} in {elapsed:F1} s = {results.Count / elapsed:F1} req/s; OK {ok}, errors {results.Count - ok}"));
@@ -125,8 +131,7 @@ internal static class LoadTest
             Console.WriteLine(Fmt.Inv($"  e.g. {failure.Key} (x{failure.Count()})"));
         }
 
-        var busy = (machine.Busy - machineBefore.Busy) / (double)Math.Max(1, machine.Total - machineBefore.Total);
-        Console.WriteLine(Fmt.Inv($"CPU: machine {busy * 100:F0} % busy ({Environment.ProcessorCount} cores); API {apiCpu / 1000:F1} s = {apiCpu / 1000 / elapsed * 100:F0} % of one core; this bench process {selfCpu:F1} s = {selfCpu / elapsed * 100:F0} % of one core; the rest is Dovecot, PostgreSQL, the kernel"));
+        Console.WriteLine("CPU: " + Machine.Describe(machineBefore, machineAfter));
         if (process is not null && memoryBefore is { } before && memoryAfter is { } after)
         {
             Console.WriteLine(Fmt.Inv($"API memory (pid {process.Pid}) before: VmRSS {Fmt.Mb(before.RssKb)} MB, VmHWM {Fmt.Mb(before.HwmKb)} MB, {before.Threads} threads"));
