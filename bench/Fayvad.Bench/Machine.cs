@@ -28,6 +28,14 @@ internal sealed class Machine(StackEnv env)
         return new Snapshot(busy, total, Sum(api), Sum(mailServers), Sum([Environment.ProcessId]));
     }
 
+    /// <summary>CPU of everything outside this stack and this process, in % of one core (kernel included).</summary>
+    public static double OtherPercent(Snapshot before, Snapshot after)
+    {
+        var seconds = (after.Total - before.Total) / (double)Environment.ProcessorCount / 100;
+        return seconds <= 0 ? 0 : Math.Max(0, ((after.Busy - before.Busy) - (after.Api - before.Api) - (after.MailServers - before.MailServers)
+            - (after.Bench - before.Bench)) / 100.0 / seconds * 100);
+    }
+
     /// <summary>"machine 99 % busy of 2 cores: API 48 %, Dovecot/PostgreSQL/Postfix 120 %, bench 14 %, other 16 % (of one core)".</summary>
     public static string Describe(Snapshot before, Snapshot after)
     {

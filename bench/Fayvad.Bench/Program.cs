@@ -120,22 +120,29 @@ if (!options.SkipScenarios)
     {
         var clock = Stopwatch.StartNew();
         var before = machine.Take();
-        results.Add(await ScenarioRunner.RunAsync(scenario, options, process, baseline, ct));
-        Console.WriteLine(Fmt.Inv($"[bench] {scenario.Name}: {clock.Elapsed.TotalSeconds:F1} s; CPU: {Machine.Describe(before, machine.Take())}"));
+        var result = await ScenarioRunner.RunAsync(scenario, options, process, baseline, ct);
+        var after = machine.Take();
+        results.Add(result with { OtherCpuPercent = Machine.OtherPercent(before, after) });
+        Console.WriteLine(Fmt.Inv($"[bench] {scenario.Name}: {clock.Elapsed.TotalSeconds:F1} s; CPU: {Machine.Describe(before, after)}"));
     }
 
     Console.WriteLine();
     Fmt.Table(
-        ["scenario", "API mean", "API p50", "API p99", "MailKit mean", "MailKit p50", "MailKit p99", "ratio mean", "ratio p50", "API CPU/op", "resp KB", "alloc KB/op HTTP", "alloc KB/op MailKit"],
+        ["scenario", "API mean", "API p50", "API p99", "MailKit mean", "MailKit p50", "MailKit p99", "ratio mean", "ratio p50", "API CPU/op", "resp KB", "alloc KB/op HTTP", "alloc KB/op MailKit", "other CPU"],
         results.Select(r => (IReadOnlyList<string>)
         [
             r.Scenario.Name, Fmt.Ms(r.Api.Mean), Fmt.Ms(r.Api.P50), Fmt.Ms(r.Api.P99),
             Fmt.Ms(r.MailKit.Mean), Fmt.Ms(r.MailKit.P50), Fmt.Ms(r.MailKit.P99),
             Fmt.Ratio(r.Api.Mean, r.MailKit.Mean), Fmt.Ratio(r.Api.P50, r.MailKit.P50),
             double.IsNaN(r.ApiCpuMsPerOp) ? "-" : Fmt.Ms(r.ApiCpuMsPerOp), Fmt.Kb(r.ApiBytesPerOp),
-            Fmt.Kb(r.ApiClientAllocPerOp), Fmt.Kb(r.MailKitAllocPerOp),
+            Fmt.Kb(r.ApiClientAllocPerOp), Fmt.Kb(r.MailKitAllocPerOp), Fmt.Inv($"{r.OtherCpuPercent:F0} %"),
         ]),
-        new HashSet<int> { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12 });
+        new HashSet<int> { 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13 });
+    if (results.Any(r => r.OtherCpuPercent > 30))
+    {
+        Console.WriteLine("WARNING: other processes on the machine used more than 30 % of a core during some scenarios (\"other CPU\"): those rows are disturbed.");
+    }
+
     if (results.Sum(r => r.ApiFailures + r.MailKitFailures) is > 0 and var failed)
     {
         Console.WriteLine(Fmt.Inv($"FAILED calls, left out of the timings: {failed} ({string.Join(", ", results.Where(r => r.ApiFailures + r.MailKitFailures > 0).Select(r => Fmt.Inv($"{r.Scenario.Name}: API {r.ApiFailures}, MailKit {r.MailKitFailures}")))})"));
@@ -143,6 +150,7 @@ if (!options.SkipScenarios)
 
     Console.WriteLine("Times in ms. ratio = API / MailKit. API CPU/op = user+sys CPU time of the API process per call (/proc/<pid>/stat).");
     Console.WriteLine("resp KB = JSON body. alloc KB/op = managed allocations in this bench process: the HTTP client side, and MailKit doing the IMAP work.");
+    Console.WriteLine("other CPU = kernel and processes outside this stack meanwhile, in % of one core (near 0 = an undisturbed measurement).");
     Console.WriteLine("Scenarios (API call -> the baseline's IMAP commands):");
     foreach (var r in results)
     {

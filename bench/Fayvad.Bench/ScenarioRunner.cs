@@ -7,7 +7,11 @@ internal sealed record Scenario(string Name, string Api, Func<int, CancellationT
 
 internal sealed record ScenarioResult(
     Scenario Scenario, Stats Api, Stats MailKit, double ApiCpuMsPerOp, double ApiBytesPerOp, double ApiClientAllocPerOp, double MailKitAllocPerOp,
-    int ApiFailures, int MailKitFailures);
+    int ApiFailures, int MailKitFailures)
+{
+    /// <summary>CPU used meanwhile by the kernel and by processes outside this stack, in % of one core.</summary>
+    public double OtherCpuPercent { get; init; }
+}
 
 /// <summary>A non-200 answer from the API.</summary>
 internal sealed class ApiStatusException(string message) : Exception(message);
