@@ -13,21 +13,34 @@ namespace Fayvad.PushBench;
 internal sealed class EventWaiters
 {
     private readonly ConcurrentDictionary<string, TaskCompletionSource<long>> _pending = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, (string Label, long T0)> _lost = new(StringComparer.Ordinal);
     private int _unmatched;
 
     public ConcurrentDictionary<string, int> Types { get; } = new(StringComparer.Ordinal);
 
-    /// <summary>message.new events nobody waited for (late arrivals, doubles).</summary>
+    /// <summary>Events given up on that came after all: which message, and how long after its t0.</summary>
+    public ConcurrentQueue<(string Label, double Ms)> Late { get; } = new();
+
+    /// <summary>message.new events nobody waited for (doubles, or events of messages the bench did not send).</summary>
     public int Unmatched => Volatile.Read(ref _unmatched);
+
+    public int StillLost => _lost.Count;
 
     public Task<long> Expect(string folder, string subject)
     {
         var done = new TaskCompletionSource<long>(TaskCreationOptions.RunContinuationsAsynchronously);
-        _pending[folder + "\n" + subject] = done;
+        _pending[Key(folder, subject)] = done;
         return done.Task;
     }
 
-    public void Forget(string folder, string subject) => _pending.TryRemove(folder + "\n" + subject, out _);
+    /// <summary>Stops waiting; an event still to come is then timed as late for <paramref name="label"/>.</summary>
+    public void GiveUp(string folder, string subject, string label, long t0)
+    {
+        if (_pending.TryRemove(Key(folder, subject), out var done) && !done.Task.IsCompleted)
+        {
+            _lost[Key(folder, subject)] = (label, t0);
+        }
+    }
 
     public void OnEvent(SseEvent e)
     {
@@ -39,15 +52,25 @@ internal sealed class EventWaiters
 
         var folder = e.Data.TryGetProperty("folder", out var f) ? f.GetString() : null;
         var subject = e.Data.TryGetProperty("message", out var m) && m.TryGetProperty("subject", out var s) ? s.GetString() : null;
-        if (folder is not null && subject is not null && _pending.TryRemove(folder + "\n" + subject, out var done))
+        if (folder is null || subject is null)
+        {
+            Interlocked.Increment(ref _unmatched);
+        }
+        else if (_pending.TryRemove(Key(folder, subject), out var done))
         {
             done.TrySetResult(e.At);
+        }
+        else if (_lost.TryRemove(Key(folder, subject), out var lost))
+        {
+            Late.Enqueue((lost.Label, Stopwatch.GetElapsedTime(lost.T0, e.At).TotalMilliseconds));
         }
         else
         {
             Interlocked.Increment(ref _unmatched);
         }
     }
+
+    private static string Key(string folder, string subject) => folder + "\n" + subject;
 }
 
 /// <summary>Measurements 1 and 2: from the mail server's "OK" (SMTP 250 / APPEND OK) to the event on the SSE stream.</summary>
@@ -122,12 +145,27 @@ internal sealed class LatencyBench(Options options, StackEnv env, ApiClient api,
             await imap.DisconnectAsync(true, ct);
         }
 
+        // Lost events may still come: give them a minute, to tell "late" from "never".
+        for (var waited = 0; waiters.StillLost > 0 && waited < 60; waited++)
+        {
+            await Task.Delay(1000, ct);
+        }
+
+        var late = waiters.Late.ToList();
+        if (late.Count > 0 || waiters.StillLost > 0)
+        {
+            report.Line("");
+            report.Line($"lost events that came later: {(late.Count == 0 ? "none" : string.Join(", ", late.Select(l => $"{l.Label} after {l.Ms / 1000:0.0} s")))}; "
+                        + $"still missing a minute after the last message: {waiters.StillLost}");
+            report.Anomaly($"lost events came {(late.Count == 0 ? "never" : $"{late.Min(l => l.Ms) / 1000:0.0}-{late.Max(l => l.Ms) / 1000:0.0} s late ({late.Count})")}, {waiters.StillLost} never (within a minute)");
+        }
+
         var types = string.Join(", ", waiters.Types.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value}"));
-        report.Line($"events on the stream: {types}; message.new not matched to a sent message: {waiters.Unmatched}; heartbeats: {stream.Heartbeats}"
+        report.Line($"events on the stream: {types}; message.new of no message sent by the bench: {waiters.Unmatched}; heartbeats: {stream.Heartbeats}"
                     + (stream.Ended ? $"; STREAM ENDED: {stream.Error}" : ""));
         if (waiters.Unmatched > 0 || stream.Ended)
         {
-            report.Anomaly($"latency stream: {waiters.Unmatched} unmatched message.new, ended={stream.Ended} {stream.Error}");
+            report.Anomaly($"latency stream: {waiters.Unmatched} unexpected message.new, ended={stream.Ended} {stream.Error}");
         }
     }
 
@@ -153,7 +191,7 @@ internal sealed class LatencyBench(Options options, StackEnv env, ApiClient api,
             var all = Task.WhenAll(baseSeen.Append(apiSeen));
             await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(options.TimeoutSeconds), ct));
             ct.ThrowIfCancellationRequested();
-            waiters.Forget(folder, subject);
+            waiters.GiveUp(folder, subject, $"{folder} {name}", t0);
             if (i >= 0)
             {
                 result.Add(i, t0, apiSeen.IsCompletedSuccessfully ? apiSeen.Result : null,
