@@ -22,12 +22,6 @@ internal sealed partial class MailboxWatcher(
     /// <summary>New messages reported per folder per pass; the rest follow in the next pass.</summary>
     private const int MaxNewPerPass = 200;
 
-    private static readonly ImapEventGroup[] NotifyGroups =
-    [
-        new ImapEventGroup(ImapMailboxFilter.Selected, new ImapEvent.MessageNew(), ImapEvent.MessageExpunge, ImapEvent.FlagChange),
-        new ImapEventGroup(ImapMailboxFilter.Personal, new ImapEvent.MessageNew(), ImapEvent.MessageExpunge, ImapEvent.FlagChange, ImapEvent.MailboxName),
-    ];
-
     public string Mailbox => mailbox;
 
     public async Task RunAsync(CancellationToken ct)
@@ -40,11 +34,14 @@ internal sealed partial class MailboxWatcher(
             {
                 using var client = await connector.ConnectAsync(mailbox, ct, trigger);
                 var inbox = client.Inbox;
-                var notify = client.Capabilities.HasFlag(ImapCapabilities.Notify);
-                if (notify)
+                if (client.Capabilities.HasFlag(ImapCapabilities.Notify))
                 {
                     // Before the first pass, so that nothing changing during it goes unannounced.
-                    await client.NotifyAsync(true, NotifyGroups, ct);
+                    await client.NotifyAsync(true,
+                    [
+                        new ImapEventGroup(ImapMailboxFilter.Selected, new ImapEvent.MessageNew(), ImapEvent.MessageExpunge, ImapEvent.FlagChange),
+                        new ImapEventGroup(ImapMailboxFilter.Personal, new ImapEvent.MessageNew(), ImapEvent.MessageExpunge, ImapEvent.FlagChange, ImapEvent.MailboxName),
+                    ], ct);
                 }
 
                 backoff = TimeSpan.FromSeconds(1);
@@ -64,13 +61,6 @@ internal sealed partial class MailboxWatcher(
                     if (!pass.StillCurrent())
                     {
                         continue;
-                    }
-
-                    if (notify)
-                    {
-                        // Dovecot stops announcing non-selected folders after it rotates dovecot.list.index.log;
-                        // setting NOTIFY again before each IDLE keeps them announced (seen in bench/push.sh).
-                        await client.NotifyAsync(false, NotifyGroups, ct);
                     }
 
                     using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
