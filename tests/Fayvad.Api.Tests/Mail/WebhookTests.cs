@@ -111,6 +111,7 @@ public sealed class WebhookTests(ApiFactory factory) : MailTest(factory)
 
         var superadmin = await Api.SuperadminAsync();
         await TestApi.AssertErrorAsync(await superadmin.PostAsJsonAsync($"{Root}/webhooks/", new { url = "http://127.0.0.1:9/h", events = new[] { "*" }, secret = Secret }, Ct), HttpStatusCode.BadRequest, "organization_id");
+        await TestApi.AssertErrorAsync(await superadmin.GetAsync($"{Root}/webhooks/?organization=abc", Ct), HttpStatusCode.BadRequest, "organization");
         var mine = (await TestApi.ReadAsync(await superadmin.GetAsync($"{Root}/webhooks/?organization={org.Id}", Ct), HttpStatusCode.OK)).GetProperty("webhooks").EnumerateArray().Single();
         Assert.Equal(id, mine.GetProperty("id").GetInt64());
 

@@ -1,4 +1,5 @@
 using Carter;
+using FluentValidation;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Data;
 using Fayvad.Mail.Push;
@@ -20,6 +21,13 @@ internal sealed record WebhookWithStatus(
     long Id, long OrganizationId, string Url, IReadOnlyList<string> Events, bool Active, DateTimeOffset CreatedAt, DeliverySummary Deliveries);
 
 internal sealed record ListWebhooksResponse(IReadOnlyList<WebhookWithStatus> Webhooks);
+
+internal sealed class ListWebhooksValidator : AbstractValidator<ListWebhooksQuery>
+{
+    public ListWebhooksValidator() =>
+        RuleFor(q => q.OrganizationId).GreaterThan(0).When(q => q.OrganizationId is not null)
+            .WithMessage("organization must be an organization id.");
+}
 
 internal sealed class ListWebhooksHandler(MailDbContext db, ICurrentUser caller) : IQueryHandler<ListWebhooksQuery, Result<ListWebhooksResponse>>
 {
@@ -59,11 +67,7 @@ public sealed class ListWebhooksEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/webhooks", async (HttpRequest request, ISender sender, CancellationToken ct) =>
-        {
-            var organization = request.Query.LongValue("organization");
-            return organization == long.MinValue
-                ? Results.Json(new ErrorBody("organization must be a number."), statusCode: StatusCodes.Status400BadRequest)
-                : (await sender.Send(new ListWebhooksQuery(organization), ct)).ToOk();
-        }).RequireAuthorization().WithTags("Webhooks").WithName("ListWebhooks");
+            (await sender.Send(new ListWebhooksQuery(request.Query.LongValue("organization")), ct)).ToOk())
+            .RequireAuthorization().WithTags("Webhooks").WithName("ListWebhooks");
     }
 }
