@@ -50,7 +50,7 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
             pooled = null;
             return result;
         }
-        catch (Exception ex) when (pooled is not null && IsConnectionFault(ex))
+        catch (Exception ex) when (pooled is not null && ImapConnector.IsConnectionFault(ex))
         {
             LogConnectionFault(logger, ex, mailbox);
             throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex);
@@ -119,7 +119,7 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
             await pooled.Client.NoOpAsync(cancellationToken);
             return true;
         }
-        catch (Exception ex) when (IsConnectionFault(ex) || ex is ImapCommandException)
+        catch (Exception ex) when (ImapConnector.IsConnectionFault(ex) || ex is ImapCommandException)
         {
             return false;
         }
@@ -135,7 +135,7 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
                 await pooled.Client.DisconnectAsync(true, quick.Token);
             }
         }
-        catch (Exception ex) when (IsConnectionFault(ex) || ex is OperationCanceledException or ImapCommandException)
+        catch (Exception ex) when (ImapConnector.IsConnectionFault(ex) || ex is OperationCanceledException or ImapCommandException)
         {
             // Already broken; disposing is all that is left.
         }
@@ -145,8 +145,6 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
             _total.Release();
         }
     }
-
-    internal static bool IsConnectionFault(Exception ex) => ImapConnector.IsConnectionFault(ex);
 
     /// <summary>Closes idle connections past the idle timeout; users whose pool is empty keep only a tiny entry.</summary>
     internal async Task EvictIdleAsync()
