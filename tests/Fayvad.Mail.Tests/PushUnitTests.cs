@@ -1,5 +1,6 @@
 using Fayvad.Mail.Features.StreamEvents;
 using Fayvad.Mail.Imap;
+using Fayvad.Mail.Mime;
 using Fayvad.Mail.Push;
 using MailKit;
 
@@ -61,5 +62,5 @@ public sealed class FlagNameTests
     [Fact]
     public void System_flags_then_keywords() =>
         Assert.Equal(["\\Seen", "\\Flagged", "$Forwarded"],
-            MailboxWatcher.FlagNames(MessageFlags.Seen | MessageFlags.Flagged, new HashSet<string> { "$Forwarded" }));
+            MessageMapper.FlagNames(MessageFlags.Seen | MessageFlags.Flagged, new HashSet<string> { "$Forwarded" }));
 }

@@ -52,3 +52,6 @@ internal sealed record MessageDetailDto(
     IReadOnlyList<string> ReplyTo,
     bool HasRemoteContent,
     IReadOnlyList<AttachmentDto> Attachments);
+
+/// <summary>A message's flags now: the read and starred booleans of the list shape, and every flag and keyword.</summary>
+internal sealed record MessageFlagsDto(string Id, bool IsRead, bool IsStarred, IReadOnlyList<string> Flags);

@@ -42,6 +42,33 @@ internal static class MessageMapper
             summary.UniqueId.Id);
     }
 
+    /// <summary>A message's flags as delta sync and the event stream report them.</summary>
+    public static MessageFlagsDto FlagsOf(IMessageSummary summary, string folder, uint uidValidity)
+    {
+        var flags = summary.Flags ?? MessageFlags.None;
+        return new MessageFlagsDto(MessageIds.Encode(folder, uidValidity, summary.UniqueId.Id),
+            flags.HasFlag(MessageFlags.Seen), flags.HasFlag(MessageFlags.Flagged), FlagNames(flags, summary.Keywords));
+    }
+
+    public static IReadOnlyList<string> FlagNames(MessageFlags flags, IReadOnlySet<string>? keywords)
+    {
+        var names = new List<string>();
+        foreach (var (flag, name) in new[]
+        {
+            (MessageFlags.Seen, "\\Seen"), (MessageFlags.Flagged, "\\Flagged"), (MessageFlags.Answered, "\\Answered"),
+            (MessageFlags.Draft, "\\Draft"), (MessageFlags.Deleted, "\\Deleted"),
+        })
+        {
+            if (flags.HasFlag(flag))
+            {
+                names.Add(name);
+            }
+        }
+
+        names.AddRange(keywords ?? new HashSet<string>());
+        return names;
+    }
+
     public static IReadOnlyList<string> Addresses(InternetAddressList list) =>
         list.Mailboxes.Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).ToList();
 

@@ -45,6 +45,15 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
         return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1));
     }
 
+    /// <summary>The stream row as it is, without writing it; (0, null) when the mailbox has none yet.</summary>
+    public async Task<(long LastSeq, DateTimeOffset? SyncedAt)> PositionAsync(string mailbox, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("SELECT last_seq, synced_at FROM mail.mailbox_streams WHERE mailbox = $1");
+        cmd.Parameters.AddWithValue(mailbox);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        return await reader.ReadAsync(ct) ? (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetFieldValue<DateTimeOffset>(1)) : (0, null);
+    }
+
     public async Task<(long LastSeq, long? OldestSeq)> BoundsAsync(string mailbox, CancellationToken ct)
     {
         await using var cmd = _db.CreateCommand("""
@@ -135,16 +144,12 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
             var types = new string[events.Count];
             var folders = new string?[events.Count];
             var bodies = new string[events.Count];
-            var webhookIds = new string[events.Count];
-            var webhookBodies = new string[events.Count];
             for (var i = 0; i < events.Count; i++)
             {
                 seqs[i] = lastSeq + 1 + i;
                 types[i] = events[i].Type;
                 folders[i] = events[i].Folder;
                 bodies[i] = JsonSerializer.Serialize(events[i].Data, events[i].Data.GetType(), _json);
-                webhookIds[i] = WebhookEventId(mailbox, seqs[i]);
-                webhookBodies[i] = JsonSerializer.Serialize(new WebhookBody(webhookIds[i], types[i], now, mailbox, JsonDocument.Parse(bodies[i]).RootElement), _json);
             }
 
             batch.BatchCommands.Add(Command("""
@@ -153,6 +158,9 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
                 """, mailbox, seqs, types, folders, bodies, now));
             if (organizationId is { } org)
             {
+                // Only a mailbox of an organization can have webhooks; their body wraps the same event JSON.
+                var webhookIds = seqs.Select(seq => WebhookEventId(mailbox, seq)).ToArray();
+                var webhookBodies = events.Select((e, i) => JsonSerializer.Serialize(new WebhookBody(webhookIds[i], e.Type, now, mailbox, e.Data), _json)).ToArray();
                 batch.BatchCommands.Add(Command("""
                     INSERT INTO mail.webhook_deliveries (webhook_id, event_id, event_type, payload, status, attempts, next_attempt_at, created_at)
                     SELECT w.id, e.id, e.type, e.body, 'pending', 0, $5, $5
@@ -233,5 +241,5 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
     }
 
     /// <summary>What a webhook receives: a stable id to de-duplicate retries by, and the event as the stream has it.</summary>
-    private sealed record WebhookBody(string EventId, string Type, DateTimeOffset CreatedAt, string Mailbox, JsonElement Data);
+    private sealed record WebhookBody(string EventId, string Type, DateTimeOffset CreatedAt, string Mailbox, object Data);
 }

@@ -15,7 +15,7 @@ namespace Fayvad.Mail.Push;
 /// deltas, never from the notification's content, so a missed or merged notification cannot lose or double one.
 /// </summary>
 internal sealed partial class MailboxWatcher(
-    string mailbox, long? organizationId, ImapConnector connector, EventLog log, PushOptions options, ILogger logger)
+    string mailbox, ImapConnector connector, EventLog log, PushOptions options, ILogger logger)
 {
     private const StatusItems FolderStatus = StatusItems.Count | StatusItems.Unread | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq;
 
@@ -89,7 +89,8 @@ internal sealed partial class MailboxWatcher(
     {
         while (true)
         {
-            var (lastSeq, syncedAt) = await log.EnsureStreamAsync(mailbox, organizationId, ct);
+            // The registry created the stream row before taking the lease.
+            var (lastSeq, syncedAt) = await log.PositionAsync(mailbox, ct);
             var stored = await log.LoadStatesAsync(mailbox, ct);
             var folders = (await client.GetFoldersAsync(client.PersonalNamespaces[0], FolderStatus, false, ct))
                 .Where(f => f.Exists && !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
@@ -183,10 +184,9 @@ internal sealed partial class MailboxWatcher(
 
             foreach (var summary in delta.Updated)
             {
-                var id = MessageIds.Encode(folder.FullName, folder.UidValidity, summary.UniqueId.Id);
-                var flags = summary.Flags ?? MessageFlags.None;
-                plan.Events.Add(new PendingEvent(MailEventTypes.MessageUpdated, folder.FullName, new MessageUpdatedData(
-                    folder.FullName, id, flags.HasFlag(MessageFlags.Seen), flags.HasFlag(MessageFlags.Flagged), FlagNames(flags, summary.Keywords))));
+                var flags = MessageMapper.FlagsOf(summary, folder.FullName, folder.UidValidity);
+                plan.Events.Add(new PendingEvent(MailEventTypes.MessageUpdated, folder.FullName,
+                    new MessageUpdatedData(folder.FullName, flags.Id, flags.IsRead, flags.IsStarred, flags.Flags)));
             }
 
             foreach (var summary in delta.Created)
@@ -211,25 +211,6 @@ internal sealed partial class MailboxWatcher(
         Mailbox = mailbox, Folder = folder.FullName, UidValidity = folder.UidValidity, UidNext = uidNext,
         HighestModSeq = (long)modSeq, Messages = folder.Count, Unseen = folder.Unread,
     };
-
-    internal static IReadOnlyList<string> FlagNames(MessageFlags flags, IReadOnlySet<string>? keywords)
-    {
-        var names = new List<string>();
-        foreach (var (flag, name) in new[]
-        {
-            (MessageFlags.Seen, "\\Seen"), (MessageFlags.Flagged, "\\Flagged"), (MessageFlags.Answered, "\\Answered"),
-            (MessageFlags.Draft, "\\Draft"), (MessageFlags.Deleted, "\\Deleted"),
-        })
-        {
-            if (flags.HasFlag(flag))
-            {
-                names.Add(name);
-            }
-        }
-
-        names.AddRange(keywords ?? new HashSet<string>());
-        return names;
-    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watching {Mailbox} failed; retrying in {Seconds} s")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, string mailbox, double seconds);

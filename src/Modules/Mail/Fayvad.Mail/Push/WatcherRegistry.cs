@@ -68,9 +68,9 @@ internal sealed partial class WatcherRegistry(
         var renew = _options.LeaseTtl / 3;
         try
         {
+            await log.EnsureStreamAsync(entry.Mailbox, entry.OrganizationId, ct);
             while (!ct.IsCancellationRequested && !Unwanted(entry))
             {
-                await log.EnsureStreamAsync(entry.Mailbox, entry.OrganizationId, ct);
                 if (!await log.TryLeaseAsync(entry.Mailbox, NodeId, _options.LeaseTtl, ct))
                 {
                     await Task.Delay(retry, ct);
@@ -78,7 +78,7 @@ internal sealed partial class WatcherRegistry(
                 }
 
                 using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var watcher = new MailboxWatcher(entry.Mailbox, entry.OrganizationId, connector, log, _options, loggers.CreateLogger<MailboxWatcher>());
+                var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>());
                 var running = watcher.RunAsync(watch.Token);
                 entry.Watching = true;
                 try

@@ -3,7 +3,6 @@ using FluentValidation;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Mime;
-using Fayvad.Mail.Push;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Paging;
 using Fayvad.Shared.Results;
@@ -18,10 +17,8 @@ namespace Fayvad.Mail.Features.GetChanges;
 /// <summary><paramref name="Since"/>: a state from a list response or an earlier call; null asks only for the current state.</summary>
 internal sealed record GetChangesQuery(string Folder, string? Since, int Limit) : IQuery<Result<ChangesResponse>>;
 
-internal sealed record ChangedFlags(string Id, bool IsRead, bool IsStarred, IReadOnlyList<string> Flags);
-
 internal sealed record ChangesResponse(
-    string Folder, string State, IReadOnlyList<MessageDto> Created, IReadOnlyList<ChangedFlags> Updated, IReadOnlyList<string> Deleted, bool HasMore);
+    string Folder, string State, IReadOnlyList<MessageDto> Created, IReadOnlyList<MessageFlagsDto> Updated, IReadOnlyList<string> Deleted, bool HasMore);
 
 internal sealed class GetChangesValidator : AbstractValidator<GetChangesQuery>
 {
@@ -63,12 +60,7 @@ internal sealed class GetChangesHandler(ICurrentUser caller, IImapSessions sessi
                 folder.FullName,
                 state.Encode(),
                 delta.Created.Select(s => MessageMapper.ToDto(s, folder.FullName, folder.UidValidity, null, null)).ToList(),
-                delta.Updated.Select(s =>
-                {
-                    var flags = s.Flags ?? MessageFlags.None;
-                    return new ChangedFlags(MessageIds.Encode(folder.FullName, folder.UidValidity, s.UniqueId.Id),
-                        flags.HasFlag(MessageFlags.Seen), flags.HasFlag(MessageFlags.Flagged), MailboxWatcher.FlagNames(flags, s.Keywords));
-                }).ToList(),
+                delta.Updated.Select(s => MessageMapper.FlagsOf(s, folder.FullName, folder.UidValidity)).ToList(),
                 delta.Vanished.Select(u => MessageIds.Encode(folder.FullName, folder.UidValidity, u.Id)).ToList(),
                 delta.HasMore);
         }, cancellationToken);

@@ -61,7 +61,7 @@ internal sealed class StreamEventsHandler(
         for (var waited = 0; syncedAt is null && waited < 100; waited++)
         {
             await Task.Delay(100, cancellationToken);
-            (_, syncedAt) = await log.EnsureStreamAsync(query.Mailbox, query.OrganizationId, cancellationToken);
+            (_, syncedAt) = await log.PositionAsync(query.Mailbox, cancellationToken);
         }
 
         var (last, oldest) = await log.BoundsAsync(query.Mailbox, cancellationToken);
