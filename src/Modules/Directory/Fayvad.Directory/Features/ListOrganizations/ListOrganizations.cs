@@ -14,20 +14,17 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.ListOrganizations;
 
-internal sealed record ListOrganizationsQuery(int Page, int Limit) : IQuery<Result<Page<OrganizationDto>>>, IPagedRequest;
-
-internal sealed record ListOrganizationsResponse(
-    IReadOnlyList<OrganizationDto> Organizations, int Total, int Page, int Limit, bool HasNext, bool HasPrev);
+internal sealed record ListOrganizationsQuery(ListWindow Window) : IQuery<Result<ListSlice<OrganizationDto>>>, IListRequest;
 
 internal sealed class ListOrganizationsValidator : AbstractValidator<ListOrganizationsQuery>
 {
-    public ListOrganizationsValidator() => Include(new PagingRules<ListOrganizationsQuery>());
+    public ListOrganizationsValidator() => Include(new ListWindowRules<ListOrganizationsQuery>());
 }
 
 internal sealed class ListOrganizationsHandler(DirectoryDbContext db, ICurrentUser caller)
-    : IQueryHandler<ListOrganizationsQuery, Result<Page<OrganizationDto>>>
+    : IQueryHandler<ListOrganizationsQuery, Result<ListSlice<OrganizationDto>>>
 {
-    public async ValueTask<Result<Page<OrganizationDto>>> Handle(ListOrganizationsQuery query, CancellationToken cancellationToken)
+    public async ValueTask<Result<ListSlice<OrganizationDto>>> Handle(ListOrganizationsQuery query, CancellationToken cancellationToken)
     {
         if (!caller.IsSuperadmin())
         {
@@ -35,10 +32,9 @@ internal sealed class ListOrganizationsHandler(DirectoryDbContext db, ICurrentUs
         }
 
         var organizations = db.Organizations.AsNoTracking();
-        var total = await organizations.CountAsync(cancellationToken);
-        var items = await organizations.OrderBy(o => o.Name).Skip(query.Skip()).Take(query.Limit)
-            .SelectDto(db).ToListAsync(cancellationToken);
-        return new Page<OrganizationDto>(items, total, query.Page, query.Limit);
+        var items = await organizations.OrderBy(o => o.Name).Window(query.Window).SelectDto(db).ToListAsync(cancellationToken);
+        var count = query.Window.Paged ? await organizations.CountAsync(cancellationToken) : items.Count;
+        return new ListSlice<OrganizationDto>(items, count);
     }
 }
 
@@ -48,9 +44,9 @@ public sealed class ListOrganizationsEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/admin/organizations", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
         {
-            var result = await sender.Send(new ListOrganizationsQuery(request.Query.PageOrDefault(), request.Query.LimitOrDefault()), ct);
-            return result.ToHttp(page => Results.Ok(new ListOrganizationsResponse(
-                page.Items, page.Total, page.PageNumber, page.Limit, page.HasNext, page.HasPrev)));
+            var window = ListWindow.From(request.Query);
+            var result = await sender.Send(new ListOrganizationsQuery(window), ct);
+            return result.ToHttp(slice => slice.ToListResult(window, request));
         }).RequireAuthorization().WithTags("Directory").WithName("ListOrganizations");
     }
 }
