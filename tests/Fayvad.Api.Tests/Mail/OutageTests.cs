@@ -16,6 +16,10 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         var box = await MailboxAsync();
         await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.OK);
 
+        // This stack's imap session processes, taken before the stop: they outlive the master, and only these may be
+        // killed (other stacks on the machine run processes of the same name).
+        var sessions = ImapSessionPids();
+        Assert.NotEmpty(sessions); // at least the pooled session of the request above
         await RunAsync("doveadm", "-c", StackSettings.Get("DOVECOT_CONF"), "stop");
         try
         {
@@ -29,7 +33,10 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
             Assert.False(await ImapAnswersAsync(), "Dovecot did not stop");
 
             // Authenticated imap processes outlive the master; a stopped server has none left.
-            await RunAsync("bash", "-c", "pkill -f '^dovecot-fayvad/imap' || true");
+            foreach (var pid in sessions)
+            {
+                KillIfStillImap(pid);
+            }
 
             // A session already open may outlive the master for a moment; after that every answer is a clear 503.
             var deadline503 = DateTime.UtcNow.AddSeconds(10);
@@ -66,6 +73,60 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
     {
         await Task.Delay(200, TestContext.Current.CancellationToken);
         return true;
+    }
+
+    /// <summary>The imap processes whose parent is this stack's Dovecot master (pid from its base_dir).</summary>
+    private static List<int> ImapSessionPids()
+    {
+        var baseDir = Path.Combine(StackSettings.Get("STACK_DIR"), "dovecot", "run");
+        var master = int.Parse(File.ReadAllText(Path.Combine(baseDir, "master.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var pids = new List<int>();
+        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
+        {
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && StatOf(pid) is { } stat && stat.Parent == master && stat.Name == "imap")
+            {
+                pids.Add(pid);
+            }
+        }
+
+        return pids;
+    }
+
+    private static void KillIfStillImap(int pid)
+    {
+        // The pid may have been reused since it was read: kill it only while it is still an imap process.
+        if (StatOf(pid) is { Name: "imap" })
+        {
+            try
+            {
+                Process.GetProcessById(pid).Kill();
+            }
+            catch (ArgumentException)
+            {
+                // Already gone.
+            }
+            catch (InvalidOperationException)
+            {
+                // Exited meanwhile.
+            }
+        }
+    }
+
+    /// <summary>Name and parent pid from /proc/PID/stat ("pid (comm) state ppid ..."); null when the process is gone.</summary>
+    private static (string Name, int Parent)? StatOf(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var open = stat.IndexOf('(', StringComparison.Ordinal);
+            var close = stat.LastIndexOf(')');
+            var rest = stat[(close + 2)..].Split(' ');
+            return (stat[(open + 1)..close], int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture));
+        }
+        catch (IOException)
+        {
+            return null;
+        }
     }
 
     private static async Task<bool> ImapAnswersAsync()
