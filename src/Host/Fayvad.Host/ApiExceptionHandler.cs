@@ -25,7 +25,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
             ValidationException validation => (StatusCodes.Status400BadRequest,
                 ErrorBody.From(ValidationErrors.From(validation.Errors.ToList()))),
             DependencyUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, new ErrorBody(unavailable.Message)),
-            NpgsqlException or SocketException or TimeoutException => (StatusCodes.Status503ServiceUnavailable,
+            _ when IsDatabaseOutage(exception) => (StatusCodes.Status503ServiceUnavailable,
                 new ErrorBody("The database is unavailable. Try again shortly.")),
             _ => (StatusCodes.Status500InternalServerError, new ErrorBody("Internal server error.")),
         };
@@ -33,6 +33,7 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         if (status == StatusCodes.Status503ServiceUnavailable)
         {
             LogUnavailable(logger, exception, httpContext.Request.Method, httpContext.Request.Path);
+            httpContext.Response.Headers.RetryAfter = "2";
         }
         else if (status >= 500)
         {
@@ -42,6 +43,26 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         httpContext.Response.StatusCode = status;
         await httpContext.Response.WriteAsJsonAsync(body, cancellationToken);
         return true;
+    }
+
+    /// <summary>
+    /// The database cannot be reached or is out of connections, also when EF Core wraps the cause. A PostgreSQL error
+    /// about the query itself (a constraint, a syntax error) is not an outage: that stays a 500, a bug to fix.
+    /// </summary>
+    internal static bool IsDatabaseOutage(Exception exception)
+    {
+        for (var e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case PostgresException postgres:
+                    return postgres.IsTransient;
+                case NpgsqlException or SocketException or TimeoutException:
+                    return true;
+            }
+        }
+
+        return false;
     }
 
     private static string DescribeBadRequest(BadHttpRequestException exception) =>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using System.Net.Http.Json;
 
 namespace Fayvad.Api.Tests.Mail;
 
@@ -67,6 +68,45 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.OK, status);
+    }
+
+    [Fact]
+    public async Task With_postgresql_stopped_requests_answer_503_with_retry_after_and_recover_without_restarting_the_api()
+    {
+        var box = await MailboxAsync();
+        await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/auth/me/", Ct), HttpStatusCode.OK);
+        var data = Path.Combine(StackSettings.Get("STACK_DIR"), "pg", "data");
+
+        await RunAsync("runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-m", "fast", "-w", "stop");
+        try
+        {
+            // Every request checks its token in PostgreSQL: each one is now a clear 503, never a 500.
+            foreach (var path in new[] { "/auth/me/", "/email/folders/", "/domains/" })
+            {
+                var response = await box.Client.GetAsync(Root + path, Ct);
+                await TestApi.AssertErrorAsync(response, HttpStatusCode.ServiceUnavailable, "database");
+                Assert.NotNull(response.Headers.RetryAfter);
+            }
+
+            var login = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/", new { username = box.Address, password = TestApi.Password }, Ct);
+            await TestApi.AssertErrorAsync(login, HttpStatusCode.ServiceUnavailable, "database");
+        }
+        finally
+        {
+            // stack.sh starts only what is not running, with the stack's own settings.
+            await RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        HttpStatusCode status;
+        do
+        {
+            await Task.Delay(100, Ct);
+            status = (await box.Client.GetAsync($"{Root}/auth/me/", Ct)).StatusCode;
+        }
+        while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
+        Assert.Equal(HttpStatusCode.OK, status);
+        await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.OK);
     }
 
     private static async Task<bool> Delay()

@@ -25,9 +25,11 @@ public static class MailModule
         // Mail arrives in windows-125x, KOI8-R, ISO-2022-JP...: .NET ships those code pages but does not enable them.
         System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
 
-        services.Configure<MailOptions>(configuration.GetSection("Mail"));
+        services.AddOptions<MailOptions>().Bind(configuration.GetSection("Mail")).ValidateOnStart();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>, MailOptionsValidator>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddSingleton<ImapConnector>();
+        services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());

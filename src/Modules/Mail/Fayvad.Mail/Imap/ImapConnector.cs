@@ -7,8 +7,14 @@ using Microsoft.Extensions.Options;
 
 namespace Fayvad.Mail.Imap;
 
+/// <summary>Opens an authenticated IMAP connection into one user's mailbox.</summary>
+internal interface IImapConnector
+{
+    Task<ImapClient> ConnectAsync(string mailbox, CancellationToken cancellationToken, IProtocolLogger? protocolLogger = null);
+}
+
 /// <summary>Opens an IMAP connection into one user's mailbox through the master user; the pool and the watchers share it.</summary>
-internal sealed partial class ImapConnector(IOptions<MailOptions> options, ILogger<ImapConnector> logger)
+internal sealed partial class ImapConnector(IOptions<MailOptions> options, ILogger<ImapConnector> logger) : IImapConnector
 {
     private readonly ImapOptions _options = options.Value.Imap;
 

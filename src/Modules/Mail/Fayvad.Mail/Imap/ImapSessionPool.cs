@@ -21,7 +21,7 @@ internal interface IImapSessions
 /// idle ones are health-checked before reuse, closed after <see cref="ImapOptions.IdleTimeout"/>, and a connection that
 /// failed at the protocol level is discarded, never reused.
 /// </summary>
-internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, ImapConnector connector, ILogger<ImapSessionPool> logger)
+internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IImapConnector connector, ILogger<ImapSessionPool> logger)
     : IImapSessions, IHostedService, IAsyncDisposable
 {
     private readonly ImapOptions _options = options.Value.Imap;
@@ -43,28 +43,41 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
         Pooled? pooled = null;
         try
         {
-            pooled = await TakeAsync(mailbox, user, cancellationToken);
-            var result = await work(pooled.Client, cancellationToken);
-            pooled.LastUsed = Environment.TickCount64;
-            user.Idle.Push(pooled);
-            pooled = null;
-            return result;
-        }
-        catch (Exception ex) when (pooled is not null && ImapConnector.IsConnectionFault(ex))
-        {
-            LogConnectionFault(logger, ex, mailbox);
-            throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex);
-        }
-        catch (Exception ex) when (pooled is not null && ex is ImapCommandException or FolderNotFoundException or MessageNotFoundException)
-        {
-            // The server said NO or BAD, or the folder or message is gone: the connection itself is fine.
-            pooled.LastUsed = Environment.TickCount64;
-            user.Idle.Push(pooled);
-            pooled = null;
-            throw;
+            for (var attempt = 1; ; attempt++)
+            {
+                var current = await TakeAsync(mailbox, user, cancellationToken);
+                pooled = current;
+                try
+                {
+                    var result = await work(current.Client, cancellationToken);
+                    Return(user, current);
+                    pooled = null;
+                    return result;
+                }
+                catch (Exception ex) when (ImapConnector.IsConnectionFault(ex))
+                {
+                    LogConnectionFault(logger, ex, mailbox);
+                    // A kept connection can have died while idle (e.g. the server restarted): one more try on a new one.
+                    var retry = current.Reused && attempt == 1;
+                    await CloseAsync(current);
+                    pooled = null;
+                    if (!retry)
+                    {
+                        throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex);
+                    }
+                }
+                catch (Exception ex) when (ex is ImapCommandException or FolderNotFoundException or MessageNotFoundException)
+                {
+                    // The server said NO or BAD, or the folder or message is gone: the connection itself is fine.
+                    Return(user, current);
+                    pooled = null;
+                    throw;
+                }
+            }
         }
         finally
         {
+            // Anything else (cancellation included) leaves the connection in an unknown state: close it, free its slot.
             if (pooled is not null)
             {
                 await CloseAsync(pooled);
@@ -74,11 +87,30 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
         }
     }
 
+    private static void Return(UserPool user, Pooled pooled)
+    {
+        pooled.LastUsed = Environment.TickCount64;
+        pooled.Reused = true;
+        user.Idle.Push(pooled);
+    }
+
     private async Task<Pooled> TakeAsync(string mailbox, UserPool user, CancellationToken cancellationToken)
     {
         while (user.Idle.TryPop(out var idle))
         {
-            if (await IsHealthyAsync(idle, cancellationToken))
+            bool healthy;
+            try
+            {
+                healthy = await IsHealthyAsync(idle, cancellationToken);
+            }
+            catch
+            {
+                // Cancelled during the NOOP: the connection is neither known good nor returned, so it is closed.
+                await CloseAsync(idle);
+                throw;
+            }
+
+            if (healthy)
             {
                 return idle;
             }
@@ -231,6 +263,9 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, Ima
     {
         public ImapClient Client { get; } = client;
         public long LastUsed { get; set; } = Environment.TickCount64;
+
+        /// <summary>Served a request before; only such a connection may have died unnoticed while idle.</summary>
+        public bool Reused { get; set; }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP connection for {Mailbox} failed and was discarded")]
