@@ -44,6 +44,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Mail:Webhooks:InitialBackoff", "00:00:01");
         // Webhook tests run their own API processes (to restart one); this in-process node only queues.
         builder.UseSetting("Mail:Webhooks:Deliver", "false");
+        // Test receivers listen on loopback; everything else not public stays refused.
+        builder.UseSetting("Mail:Webhooks:AllowedPrivateTargets:0", "127.0.0.0/8");
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 

@@ -60,6 +60,7 @@ public sealed class HostProcess : IAsyncDisposable
             ["Mail__Push__NodeId"] = nodeId,
             ["Mail__Push__Heartbeat"] = "00:00:02",
             ["Mail__Webhooks__InitialBackoff"] = "00:00:01",
+            ["Mail__Webhooks__AllowedPrivateTargets__0"] = "127.0.0.0/8",
             ["Mail__Webhooks__InterestRefresh"] = "00:00:02",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

@@ -100,6 +100,21 @@ public sealed class WebhookTests(ApiFactory factory) : MailTest(factory)
         await TestApi.AssertErrorAsync(await user.PostAsJsonAsync($"{Root}/webhooks/", new { url = "http://127.0.0.1:9/h", events = new[] { "*" }, secret = Secret }, Ct), HttpStatusCode.Forbidden);
         await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/webhooks/", new { url = "http://127.0.0.1:9/h", events = new[] { "*" }, secret = Secret, organization_id = other.Id }, Ct), HttpStatusCode.Forbidden);
 
+        // Internal targets (this API's network) are refused even for an admin; loopback is opted in for tests only.
+        foreach (var internalUrl in new[]
+        {
+            "http://10.1.2.3/h", "http://172.16.0.9/h", "http://192.168.1.1/h", "http://169.254.169.254/latest/meta-data/",
+            "http://[::1]/h", "http://[fe80::1]/h", "http://[fd00::1]/h", "http://224.0.0.1/h", "http://0.0.0.0/h",
+            "http://[::ffff:10.0.0.1]/h", "http://100.64.0.1/h", "https://no-such-host.invalid/h",
+        })
+        {
+            await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/webhooks/", new { url = internalUrl, events = new[] { "*" }, secret = Secret }, Ct), HttpStatusCode.BadRequest, "url");
+        }
+
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/webhooks/", new { url = "https://hooks.example/h\r\nX-Injected: 1", events = new[] { "*" }, secret = Secret }, Ct), HttpStatusCode.BadRequest, "url");
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/webhooks/", new { url = "https://user:pw@hooks.example/h", events = new[] { "*" }, secret = Secret }, Ct), HttpStatusCode.BadRequest, "url");
+        Assert.Empty((await TestApi.ReadAsync(await admin.GetAsync($"{Root}/webhooks/", Ct), HttpStatusCode.OK)).GetProperty("webhooks").EnumerateArray());
+
         var created = await TestApi.ReadAsync(await admin.PostAsJsonAsync($"{Root}/webhooks/", new { url = "http://127.0.0.1:9/h", events = new[] { "*" }, secret = Secret }, Ct), HttpStatusCode.Created);
         var id = created.GetProperty("id").GetInt64();
         Assert.Equal(org.Id, created.GetProperty("organization_id").GetInt64());

@@ -43,8 +43,14 @@ public static class MailModule
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());
         services.AddHostedService<WebhookDispatcher>();
         // Webhook receivers are other people's servers: never follow their redirects.
+        services.AddSingleton<WebhookTargets>();
         services.AddHttpClient(WebhookDispatcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
+            {
+                AllowAutoRedirect = false,
+                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
+                ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
+            });
         services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         return services;

@@ -84,6 +84,12 @@ internal sealed class WebhookOptions
     /// <summary>Deliveries are also polled this often, in case a notification was missed.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// CIDR ranges a webhook may target although they are not public (e.g. "127.0.0.0/8" for a receiver on the same
+    /// host, or in tests). Empty in production: only public addresses.
+    /// </summary>
+    public string[] AllowedPrivateTargets { get; set; } = [];
+
     /// <summary>How often the set of mailboxes to watch for webhooks is re-read from the Directory.</summary>
     public TimeSpan InterestRefresh { get; set; } = TimeSpan.FromSeconds(30);
 }

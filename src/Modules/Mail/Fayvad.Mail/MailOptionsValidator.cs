@@ -29,6 +29,8 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         Require(failures, options.Webhooks.MaxAttempts > 0 && options.Webhooks.InitialBackoff > TimeSpan.Zero
             && options.Webhooks.MaxBackoff >= options.Webhooks.InitialBackoff && options.Webhooks.RequestTimeout > TimeSpan.Zero,
             "Mail:Webhooks:MaxAttempts, InitialBackoff, MaxBackoff and RequestTimeout", "positive, MaxBackoff at least InitialBackoff");
+        Require(failures, options.Webhooks.AllowedPrivateTargets.All(n => System.Net.IPNetwork.TryParse(n, out _)),
+            "Mail:Webhooks:AllowedPrivateTargets", "CIDR ranges such as 127.0.0.0/8");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -28,9 +28,10 @@ internal sealed class RegisterWebhookValidator : AbstractValidator<RegisterWebho
     public RegisterWebhookValidator()
     {
         RuleFor(c => c.Url).NotEmpty().MaximumLength(2000)
-            .Must(u => Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo))
+            .Must(u => u!.All(ch => !char.IsControl(ch) && !char.IsWhiteSpace(ch))
+                && Uri.TryCreate(u, UriKind.Absolute, out var uri) && uri.Scheme is "https" or "http" && string.IsNullOrEmpty(uri.UserInfo))
             .When(c => !string.IsNullOrEmpty(c.Url), ApplyConditionTo.CurrentValidator)
-            .WithMessage("url must be an absolute http(s) URL without credentials.");
+            .WithMessage("url must be an absolute http(s) URL without credentials, spaces or line breaks.");
         RuleFor(c => c.Events).NotEmpty().WithMessage("events must list at least one event type, or \"*\".");
         RuleForEach(c => c.Events).Must(e => e == "*" || MailEventTypes.All.Contains(e))
             .WithMessage(c => $"events may hold only \"*\" and: {string.Join(", ", MailEventTypes.All.Order(StringComparer.Ordinal))}.");
@@ -39,7 +40,8 @@ internal sealed class RegisterWebhookValidator : AbstractValidator<RegisterWebho
     }
 }
 
-internal sealed class RegisterWebhookHandler(MailDbContext db, ICurrentUser caller, IDirectoryMailboxes directory, WebhookInterest interest)
+internal sealed class RegisterWebhookHandler(
+    MailDbContext db, ICurrentUser caller, IDirectoryMailboxes directory, WebhookInterest interest, WebhookTargets targets)
     : ICommandHandler<RegisterWebhookCommand, Result<WebhookDto>>
 {
     public async ValueTask<Result<WebhookDto>> Handle(RegisterWebhookCommand command, CancellationToken cancellationToken)
@@ -58,6 +60,11 @@ internal sealed class RegisterWebhookHandler(MailDbContext db, ICurrentUser call
         if (!await directory.OrganizationExistsAsync(organizationId, cancellationToken))
         {
             return Error.NotFound("Organization not found.");
+        }
+
+        if (await targets.CheckAsync(new Uri(command.Url!), cancellationToken) is { } refused)
+        {
+            return Error.Validation("url", refused);
         }
 
         var webhook = new Webhook
