@@ -111,6 +111,16 @@ public sealed class OrganizationTests(ApiFactory factory) : ApiTest(factory)
             new { organization_id = other.Id, email = "intruder@" + other.Domain, password = TestApi.Password }, Ct), HttpStatusCode.Forbidden);
         await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/organization-admins/",
             new { user_id = other.AdminUserId }, Ct), HttpStatusCode.NotFound);
+
+        // A login at another organization's domain would squat that address: refused, and the owner can still create it.
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/organization-admins/",
+            new { email = "squat@" + other.Domain, password = TestApi.Password }, Ct), HttpStatusCode.BadRequest, other.Domain);
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/organization-admins/",
+            new { email = "boss@" + org.Domain, username = "boss@" + other.Domain, password = TestApi.Password }, Ct), HttpStatusCode.BadRequest, "username");
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/organization-admins/",
+            new { email = "someone@gmail.com", password = TestApi.Password }, Ct), HttpStatusCode.BadRequest, "gmail.com");
+        var owner = await Api.AsAsync(other.AdminUsername);
+        await Api.CreateAccountAsync(owner, "squat@" + other.Domain);
         await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/organization-admins/",
             new { password = TestApi.Password }, Ct), HttpStatusCode.BadRequest, "email");
         await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/organization-admins/",

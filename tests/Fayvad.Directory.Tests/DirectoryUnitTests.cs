@@ -1,3 +1,4 @@
+using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Features.CreateEmailAccount;
 using Fayvad.Directory.Features.CreateOrganization;
@@ -83,5 +84,35 @@ public sealed class ValidatorTests
     {
         var result = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Name", slug, null, null));
         Assert.Equal(valid, result.IsValid);
+    }
+}
+
+public sealed class PasswordRuleTests
+{
+    [Theory]
+    [InlineData(8, 'a')]
+    [InlineData(72, 'a')]
+    [InlineData(36, 'é')] // 72 bytes
+    public void Accepts_passwords_the_hash_holds_whole(int length, char letter) =>
+        Assert.Null(PasswordRules.Problem(new string(letter, length)));
+
+    [Theory]
+    [InlineData("short")]
+    [InlineData("with\0nul-inside")]
+    [InlineData("line\r\nbreak-inside")]
+    public void Refuses_what_cannot_be_a_password(string password) => Assert.NotNull(PasswordRules.Problem(password));
+
+    [Fact]
+    public void Refuses_a_lone_surrogate()
+    {
+        // Built at run time: attribute strings are stored as UTF-8, which cannot carry a lone surrogate.
+        Assert.Equal("password is not valid text.", PasswordRules.Problem("lone" + (char)0xD800 + "surrogate"));
+    }
+
+    [Fact]
+    public void Refuses_passwords_bcrypt_would_cut_instead_of_truncating_them()
+    {
+        Assert.Contains("72 bytes", PasswordRules.Problem(new string('a', 73)), StringComparison.Ordinal);
+        Assert.Contains("72 bytes", PasswordRules.Problem(new string('é', 37)), StringComparison.Ordinal); // 74 bytes, 37 characters
     }
 }

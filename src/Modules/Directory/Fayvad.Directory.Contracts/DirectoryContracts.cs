@@ -62,7 +62,41 @@ public sealed record MailboxInfo(
 public static class PasswordRules
 {
     public const int MinLength = 8;
-    public const int MaxLength = 72; // bcrypt reads at most 72 bytes; a longer password would be silently cut.
+
+    /// <summary>bcrypt reads at most 72 bytes: a longer password would be silently cut, so two differing ones would match.</summary>
+    public const int MaxBytes = 72;
+
+    private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
+
+    /// <summary>Why a new password cannot be used, in a user's words; null when it can.</summary>
+    public static string? Problem(string? password)
+    {
+        if (password is null)
+        {
+            return null;
+        }
+
+        if (password.Length < MinLength)
+        {
+            return $"password must be at least {MinLength} characters.";
+        }
+
+        if (password.Any(char.IsControl))
+        {
+            return "password must not contain control characters or line breaks.";
+        }
+
+        try
+        {
+            return StrictUtf8.GetByteCount(password) > MaxBytes
+                ? $"password must be at most {MaxBytes} bytes (72 plain letters or digits, fewer with accents or symbols)."
+                : null;
+        }
+        catch (System.Text.EncoderFallbackException)
+        {
+            return "password is not valid text.";
+        }
+    }
 }
 
 /// <summary>An enabled mailbox and the organization it belongs to.</summary>

@@ -32,7 +32,7 @@ internal sealed class CreateEmailAccountValidator : AbstractValidator<CreateEmai
         RuleFor(c => c.Address).NotEmpty()
             .Must(a => Addresses.IsAddress(a?.Trim())).When(c => !string.IsNullOrEmpty(c.Address), ApplyConditionTo.CurrentValidator)
             .WithMessage("address must be a valid email address such as name@example.com.");
-        RuleFor(c => c.Password).NotEmpty().MinimumLength(PasswordRules.MinLength).MaximumLength(PasswordRules.MaxLength);
+        RuleFor(c => c.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
         RuleFor(c => c.DisplayName).MaximumLength(200);
         RuleFor(c => c.FirstName).MaximumLength(150);
         RuleFor(c => c.LastName).MaximumLength(150);

@@ -37,7 +37,7 @@ internal sealed class CreateOrganizationAdminValidator : AbstractValidator<Creat
             RuleFor(c => c.Username).Must(Addresses.IsAddress!).When(c => c.Username is not null)
                 .WithMessage("username must be an email address.");
             RuleFor(c => c.Password).NotEmpty().WithMessage("password is required for a new administrator.")
-                .MinimumLength(PasswordRules.MinLength).MaximumLength(PasswordRules.MaxLength);
+                .Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
             RuleFor(c => c.FirstName).MaximumLength(150);
             RuleFor(c => c.LastName).MaximumLength(150);
         });
@@ -94,6 +94,15 @@ internal sealed class CreateOrganizationAdminHandler(DirectoryDbContext db, ICur
         {
             var email = Addresses.Normalize(command.Email!);
             var username = command.Username is null ? email : Addresses.Normalize(command.Username);
+            // A login address outside the organization's domains would squat an address another organization owns.
+            var (_, domain) = Addresses.Split(username);
+            if (!await db.Domains.AnyAsync(d => d.Name == domain && d.OrganizationId == organizationId, cancellationToken))
+            {
+                var field = command.Username is null ? "email" : "username";
+                return Error.Validation(field,
+                    $"{field} must be an address at one of the organization's domains (it is the login); '{domain}' is not one of them.");
+            }
+
             if (await db.Users.AnyAsync(u => u.Username == username, cancellationToken))
             {
                 return Error.Conflict($"A user '{username}' already exists; promote it with user_id.");

@@ -23,7 +23,7 @@ internal sealed record SetEmailAccountPasswordCommand(long Id, string? Password)
 internal sealed class SetEmailAccountPasswordValidator : AbstractValidator<SetEmailAccountPasswordCommand>
 {
     public SetEmailAccountPasswordValidator() =>
-        RuleFor(c => c.Password).NotEmpty().MinimumLength(PasswordRules.MinLength).MaximumLength(PasswordRules.MaxLength);
+        RuleFor(c => c.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
 }
 
 internal sealed class SetEmailAccountPasswordHandler(DirectoryDbContext db, ICurrentUser caller, PasswordHasher hasher)

@@ -19,7 +19,7 @@ internal sealed class ChangePasswordValidator : AbstractValidator<ChangePassword
     {
         RuleFor(c => c.CurrentPassword).NotEmpty().WithMessage("current_password is required.");
         RuleFor(c => c.NewPassword).NotEmpty().WithMessage("new_password is required.")
-            .MinimumLength(PasswordRules.MinLength).MaximumLength(PasswordRules.MaxLength)
+            .Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!)
             .NotEqual(c => c.CurrentPassword).WithMessage("new_password must differ from current_password.");
     }
 }
