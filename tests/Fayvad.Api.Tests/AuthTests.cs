@@ -203,4 +203,27 @@ public sealed class AuthTests(ApiFactory factory) : ApiTest(factory)
         var old = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/", new { username = address, password = TestApi.Password }, Ct);
         Assert.Equal(HttpStatusCode.Unauthorized, old.StatusCode);
     }
+
+    [Fact]
+    public async Task Wrong_current_passwords_are_throttled_like_failed_logins()
+    {
+        var org = await Api.CreateOrgAsync();
+        var admin = await Api.AsAsync(org.AdminUsername);
+        var address = "guessed@" + org.Domain;
+        await Api.CreateAccountAsync(admin, address);
+        var stolen = await Api.AsAsync(address);
+
+        for (var i = 0; i < 5; i++)
+        {
+            var guess = await stolen.PostAsJsonAsync($"{Root}/auth/change-password/", new { current_password = $"guess-{i}-wrong", new_password = "taken-over-1" }, Ct);
+            await TestApi.AssertErrorAsync(guess, HttpStatusCode.BadRequest, "current_password");
+        }
+
+        // Even the right password now waits: the count is per username, as for login.
+        var blocked = await stolen.PostAsJsonAsync($"{Root}/auth/change-password/", new { current_password = TestApi.Password, new_password = "taken-over-1" }, Ct);
+        await TestApi.AssertErrorAsync(blocked, HttpStatusCode.TooManyRequests);
+        Assert.NotNull(blocked.Headers.RetryAfter);
+        var login = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/", new { username = address, password = TestApi.Password }, Ct);
+        Assert.Equal(HttpStatusCode.TooManyRequests, login.StatusCode);
+    }
 }

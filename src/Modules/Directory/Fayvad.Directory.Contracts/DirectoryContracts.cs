@@ -69,7 +69,7 @@ public static class PasswordRules
     private static readonly System.Text.UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Why a new password cannot be used, in a user's words; null when it can.</summary>
-    public static string? Problem(string? password)
+    public static string? Problem(string? password, string field = "password")
     {
         if (password is null)
         {
@@ -78,23 +78,23 @@ public static class PasswordRules
 
         if (password.Length < MinLength)
         {
-            return $"password must be at least {MinLength} characters.";
+            return $"{field} must be at least {MinLength} characters.";
         }
 
         if (password.Any(char.IsControl))
         {
-            return "password must not contain control characters or line breaks.";
+            return $"{field} must not contain control characters or line breaks.";
         }
 
         try
         {
             return StrictUtf8.GetByteCount(password) > MaxBytes
-                ? $"password must be at most {MaxBytes} bytes (72 plain letters or digits, fewer with accents or symbols)."
+                ? $"{field} must be at most {MaxBytes} bytes (72 plain letters or digits, fewer with accents or symbols)."
                 : null;
         }
         catch (System.Text.EncoderFallbackException)
         {
-            return "password is not valid text.";
+            return $"{field} is not valid text.";
         }
     }
 }

@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Contracts;
+using Fayvad.Identity.Features.Login;
 using Fayvad.Identity.Tokens;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -11,7 +12,9 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Identity.Features.ChangePassword;
 
-internal sealed record ChangePasswordCommand(string? CurrentPassword, string? NewPassword) : ICommand<Result<bool>>;
+internal sealed record ChangePasswordBody(string? CurrentPassword, string? NewPassword);
+
+internal sealed record ChangePasswordCommand(string? CurrentPassword, string? NewPassword, string ClientAddress) : ICommand<Result<bool>>;
 
 internal sealed class ChangePasswordValidator : AbstractValidator<ChangePasswordCommand>
 {
@@ -19,19 +22,28 @@ internal sealed class ChangePasswordValidator : AbstractValidator<ChangePassword
     {
         RuleFor(c => c.CurrentPassword).NotEmpty().WithMessage("current_password is required.");
         RuleFor(c => c.NewPassword).NotEmpty().WithMessage("new_password is required.")
-            .Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!)
+            .Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p, "new_password")!)
             .NotEqual(c => c.CurrentPassword).WithMessage("new_password must differ from current_password.");
     }
 }
 
-/// <summary>Changes the caller's own password (also their mailbox password) and signs out their other sessions.</summary>
-internal sealed class ChangePasswordHandler(CurrentUser caller, IDirectoryAuthentication directory, TokenService tokens)
+/// <summary>
+/// Changes the caller's own password (also their mailbox password) and signs out their other sessions. Wrong current
+/// passwords count like failed logins, so a stolen token cannot be used to guess the password.
+/// </summary>
+internal sealed class ChangePasswordHandler(CurrentUser caller, IDirectoryAuthentication directory, TokenService tokens, LoginThrottle throttle)
     : ICommandHandler<ChangePasswordCommand, Result<bool>>
 {
     public async ValueTask<Result<bool>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
     {
+        if (await throttle.RetryAfterAsync(caller.Username, command.ClientAddress, cancellationToken) is { } wait)
+        {
+            return Error.TooManyRequests("Too many wrong passwords. Try again later.", wait);
+        }
+
         if (await directory.VerifyCredentialsAsync(caller.Username, command.CurrentPassword!, cancellationToken) is null)
         {
+            await throttle.RecordFailureAsync(caller.Username, command.ClientAddress, cancellationToken);
             return Error.Validation("current_password", "current_password is not correct.");
         }
 
@@ -45,8 +57,9 @@ public sealed class ChangePasswordEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapPost(ApiRoutes.Root + "/auth/change-password", async (ChangePasswordCommand command, ISender sender, CancellationToken ct) =>
-            (await sender.Send(command, ct)).ToHttp(_ => Results.NoContent()))
+        app.MapPost(ApiRoutes.Root + "/auth/change-password", async (ChangePasswordBody body, HttpContext http, ISender sender, CancellationToken ct) =>
+            (await sender.Send(new ChangePasswordCommand(body.CurrentPassword, body.NewPassword, http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), ct))
+                .ToHttp(_ => Results.NoContent()))
             .RequireAuthorization().WithTags("Identity").WithName("ChangePassword");
     }
 }
