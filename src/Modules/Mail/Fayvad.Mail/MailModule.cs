@@ -29,6 +29,7 @@ public static class MailModule
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<ImapSessionPool>();
+        services.AddSingleton<IMessageLocator, MessageLocator>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddSingleton(_ => new MailDataSource(Npgsql.NpgsqlDataSource.Create(connectionString)));
@@ -36,6 +37,7 @@ public static class MailModule
         services.AddSingleton<EventSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
         services.AddSingleton<WatcherRegistry>();
+        services.AddSingleton<Features.CheckNew.SpecialFolderPaths>();
         services.AddHostedService(sp => sp.GetRequiredService<WatcherRegistry>());
         services.AddSingleton<WebhookInterest>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());

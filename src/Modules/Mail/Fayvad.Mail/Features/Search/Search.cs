@@ -33,8 +33,26 @@ internal sealed record SearchQueryMessage(
     bool? Starred,
     bool? HasAttachments) : IQuery<Result<SearchResponse>>, IPagedRequest;
 
+/// <summary>
+/// <paramref name="Messages"/> in the list shape; <paramref name="Results"/> and <paramref name="Count"/> are the same
+/// page and total in the shape of the client's servers.
+/// </summary>
 internal sealed record SearchResponse(
-    IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Query);
+    IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Query)
+{
+    public IReadOnlyList<SearchResultDto> Results => Messages.Select(SearchResultDto.Of).ToList();
+
+    public int Count => Total;
+}
+
+/// <summary>A hit as the client's first server (dc33da3) gave it: <c>from</c> is the sender's name, else the address.</summary>
+internal sealed record SearchResultDto(
+    string Id, string MessageId, string Subject, string From, DateTimeOffset Date, bool IsRead, bool HasAttachments, string Snippet, string Folder)
+{
+    public static SearchResultDto Of(MessageDto m) => new(
+        m.Id, m.MessageId, m.Subject, string.IsNullOrWhiteSpace(m.SenderName) ? m.Sender : m.SenderName, m.DateReceived, m.IsRead,
+        m.HasAttachments, m.Snippet, m.Folder);
+}
 
 internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
 {
@@ -46,7 +64,8 @@ internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
                 || q.Starred is not null || q.HasAttachments is not null)
             .OverridePropertyName("query")
             .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, starred, has_attachments).");
-        RuleFor(q => q.Query).MaximumLength(500);
+        RuleFor(q => q.Query).Must(q => q is null || !string.IsNullOrWhiteSpace(q)).WithMessage("query must not be empty.")
+            .MaximumLength(500);
         RuleFor(q => q.Since).Must(BeDate!).When(q => q.Since is not null).WithMessage("since must be a date (YYYY-MM-DD).");
         RuleFor(q => q.Before).Must(BeDate!).When(q => q.Before is not null).WithMessage("before must be a date (YYYY-MM-DD).");
     }
@@ -122,7 +141,7 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
             messages.Sort((a, b) => position[a.Id].CompareTo(position[b.Id]));
 
             var result = new Page<MessageDto>(messages, ordered.Count, query.Page, query.Limit);
-            return new SearchResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, query.Query ?? "");
+            return new SearchResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, query.Query?.Trim() ?? "");
         }, cancellationToken);
     }
 
@@ -192,7 +211,8 @@ public sealed class SearchEndpoint : ICarterModule
         {
             var q = request.Query;
             var message = new SearchQueryMessage(
-                q.StringValue("query") ?? q.StringValue("q"),
+                // Given but blank is an error (the client's servers said 400), so the raw value goes to the validator.
+                q.ContainsKey("query") ? q["query"].ToString() : q.StringValue("q"),
                 q.StringValue("folder"),
                 q.PageOrDefault(),
                 q.LimitOrDefault(),
@@ -202,7 +222,7 @@ public sealed class SearchEndpoint : ICarterModule
                 q.StringValue("subject"),
                 q.StringValue("since"),
                 q.StringValue("before"),
-                Flag(q, "unread"),
+                Flag(q, "unread") ?? !Flag(q, "is_read"),
                 Flag(q, "starred"),
                 Flag(q, "has_attachments"));
             return (await sender.Send(message, ct)).ToOk();
