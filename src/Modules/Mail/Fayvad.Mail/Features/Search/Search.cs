@@ -110,12 +110,12 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
                 await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
                 if (folders.Count == 1)
                 {
-                    var sorted = await MessageLists.NewestFirstAsync(folder, criteria, ct);
+                    var sorted = await WithAttachmentsAsync(folder, await MessageLists.NewestFirstAsync(folder, criteria, ct), query.HasAttachments, ct);
                     hits.AddRange(sorted.Select(u => (folder, u, DateTimeOffset.MinValue)));
                     continue;
                 }
 
-                var uids = await folder.SearchAsync(criteria, ct);
+                var uids = await WithAttachmentsAsync(folder, await folder.SearchAsync(criteria, ct), query.HasAttachments, ct);
                 if (uids.Count == 0)
                 {
                     continue;
@@ -189,14 +189,24 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
             criteria = criteria.And(starred ? SearchQuery.Flagged : SearchQuery.NotFlagged);
         }
 
-        if (q.HasAttachments is { } attachments)
+        return criteria;
+    }
+
+    /// <summary>
+    /// IMAP has no attachment criterion, and a Content-Type header search is unreliable (a full-text index answers it by
+    /// tokens, and signed mail hides its attachments one level down): hits are kept by their BODYSTRUCTURE, the same way
+    /// the list's <c>has_attachments</c> is decided.
+    /// </summary>
+    private static async Task<IList<UniqueId>> WithAttachmentsAsync(IMailFolder folder, IList<UniqueId> uids, bool? wanted, CancellationToken ct)
+    {
+        if (wanted is not { } want || uids.Count == 0)
         {
-            // IMAP has no attachment criterion; a multipart/mixed top level is what mail clients send attachments in.
-            var mixed = SearchQuery.HeaderContains("Content-Type", "multipart/mixed");
-            criteria = criteria.And(attachments ? mixed : SearchQuery.Not(mixed));
+            return uids;
         }
 
-        return criteria;
+        var summaries = await folder.FetchAsync(uids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct);
+        var keep = summaries.Where(s => Attachments.List(s).Any(a => !a.Inline) == want).Select(s => s.UniqueId.Id).ToHashSet();
+        return uids.Where(u => keep.Contains(u.Id)).ToList();
     }
 
     private static DateTime ParseDate(string value) =>
