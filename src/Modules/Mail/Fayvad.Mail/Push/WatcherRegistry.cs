@@ -97,6 +97,7 @@ internal sealed partial class WatcherRegistry(
                 }
 
                 using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                entry.Synced = false;
                 var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>(), synced => entry.Synced = synced);
                 var running = watcher.RunAsync(watch.Token);
                 entry.Watching = true;
@@ -125,9 +126,9 @@ internal sealed partial class WatcherRegistry(
                 finally
                 {
                     entry.Watching = false;
-                    entry.Synced = false;
                     await watch.CancelAsync();
                     await running;
+                    entry.Synced = false;
                     await log.ReleaseLeaseAsync(entry.Mailbox, NodeId, CancellationToken.None);
                 }
             }

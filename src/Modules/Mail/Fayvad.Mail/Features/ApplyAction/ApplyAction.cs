@@ -63,9 +63,9 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
 
         var action = command.Action!;
         var ids = command.Ids!.Distinct(StringComparer.Ordinal).ToList();
-        var failed = new List<string>();
         return await sessions.RunAsync<Result<ApplyActionResponse>>(mailbox.Value, async (client, ct) =>
         {
+            var failed = new List<string>();
             IMailFolder? target = null;
             if (command.Destination is { } destination)
             {

@@ -63,7 +63,7 @@ internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
                 || q.Subject is not null || q.Since is not null || q.Before is not null || q.Unread is not null
                 || q.Starred is not null || q.HasAttachments is not null)
             .OverridePropertyName("query")
-            .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, starred, has_attachments).");
+            .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, is_read, starred, has_attachments).");
         RuleFor(q => q.Query).Must(q => q is null || !string.IsNullOrWhiteSpace(q)).WithMessage("query must not be empty.")
             .MaximumLength(500);
         RuleFor(q => q.Since).Must(BeDate!).When(q => q.Since is not null).WithMessage("since must be a date (YYYY-MM-DD).");
