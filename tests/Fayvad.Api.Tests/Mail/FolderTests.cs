@@ -37,6 +37,27 @@ public sealed class FolderTests(ApiFactory factory) : MailTest(factory)
     }
 
     [Fact]
+    public async Task Common_folder_names_resolve_by_role_on_every_route_that_takes_a_folder()
+    {
+        var box = await MailboxAsync();
+        await MailKitTestKit.AppendAsync(box.Address, "Junk", [MailKitTestKit.Message("a@example.com", box.Address, "junk one", "x")], Ct);
+
+        var changes = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/changes/?folder=Spam", Ct), HttpStatusCode.OK);
+        Assert.Equal("Junk", changes.GetProperty("folder").GetString());
+        var nested = await TestApi.ReadAsync(await box.Client.PostAsJsonAsync($"{Root}/email/folders/", new { name = "Old spam", parent = "spam" }, Ct), HttpStatusCode.Created);
+        Assert.Equal("Junk/Old spam", nested.GetProperty("id").GetString());
+        await TestApi.AssertErrorAsync(await box.Client.PatchAsJsonAsync($"{Root}/email/folders/", new { folder = "Spam", name = "Mine" }, Ct), HttpStatusCode.BadRequest, "junk folder cannot be renamed");
+        await TestApi.AssertErrorAsync(await box.Client.DeleteAsync($"{Root}/email/folders/?folder=Deleted%20Items", Ct), HttpStatusCode.BadRequest, "trash folder cannot be deleted");
+        var search = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/search/?query=junk&folder=JUNK%20E-MAIL", Ct), HttpStatusCode.OK);
+        Assert.Equal(["junk one"], search.GetProperty("messages").EnumerateArray().Select(MailKitTestKit.Subject));
+
+        // A folder really named "Spam" is what "Spam" means from then on: an alias never shadows a path.
+        await TestApi.ReadAsync(await box.Client.PostAsJsonAsync($"{Root}/email/folders/", new { name = "Spam" }, Ct), HttpStatusCode.Created);
+        Assert.Empty(await MailKitTestKit.ListAsync(box.Client, "Spam", Ct));
+        Assert.Single(await MailKitTestKit.ListAsync(box.Client, "spam", Ct));
+    }
+
+    [Fact]
     public async Task Rename_keeps_the_messages_and_refuses_special_folders_and_clashes()
     {
         var box = await MailboxAsync();

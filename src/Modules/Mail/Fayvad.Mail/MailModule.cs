@@ -31,6 +31,7 @@ public static class MailModule
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();
+        services.AddSingleton<IMessageLocator, MessageLocator>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddSingleton(_ => new MailDataSource(Npgsql.NpgsqlDataSource.Create(connectionString)));
@@ -38,6 +39,7 @@ public static class MailModule
         services.AddSingleton<EventSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
         services.AddSingleton<WatcherRegistry>();
+        services.AddSingleton<Features.CheckNew.SpecialFolderPaths>();
         services.AddHostedService(sp => sp.GetRequiredService<WatcherRegistry>());
         services.AddSingleton<WebhookInterest>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());

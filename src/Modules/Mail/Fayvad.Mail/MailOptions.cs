@@ -61,6 +61,15 @@ internal sealed class PushOptions
     /// <summary>How long a watch outlives its last listener, so a reconnecting client finds it warm.</summary>
     public TimeSpan Linger { get; set; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// How long a mailbox stays watched after a check-new call: longer than any sane poll interval (the client's polled
+    /// every 30 s), so a polling inbox keeps one watch warm and every call reads current counts from PostgreSQL.
+    /// </summary>
+    public TimeSpan CheckNewKeepAlive { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How long a check-new call waits for the first sync of a mailbox nobody was watching before answering 503.</summary>
+    public TimeSpan CheckNewBaselineWait { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>RFC 3501 asks clients to re-issue IDLE within 29 minutes; a full re-check rides along.</summary>
     public TimeSpan IdleRestart { get; set; } = TimeSpan.FromMinutes(9);
 

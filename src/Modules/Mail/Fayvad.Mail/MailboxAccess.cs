@@ -23,11 +23,12 @@ internal static class MailboxAccess
     }
 
     /// <summary>
-    /// Runs work on the message an API id names, with its folder open; an id that is malformed, stale (folder
-    /// recreated) or not in the caller's mailbox is 404.
+    /// Runs work on the message an id names (the API's id, or an RFC Message-ID looked up from
+    /// <paramref name="folderHint"/> on, see <see cref="IMessageLocator"/>), with its folder open; an id that is
+    /// malformed, stale (folder recreated) or not in the caller's mailbox is 404.
     /// </summary>
     public static async Task<Result<T>> RunOnMessageAsync<T>(
-        this IImapSessions sessions, ICurrentUser caller, string id, FolderAccess access,
+        this IImapSessions sessions, ICurrentUser caller, IMessageLocator locator, string id, string? folderHint, FolderAccess access,
         Func<IMailFolder, MessageLocation, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)
     {
         var mailbox = caller.OwnMailbox();
@@ -36,13 +37,14 @@ internal static class MailboxAccess
             return mailbox.Error;
         }
 
-        if (!MessageIds.TryDecode(id, out var location))
+        if (!MessageIds.IsMessageId(id))
         {
             return Error.NotFound("Message not found.");
         }
 
         return await sessions.RunAsync<Result<T>>(mailbox.Value, async (client, ct) =>
-            await MessageResolver.OpenFolderAsync(client, location, access, ct) is { } folder
+            (await locator.LocateAsync(client, [id], folderHint, ct)).TryGetValue(id, out var location)
+            && await MessageResolver.OpenFolderAsync(client, location, access, ct) is { } folder
                 ? await work(folder, location, ct)
                 : Error.NotFound("Message not found."), cancellationToken);
     }

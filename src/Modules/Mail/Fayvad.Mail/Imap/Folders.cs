@@ -14,6 +14,7 @@ internal static class Folders
         ("drafts", FolderAttributes.Drafts, SpecialFolder.Drafts),
         ("trash", FolderAttributes.Trash, SpecialFolder.Trash),
         ("junk", FolderAttributes.Junk, SpecialFolder.Junk),
+        ("archive", FolderAttributes.Archive, SpecialFolder.Archive),
     ];
 
     public static string? RoleOf(IMailFolder folder)
@@ -48,8 +49,30 @@ internal static class Folders
     public static string DisplayName(IMailFolder folder) =>
         folder.FullName.Equals(Inbox, StringComparison.OrdinalIgnoreCase) ? "Inbox" : folder.Name;
 
-    /// <summary>The folder, or null when the mailbox has none by that path.</summary>
-    public static async Task<IMailFolder?> FindAsync(ImapClient client, string path, CancellationToken cancellationToken)
+    /// <summary>
+    /// The folder a request names, by the one naming rule (<see cref="FolderNames.Resolve"/>): INBOX, an exact path, or a
+    /// common name of a special folder ("Spam", "Sent Items"...) found by its special-use role. Null when none matches.
+    /// An exact path costs one LIST of that name; only a name that is not a path lists the folders with their roles.
+    /// </summary>
+    public static async Task<IMailFolder?> FindAsync(ImapClient client, string name, CancellationToken cancellationToken)
+    {
+        if (await FindExactAsync(client, name, cancellationToken) is { } exact)
+        {
+            return exact;
+        }
+
+        if (FolderNames.RoleOfName(name) is null)
+        {
+            return null;
+        }
+
+        var folders = await ListAsync(client, cancellationToken);
+        var path = FolderNames.Resolve(name, folders.Select(Entry));
+        return path is null ? null : folders.First(f => f.FullName == path);
+    }
+
+    /// <summary>The folder with exactly this path (INBOX in any case), or null: for ids, which carry a real path.</summary>
+    public static async Task<IMailFolder?> FindExactAsync(ImapClient client, string path, CancellationToken cancellationToken)
     {
         if (path.Equals(Inbox, StringComparison.OrdinalIgnoreCase))
         {
@@ -66,6 +89,14 @@ internal static class Folders
             return null;
         }
     }
+
+    /// <summary>Every selectable folder of the mailbox, with its special-use attributes (one LIST ... RETURN (SPECIAL-USE)).</summary>
+    public static async Task<List<IMailFolder>> ListAsync(ImapClient client, CancellationToken cancellationToken) =>
+        (await client.GetFoldersAsync(client.PersonalNamespaces[0], false, cancellationToken))
+            .Where(f => f.Exists && !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
+            .ToList();
+
+    public static FolderEntry Entry(IMailFolder folder) => new(folder.FullName, RoleOf(folder));
 
     public static IMailFolder? Special(ImapClient client, SpecialFolder special) =>
         client.Capabilities.HasFlag(ImapCapabilities.SpecialUse) ? client.GetFolder(special) : null;

@@ -56,4 +56,48 @@ internal static class MessageIds
         location = new MessageLocation(parts[3], validity, uid);
         return true;
     }
+
+    /// <summary>An id as a request may carry it: the API's own, or an RFC Message-ID (see <see cref="TryParseRfc"/>).</summary>
+    public static bool IsMessageId(string? id) => TryDecode(id, out _) || TryParseRfc(id, out _);
+
+    /// <summary>
+    /// An RFC 5322 Message-ID as a client passes it, with or without its angle brackets ("&lt;a@b&gt;" or "a@b"); on
+    /// success <paramref name="messageId"/> is the bare id (no brackets), as IMAP's ENVELOPE reports it.
+    /// </summary>
+    public static bool TryParseRfc(string? id, out string messageId)
+    {
+        messageId = "";
+        var text = id?.Trim();
+        if (string.IsNullOrEmpty(text) || text.Length > 998)
+        {
+            return false;
+        }
+
+        if (text[0] == '<' && text[^1] == '>')
+        {
+            text = text[1..^1];
+        }
+
+        if (text.Length < 3 || !text.Contains('@', StringComparison.Ordinal) || text.Any(c => c is '<' or '>' || char.IsWhiteSpace(c) || char.IsControl(c)))
+        {
+            return false;
+        }
+
+        messageId = text;
+        return true;
+    }
+
+    /// <summary>
+    /// A message id taken from a URL path. The router decodes every escape but %2F (it would split the path), so a
+    /// Message-ID containing '/' arrives with it still escaped; API ids never contain '%'.
+    /// </summary>
+    public static string FromPath(string id) =>
+        id.Contains("%2F", StringComparison.OrdinalIgnoreCase) ? id.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase) : id;
+
+    /// <summary>
+    /// The <c>message_id</c> of the list shape, the id the client keeps and sends back: the RFC Message-ID in angle
+    /// brackets when the message has one without '/' (the client builds URL paths from it), else the API id. Never empty.
+    /// </summary>
+    public static string ForClient(string? rfcMessageId, string apiId) =>
+        TryParseRfc(rfcMessageId, out var bare) && !bare.Contains('/', StringComparison.Ordinal) ? $"<{bare}>" : apiId;
 }

@@ -9,7 +9,7 @@ internal static class MessageResolver
     public static async Task<IMailFolder?> OpenFolderAsync(
         ImapClient client, MessageLocation location, FolderAccess access, CancellationToken cancellationToken)
     {
-        var folder = await Folders.FindAsync(client, location.Folder, cancellationToken);
+        var folder = await Folders.FindExactAsync(client, location.Folder, cancellationToken);
         if (folder is null)
         {
             return null;

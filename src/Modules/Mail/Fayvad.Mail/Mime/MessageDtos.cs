@@ -1,7 +1,11 @@
 namespace Fayvad.Mail.Mime;
 
-/// <summary>A message as the client's list shows it: exactly the seed's fields. Bodies are null when not asked for.</summary>
-internal sealed record MessageDto(
+/// <summary>
+/// A message as the client's list shows it: exactly the seed's fields. Strings are never null (the client lowercases
+/// them); <see cref="BodyText"/> is "" and <see cref="BodyHtml"/> null when bodies were not asked for.
+/// <see cref="MessageId"/> is the id the client keeps (<see cref="Imap.MessageIds.ForClient"/>).
+/// </summary>
+internal record MessageDto(
     string Id,
     string Subject,
     string Sender,
@@ -16,42 +20,51 @@ internal sealed record MessageDto(
     bool IsStarred,
     bool HasAttachments,
     long SizeBytes,
-    string? BodyText,
+    string BodyText,
     string? BodyHtml,
     string Snippet,
     string Folder,
     string MessageId,
     uint Uid);
 
-internal sealed record AttachmentDto(string Id, string Filename, string ContentType, long SizeBytes, bool Inline, string? ContentId);
+/// <param name="SizeBytes">The part's size as stored (encoded), in bytes.</param>
+internal sealed record AttachmentDto(string Id, string Filename, string ContentType, long SizeBytes, bool Inline, string? ContentId)
+{
+    /// <summary>The same size under the name the client's later server used.</summary>
+    public long Size => SizeBytes;
+}
 
-/// <summary>One message with what a reader and a reply need.</summary>
-internal sealed record MessageDetailDto(
-    string Id,
-    string Subject,
-    string Sender,
-    string SenderName,
-    string FromDisplay,
-    IReadOnlyList<string> ToRecipients,
-    IReadOnlyList<string> CcRecipients,
-    IReadOnlyList<string> BccRecipients,
-    DateTimeOffset DateReceived,
-    DateTimeOffset DateSent,
-    bool IsRead,
-    bool IsStarred,
-    bool HasAttachments,
-    long SizeBytes,
-    string? BodyText,
-    string? BodyHtml,
-    string Snippet,
-    string Folder,
-    string MessageId,
-    uint Uid,
-    string? InReplyTo,
-    IReadOnlyList<string> References,
-    IReadOnlyList<string> ReplyTo,
-    bool HasRemoteContent,
-    IReadOnlyList<AttachmentDto> Attachments);
+/// <summary>A sender as the client's first server sent it: <c>{"email", "name"}</c>.</summary>
+internal sealed record AddressDto(string Email, string Name);
+
+/// <summary>One message: the list shape plus what a reader and a reply need, and the names both of the client's servers used.</summary>
+internal sealed record MessageDetailDto : MessageDto
+{
+    public MessageDetailDto(
+        MessageDto message, string? inReplyTo, IReadOnlyList<string> references, IReadOnlyList<string> replyTo, bool hasRemoteContent,
+        IReadOnlyList<AttachmentDto> attachments)
+        : base(message)
+    {
+        InReplyTo = inReplyTo;
+        References = references;
+        ReplyTo = replyTo;
+        HasRemoteContent = hasRemoteContent;
+        Attachments = attachments;
+    }
+
+    public string? InReplyTo { get; init; }
+    public IReadOnlyList<string> References { get; init; }
+    public IReadOnlyList<string> ReplyTo { get; init; }
+    public bool HasRemoteContent { get; init; }
+    public IReadOnlyList<AttachmentDto> Attachments { get; init; }
+
+    // The same facts under the names of the client's first server (dc33da3).
+    public AddressDto From => new(Sender, SenderName);
+    public IReadOnlyList<string> To => ToRecipients;
+    public IReadOnlyList<string> Cc => CcRecipients;
+    public IReadOnlyList<string> Bcc => BccRecipients;
+    public DateTimeOffset Date => DateReceived;
+}
 
 /// <summary>A message's flags now: the read and starred booleans of the list shape, and every flag and keyword.</summary>
 internal sealed record MessageFlagsDto(string Id, bool IsRead, bool IsStarred, IReadOnlyList<string> Flags);

@@ -19,8 +19,9 @@ internal static class MessageMapper
         var envelope = summary.Envelope ?? new Envelope();
         var from = envelope.From.Mailboxes.FirstOrDefault() ?? envelope.Sender.Mailboxes.FirstOrDefault();
         var received = summary.InternalDate?.ToUniversalTime() ?? envelope.Date?.ToUniversalTime() ?? DateTimeOffset.UnixEpoch;
+        var id = MessageIds.Encode(folder, uidValidity, summary.UniqueId.Id);
         return new MessageDto(
-            MessageIds.Encode(folder, uidValidity, summary.UniqueId.Id),
+            id,
             envelope.Subject ?? "",
             from?.Address ?? "",
             from?.Name ?? "",
@@ -34,11 +35,11 @@ internal static class MessageMapper
             summary.Flags?.HasFlag(MessageFlags.Flagged) == true,
             Attachments.List(summary).Any(a => !a.Inline),
             summary.Size ?? 0,
-            text,
+            text ?? "",
             html,
             Snippet(summary.PreviewText, text),
             folder,
-            envelope.MessageId is { Length: > 0 } id ? $"<{id}>" : "",
+            MessageIds.ForClient(envelope.MessageId, id),
             summary.UniqueId.Id);
     }
 

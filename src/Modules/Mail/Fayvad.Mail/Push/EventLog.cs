@@ -66,6 +66,30 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
         return (reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetInt64(1));
     }
 
+    /// <summary>The node holding the mailbox's watch lease, if the lease is live; null when nobody watches it.</summary>
+    public async Task<string?> WatcherAsync(string mailbox, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("""
+            SELECT watcher_node FROM mail.mailbox_streams WHERE mailbox = $1 AND watcher_until > now() AND synced_at IS NOT NULL
+            """);
+        cmd.Parameters.AddWithValue(mailbox);
+        return await cmd.ExecuteScalarAsync(ct) as string;
+    }
+
+    /// <summary>Whether a message arrived in the folder after event <paramref name="afterSeq"/>, or after <paramref name="afterTime"/>.</summary>
+    public async Task<bool> HasNewMessageAsync(string mailbox, string folder, long? afterSeq, DateTimeOffset? afterTime, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand($"""
+            SELECT EXISTS (SELECT 1 FROM mail.mailbox_events WHERE mailbox = $1 AND folder = $2 AND type = '{MailEventTypes.MessageNew}'
+                           AND ($3::bigint IS NULL OR seq > $3) AND ($4::timestamptz IS NULL OR created_at > $4))
+            """);
+        cmd.Parameters.AddWithValue(mailbox);
+        cmd.Parameters.AddWithValue(folder);
+        cmd.Parameters.Add(new NpgsqlParameter<long?> { TypedValue = afterSeq, NpgsqlDbType = NpgsqlDbType.Bigint });
+        cmd.Parameters.Add(new NpgsqlParameter<DateTimeOffset?> { TypedValue = afterTime, NpgsqlDbType = NpgsqlDbType.TimestampTz });
+        return await cmd.ExecuteScalarAsync(ct) is true;
+    }
+
     public async Task<IReadOnlyList<StoredEvent>> ReadAfterAsync(string mailbox, long afterSeq, int limit, CancellationToken ct)
     {
         await using var cmd = _db.CreateCommand("""

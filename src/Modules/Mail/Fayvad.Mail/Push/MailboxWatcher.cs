@@ -14,8 +14,9 @@ namespace Fayvad.Mail.Push;
 /// folder states in PostgreSQL, and a CONDSTORE/QRESYNC delta of each folder that moved. The events come from those
 /// deltas, never from the notification's content, so a missed or merged notification cannot lose or double one.
 /// </summary>
+/// <param name="onSynced">Told true when a pass has brought the stored states up to date, false when the watch broke.</param>
 internal sealed partial class MailboxWatcher(
-    string mailbox, ImapConnector connector, EventLog log, PushOptions options, ILogger logger)
+    string mailbox, ImapConnector connector, EventLog log, PushOptions options, ILogger logger, Action<bool>? onSynced = null)
 {
     private const StatusItems FolderStatus = StatusItems.Count | StatusItems.Unread | StatusItems.UidNext | StatusItems.UidValidity | StatusItems.HighestModSeq;
 
@@ -55,6 +56,8 @@ internal sealed partial class MailboxWatcher(
                     }
                     while (pass.Wrote);
 
+                    onSynced?.Invoke(true);
+
                     await Folders.EnsureOpenAsync(inbox, FolderAccess.ReadOnly, ct);
                     // Mail that arrived between the pass and this EXAMINE is already counted in it and will never be
                     // announced; so is a STATUS the server slipped into a reply. MailKit applied both to its folders.
@@ -76,6 +79,7 @@ internal sealed partial class MailboxWatcher(
             }
             catch (Exception ex) when (!ct.IsCancellationRequested)
             {
+                onSynced?.Invoke(false);
                 // A background loop: whatever broke (server, database, a folder deleted mid-pass), reconnect and resync.
                 LogWatchFailed(logger, ex, mailbox, backoff.TotalSeconds);
                 await Task.Delay(backoff, ct);

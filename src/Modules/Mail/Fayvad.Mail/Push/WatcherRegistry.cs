@@ -31,6 +31,24 @@ internal sealed partial class WatcherRegistry(
 
     public bool IsWatching(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Watching;
 
+    /// <summary>Whether this node watches the mailbox and its watcher has finished a sync pass: the stored states are current.</summary>
+    public bool IsSynced(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Watching && e.Synced;
+
+    /// <summary>
+    /// Keeps the mailbox watched (here or on another node) for <paramref name="duration"/> from now, with no handle to
+    /// dispose: for callers that poll (check-new) rather than listen. Each call extends the time.
+    /// </summary>
+    public void KeepWatched(string mailbox, long? organizationId, TimeSpan duration)
+    {
+        lock (_gate)
+        {
+            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m));
+            entry.OrganizationId ??= organizationId;
+            entry.HeldUntil = Math.Max(entry.HeldUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+            entry.Loop ??= Task.Run(() => RunAsync(entry));
+        }
+    }
+
     /// <summary>Keeps the mailbox watched (here or on another node) until the handle is disposed.</summary>
     public IDisposable Acquire(string mailbox, long? organizationId)
     {
@@ -57,7 +75,8 @@ internal sealed partial class WatcherRegistry(
     {
         lock (_gate)
         {
-            return entry.References == 0 && Environment.TickCount64 - entry.ReleasedAt >= _options.Linger.TotalMilliseconds;
+            var now = Environment.TickCount64;
+            return entry.References == 0 && now - entry.ReleasedAt >= _options.Linger.TotalMilliseconds && now >= entry.HeldUntil;
         }
     }
 
@@ -78,7 +97,8 @@ internal sealed partial class WatcherRegistry(
                 }
 
                 using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
-                var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>());
+                entry.Synced = false;
+                var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>(), synced => entry.Synced = synced);
                 var running = watcher.RunAsync(watch.Token);
                 entry.Watching = true;
                 try
@@ -108,6 +128,7 @@ internal sealed partial class WatcherRegistry(
                     entry.Watching = false;
                     await watch.CancelAsync();
                     await running;
+                    entry.Synced = false;
                     await log.ReleaseLeaseAsync(entry.Mailbox, NodeId, CancellationToken.None);
                 }
             }
@@ -126,7 +147,7 @@ internal sealed partial class WatcherRegistry(
             lock (_gate)
             {
                 // Wanted again while stopping: start over; otherwise forget the mailbox.
-                if (entry.References > 0 && !ct.IsCancellationRequested)
+                if ((entry.References > 0 || Environment.TickCount64 < entry.HeldUntil) && !ct.IsCancellationRequested)
                 {
                     entry.Loop = Task.Run(() => RunAsync(entry));
                 }
@@ -192,11 +213,19 @@ internal sealed partial class WatcherRegistry(
         public long? OrganizationId { get; set; }
         public int References { get; set; }
         public long ReleasedAt { get; set; }
+
+        /// <summary>Watched at least until then (Environment.TickCount64), listeners or not.</summary>
+        public long HeldUntil { get; set; }
+
         public long RenewedAt { get; set; } = Environment.TickCount64;
         public Task? Loop { get; set; }
         private volatile bool _watching;
+        private volatile bool _synced;
 
         public bool Watching { get => _watching; set => _watching = value; }
+
+        /// <summary>The running watcher has completed a sync pass since it (re)connected.</summary>
+        public bool Synced { get => _synced; set => _synced = value; }
     }
 
     private sealed class Handle(WatcherRegistry registry, Entry entry) : IDisposable

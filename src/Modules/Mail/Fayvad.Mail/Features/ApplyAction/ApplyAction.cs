@@ -14,7 +14,18 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.ApplyAction;
 
-internal sealed record ApplyActionCommand(string? Action, IReadOnlyList<string>? Ids, string? Folder) : ICommand<Result<ApplyActionResponse>>;
+/// <summary>
+/// <paramref name="Ids"/>: API ids or RFC Message-IDs, mixed freely. For <c>move</c>, <paramref name="Folder"/> is the
+/// destination, unless <paramref name="TargetFolder"/> is given (the client's later server): then that is the
+/// destination and <paramref name="Folder"/> is where the messages are (where RFC Message-IDs are looked up first).
+/// </summary>
+internal sealed record ApplyActionCommand(string? Action, IReadOnlyList<string>? Ids, string? Folder, string? TargetFolder = null)
+    : ICommand<Result<ApplyActionResponse>>
+{
+    public string? Destination => Action == "move" ? TargetFolder ?? Folder : null;
+
+    public string? FolderHint => Action == "move" ? TargetFolder is null ? null : Folder : Folder;
+}
 
 internal sealed record ApplyActionResponse(bool Success, string Action, int Processed, int Total, IReadOnlyList<string> Failed);
 
@@ -30,15 +41,17 @@ internal sealed class ApplyActionValidator : AbstractValidator<ApplyActionComman
         RuleFor(c => c.Ids).NotEmpty().WithMessage("ids is required: a list of message ids.")
             .Must(ids => ids!.Count <= 1000).When(c => c.Ids is not null, ApplyConditionTo.CurrentValidator)
             .WithMessage("ids may hold at most 1000 message ids.");
-        RuleFor(c => c.Folder).NotEmpty().When(c => c.Action == "move").WithMessage("folder is required for move.");
+        RuleFor(c => c.Destination).NotEmpty().When(c => c.Action == "move").OverridePropertyName("folder")
+            .WithMessage("folder is required for move: the destination folder.");
     }
 }
 
 /// <summary>
 /// Applies one action to messages from any number of folders, folder by folder, with UID commands (STORE, MOVE,
-/// UID EXPUNGE). Ids that no longer resolve are reported in <c>failed</c>; nothing else is touched.
+/// UID EXPUNGE). Ids that do not (or no longer) resolve are reported in <c>failed</c>; nothing else is touched.
 /// </summary>
-internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sessions) : ICommandHandler<ApplyActionCommand, Result<ApplyActionResponse>>
+internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
+    : ICommandHandler<ApplyActionCommand, Result<ApplyActionResponse>>
 {
     public async ValueTask<Result<ApplyActionResponse>> Handle(ApplyActionCommand command, CancellationToken cancellationToken)
     {
@@ -50,31 +63,22 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
 
         var action = command.Action!;
         var ids = command.Ids!.Distinct(StringComparer.Ordinal).ToList();
-        var failed = new List<string>();
-        var located = new List<(string Id, MessageLocation Location)>();
-        foreach (var id in ids)
-        {
-            if (MessageIds.TryDecode(id, out var location))
-            {
-                located.Add((id, location));
-            }
-            else
-            {
-                failed.Add(id);
-            }
-        }
-
         return await sessions.RunAsync<Result<ApplyActionResponse>>(mailbox.Value, async (client, ct) =>
         {
+            var failed = new List<string>();
             IMailFolder? target = null;
-            if (action == "move")
+            if (command.Destination is { } destination)
             {
-                target = await Folders.FindAsync(client, command.Folder!, ct);
+                target = await Folders.FindAsync(client, destination, ct);
                 if (target is null)
                 {
-                    return Error.NotFound($"Folder '{command.Folder}' not found.");
+                    return Error.NotFound($"Folder '{destination}' not found.");
                 }
             }
+
+            var locations = await locator.LocateAsync(client, ids, command.FolderHint, ct);
+            failed.AddRange(ids.Where(id => !locations.ContainsKey(id)));
+            var located = ids.Where(locations.ContainsKey).Select(id => (Id: id, Location: locations[id])).ToList();
 
             var trash = action == "delete" ? Folders.Special(client, SpecialFolder.Trash) : null;
             var processed = 0;

@@ -16,14 +16,16 @@ namespace Fayvad.Mail.Features.GetAttachment;
 
 internal sealed record AttachmentFile(string FileName, string ContentType, Stream Content, bool Inline);
 
-internal sealed record GetAttachmentQuery(string Id, string AttachmentId) : IQuery<Result<AttachmentFile>>;
+/// <param name="Id">The API's id or an RFC Message-ID; <paramref name="Folder"/> is where to look for the latter first.</param>
+internal sealed record GetAttachmentQuery(string Id, string AttachmentId, string? Folder = null) : IQuery<Result<AttachmentFile>>;
 
 /// <summary>Fetches one part (BODY.PEEK[part]) and decodes its transfer encoding; nothing else of the message is read.</summary>
-internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetAttachmentQuery, Result<AttachmentFile>>
+internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
+    : IQueryHandler<GetAttachmentQuery, Result<AttachmentFile>>
 {
     public async ValueTask<Result<AttachmentFile>> Handle(GetAttachmentQuery query, CancellationToken cancellationToken)
     {
-        return await sessions.RunOnMessageAsync<AttachmentFile>(caller, query.Id, FolderAccess.ReadOnly, async (folder, location, ct) =>
+        return await sessions.RunOnMessageAsync<AttachmentFile>(caller, locator, query.Id, query.Folder, FolderAccess.ReadOnly, async (folder, location, ct) =>
         {
             var summary = (await folder.FetchAsync([location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).FirstOrDefault();
             if (summary is null)
@@ -66,8 +68,8 @@ public sealed class GetAttachmentEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/email/messages/{id}/attachments/{attachmentId}",
-            async Task<IResult> (string id, string attachmentId, HttpResponse response, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new GetAttachmentQuery(id, attachmentId), ct)).ToHttp(file =>
+            async Task<IResult> (string id, string attachmentId, HttpRequest request, HttpResponse response, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetAttachmentQuery(MessageIds.FromPath(id), attachmentId, request.Query.StringValue("folder")), ct)).ToHttp(file =>
                 {
                     // The browser must never sniff an attachment into something executable.
                     response.Headers.XContentTypeOptions = "nosniff";

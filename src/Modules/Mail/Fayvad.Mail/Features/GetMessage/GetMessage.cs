@@ -12,16 +12,19 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.GetMessage;
 
-internal sealed record GetMessageQuery(string Id, bool MarkRead) : IQuery<Result<MessageDetailDto>>;
+/// <param name="Id">The API's id or an RFC Message-ID.</param>
+/// <param name="Folder">Where to look first for an RFC Message-ID.</param>
+internal sealed record GetMessageQuery(string Id, bool MarkRead, string? Folder = null) : IQuery<Result<MessageDetailDto>>;
 
-internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetMessageQuery, Result<MessageDetailDto>>
+internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
+    : IQueryHandler<GetMessageQuery, Result<MessageDetailDto>>
 {
     private const MessageSummaryItems DetailItems = MessageMapper.SummaryItems | MessageSummaryItems.References;
 
     public async ValueTask<Result<MessageDetailDto>> Handle(GetMessageQuery query, CancellationToken cancellationToken)
     {
         var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
-        return await sessions.RunOnMessageAsync<MessageDetailDto>(caller, query.Id, access, async (folder, location, ct) =>
+        return await sessions.RunOnMessageAsync<MessageDetailDto>(caller, locator, query.Id, query.Folder, access, async (folder, location, ct) =>
         {
             var summary = (await folder.FetchAsync([location.UniqueId], new FetchRequest(DetailItems), ct)).FirstOrDefault();
             if (summary is null)
@@ -31,10 +34,11 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
 
             var (text, rawHtml) = (await BodyLoader.LoadAsync(folder, [summary], ct)).GetValueOrDefault(summary.UniqueId.Id);
             var attachments = Attachments.List(summary);
+            var id = MessageIds.Encode(location);
             var (html, remote) = rawHtml is null
                 ? (null, false)
                 : HtmlCleaner.Clean(rawHtml, cid => attachments.FirstOrDefault(a => a.ContentId == cid) is { } a
-                    ? $"{ApiRoutes.Root}/email/messages/{query.Id}/attachments/{a.Id}/"
+                    ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
             var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html);
@@ -46,9 +50,7 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
 
             var envelope = summary.Envelope!;
             return new MessageDetailDto(
-                dto.Id, dto.Subject, dto.Sender, dto.SenderName, dto.FromDisplay, dto.ToRecipients, dto.CcRecipients,
-                dto.BccRecipients, dto.DateReceived, dto.DateSent, dto.IsRead, dto.IsStarred, attachments.Any(a => !a.Inline),
-                dto.SizeBytes, dto.BodyText, dto.BodyHtml, dto.Snippet, dto.Folder, dto.MessageId, dto.Uid,
+                dto,
                 envelope.InReplyTo is { Length: > 0 } inReplyTo ? $"<{inReplyTo.Trim('<', '>')}>" : null,
                 summary.References?.Select(r => $"<{r}>").ToList() ?? [],
                 MessageMapper.Addresses(envelope.ReplyTo),
@@ -65,7 +67,8 @@ public sealed class GetMessageEndpoint : ICarterModule
         app.MapGet(ApiRoutes.Root + "/email/messages/{id}", async (string id, HttpRequest request, ISender sender, CancellationToken ct) =>
         {
             var markRead = request.Query.StringValue("mark_read") is "true" or "1" or "True";
-            return (await sender.Send(new GetMessageQuery(id, markRead), ct)).ToOk();
+            var query = new GetMessageQuery(MessageIds.FromPath(id), markRead, request.Query.StringValue("folder"));
+            return (await sender.Send(query, ct)).ToOk();
         }).RequireAuthorization().WithTags("Mail").WithName("GetMessage");
     }
 }

@@ -11,14 +11,16 @@ using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.GetRawMessage;
 
-internal sealed record GetRawMessageQuery(string Id) : IQuery<Result<Stream>>;
+/// <param name="Id">The API's id or an RFC Message-ID; <paramref name="Folder"/> is where to look for the latter first.</param>
+internal sealed record GetRawMessageQuery(string Id, string? Folder = null) : IQuery<Result<Stream>>;
 
 /// <summary>The message source exactly as stored (BODY.PEEK[]), as message/rfc822.</summary>
-internal sealed class GetRawMessageHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetRawMessageQuery, Result<Stream>>
+internal sealed class GetRawMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
+    : IQueryHandler<GetRawMessageQuery, Result<Stream>>
 {
     public async ValueTask<Result<Stream>> Handle(GetRawMessageQuery query, CancellationToken cancellationToken)
     {
-        return await sessions.RunOnMessageAsync<Stream>(caller, query.Id, FolderAccess.ReadOnly, async (folder, location, ct) =>
+        return await sessions.RunOnMessageAsync<Stream>(caller, locator, query.Id, query.Folder, FolderAccess.ReadOnly, async (folder, location, ct) =>
         {
             try
             {
@@ -43,8 +45,8 @@ public sealed class GetRawMessageEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/raw", async Task<IResult> (string id, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new GetRawMessageQuery(id), ct)).ToHttp(stream =>
+        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/raw", async Task<IResult> (string id, HttpRequest request, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetRawMessageQuery(MessageIds.FromPath(id), request.Query.StringValue("folder")), ct)).ToHttp(stream =>
                     Results.Stream(stream, "message/rfc822", fileDownloadName: "message.eml")))
             .RequireAuthorization().WithTags("Mail").WithName("GetRawMessage");
     }

@@ -66,7 +66,7 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
             }
 
             var path = string.IsNullOrEmpty(parent.FullName) ? command.Name! : parent.FullName + parent.DirectorySeparator + command.Name;
-            if (await Folders.FindAsync(client, path, ct) is not null)
+            if (await Folders.FindExactAsync(client, path, ct) is not null)
             {
                 return Error.Conflict($"Folder '{path}' already exists.");
             }
@@ -97,7 +97,7 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
 
             var parent = folder.ParentFolder ?? client.GetFolder(client.PersonalNamespaces[0]);
             var target = string.IsNullOrEmpty(parent.FullName) ? command.Name! : parent.FullName + parent.DirectorySeparator + command.Name;
-            if (await Folders.FindAsync(client, target, ct) is not null)
+            if (await Folders.FindExactAsync(client, target, ct) is not null)
             {
                 return Error.Conflict($"Folder '{target}' already exists.");
             }

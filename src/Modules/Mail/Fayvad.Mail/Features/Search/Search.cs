@@ -33,8 +33,26 @@ internal sealed record SearchQueryMessage(
     bool? Starred,
     bool? HasAttachments) : IQuery<Result<SearchResponse>>, IPagedRequest;
 
+/// <summary>
+/// <paramref name="Messages"/> in the list shape; <paramref name="Results"/> and <paramref name="Count"/> are the same
+/// page and total in the shape of the client's servers.
+/// </summary>
 internal sealed record SearchResponse(
-    IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Query);
+    IReadOnlyList<MessageDto> Messages, int Total, int Page, int Limit, bool HasNext, bool HasPrev, string Query)
+{
+    public IReadOnlyList<SearchResultDto> Results => Messages.Select(SearchResultDto.Of).ToList();
+
+    public int Count => Total;
+}
+
+/// <summary>A hit as the client's first server (dc33da3) gave it: <c>from</c> is the sender's name, else the address.</summary>
+internal sealed record SearchResultDto(
+    string Id, string MessageId, string Subject, string From, DateTimeOffset Date, bool IsRead, bool HasAttachments, string Snippet, string Folder)
+{
+    public static SearchResultDto Of(MessageDto m) => new(
+        m.Id, m.MessageId, m.Subject, string.IsNullOrWhiteSpace(m.SenderName) ? m.Sender : m.SenderName, m.DateReceived, m.IsRead,
+        m.HasAttachments, m.Snippet, m.Folder);
+}
 
 internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
 {
@@ -45,8 +63,9 @@ internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
                 || q.Subject is not null || q.Since is not null || q.Before is not null || q.Unread is not null
                 || q.Starred is not null || q.HasAttachments is not null)
             .OverridePropertyName("query")
-            .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, starred, has_attachments).");
-        RuleFor(q => q.Query).MaximumLength(500);
+            .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, is_read, starred, has_attachments).");
+        RuleFor(q => q.Query).Must(q => q is null || !string.IsNullOrWhiteSpace(q)).WithMessage("query must not be empty.")
+            .MaximumLength(500);
         RuleFor(q => q.Since).Must(BeDate!).When(q => q.Since is not null).WithMessage("since must be a date (YYYY-MM-DD).");
         RuleFor(q => q.Before).Must(BeDate!).When(q => q.Before is not null).WithMessage("before must be a date (YYYY-MM-DD).");
     }
@@ -91,12 +110,12 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
                 await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
                 if (folders.Count == 1)
                 {
-                    var sorted = await MessageLists.NewestFirstAsync(folder, criteria, ct);
+                    var sorted = await WithAttachmentsAsync(folder, await MessageLists.NewestFirstAsync(folder, criteria, ct), query.HasAttachments, ct);
                     hits.AddRange(sorted.Select(u => (folder, u, DateTimeOffset.MinValue)));
                     continue;
                 }
 
-                var uids = await folder.SearchAsync(criteria, ct);
+                var uids = await WithAttachmentsAsync(folder, await folder.SearchAsync(criteria, ct), query.HasAttachments, ct);
                 if (uids.Count == 0)
                 {
                     continue;
@@ -122,7 +141,7 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
             messages.Sort((a, b) => position[a.Id].CompareTo(position[b.Id]));
 
             var result = new Page<MessageDto>(messages, ordered.Count, query.Page, query.Limit);
-            return new SearchResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, query.Query ?? "");
+            return new SearchResponse(messages, result.Total, result.PageNumber, result.Limit, result.HasNext, result.HasPrev, query.Query?.Trim() ?? "");
         }, cancellationToken);
     }
 
@@ -170,14 +189,24 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
             criteria = criteria.And(starred ? SearchQuery.Flagged : SearchQuery.NotFlagged);
         }
 
-        if (q.HasAttachments is { } attachments)
+        return criteria;
+    }
+
+    /// <summary>
+    /// IMAP has no attachment criterion, and a Content-Type header search is unreliable (a full-text index answers it by
+    /// tokens, and signed mail hides its attachments one level down): hits are kept by their BODYSTRUCTURE, the same way
+    /// the list's <c>has_attachments</c> is decided.
+    /// </summary>
+    private static async Task<IList<UniqueId>> WithAttachmentsAsync(IMailFolder folder, IList<UniqueId> uids, bool? wanted, CancellationToken ct)
+    {
+        if (wanted is not { } want || uids.Count == 0)
         {
-            // IMAP has no attachment criterion; a multipart/mixed top level is what mail clients send attachments in.
-            var mixed = SearchQuery.HeaderContains("Content-Type", "multipart/mixed");
-            criteria = criteria.And(attachments ? mixed : SearchQuery.Not(mixed));
+            return uids;
         }
 
-        return criteria;
+        var summaries = await folder.FetchAsync(uids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct);
+        var keep = summaries.Where(s => Attachments.List(s).Any(a => !a.Inline) == want).Select(s => s.UniqueId.Id).ToHashSet();
+        return uids.Where(u => keep.Contains(u.Id)).ToList();
     }
 
     private static DateTime ParseDate(string value) =>
@@ -192,7 +221,8 @@ public sealed class SearchEndpoint : ICarterModule
         {
             var q = request.Query;
             var message = new SearchQueryMessage(
-                q.StringValue("query") ?? q.StringValue("q"),
+                // Given but blank is an error (the client's servers said 400), so the raw value goes to the validator.
+                q.ContainsKey("query") ? q["query"].ToString() : q.StringValue("q"),
                 q.StringValue("folder"),
                 q.PageOrDefault(),
                 q.LimitOrDefault(),
@@ -202,7 +232,7 @@ public sealed class SearchEndpoint : ICarterModule
                 q.StringValue("subject"),
                 q.StringValue("since"),
                 q.StringValue("before"),
-                Flag(q, "unread"),
+                Flag(q, "unread") ?? !Flag(q, "is_read"),
                 Flag(q, "starred"),
                 Flag(q, "has_attachments"));
             return (await sender.Send(message, ct)).ToOk();
