@@ -110,7 +110,7 @@ wait_gone() {
   done
 }
 
-# Ports: env STACK_*_PORT wins; status/psql/down fall back to what `up` wrote.
+# Ports: env STACK_*_PORT wins; otherwise what the last `up` wrote (so a restart keeps a stack on its ports).
 load_ports() {
   local from_env=${1:-no} saved=""
   if [[ $from_env == saved && -f $STACK_ENV ]]; then saved=$STACK_ENV; fi
@@ -560,7 +560,7 @@ cmd_up() {
   take_lock
   local t0; t0=$(now)
   if [[ -f $PG_DATA/PG_VERSION ]]; then log "warm start (state exists in ${STACK_DIR#"$REPO"/})"; else log "cold start"; fi
-  load_ports env
+  load_ports saved
   ensure_packages
   ensure_vmail_user
   ensure_dirs
