@@ -98,11 +98,13 @@ internal sealed class MessageLocator : IMessageLocator
         }
 
         var found = await SearchAsync(folder, wanted.Keys.ToList(), ct);
-        if (found.Count < wanted.Count)
+        // SEARCH HEADER matches a substring, or, through Dovecot's full-text index, tokens: an id with '+', '=', '$'
+        // or '/' can be missed. A folder the index says lacks such an id is read header by header before moving on;
+        // ids of plain characters are trusted to the index, so an unknown plain id never costs a scan of the mailbox.
+        var unsure = wanted.Keys.Where(k => !found.ContainsKey(k) && !IsPlain(k)).ToHashSet(StringComparer.Ordinal);
+        if (unsure.Count > 0)
         {
-            // SEARCH HEADER matches a substring, or, through Dovecot's full-text index, tokens: an id with '+', '=', '$'
-            // or '/' can be missed. So a folder the index says lacks an id is read header by header before moving on.
-            await ScanAsync(folder, wanted.Keys.Where(k => !found.ContainsKey(k)).ToHashSet(StringComparer.Ordinal), found, ct);
+            await ScanAsync(folder, unsure, found, ct);
         }
 
         foreach (var (messageId, uid) in found)
@@ -161,6 +163,10 @@ internal sealed class MessageLocator : IMessageLocator
             }
         }
     }
+
+    /// <summary>Letters, digits and . - _ @: the characters the full-text index keeps whole in a Message-ID.</summary>
+    private static bool IsPlain(string messageId) =>
+        messageId.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '-' or '_' or '@');
 
     /// <summary>Records an exact match; with duplicates of one Message-ID in a folder, the newest (highest UID) wins.</summary>
     private static bool Keep(Dictionary<string, uint> found, HashSet<string> wanted, string? messageId, uint uid)
