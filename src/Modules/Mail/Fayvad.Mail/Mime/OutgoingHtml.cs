@@ -96,7 +96,7 @@ internal static partial class OutgoingHtml
         RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex Markup();
 
-    [GeneratedRegex(@"^\s*<(p|div|table|ul|ol|h[1-6]|blockquote|pre)(\s[^<>]*)?>[\s\S]*>\s*$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
+    [GeneratedRegex(@"^\s*<(p|div|table|ul|ol|h[1-6]|blockquote|pre)(\s[^<>]*)?>", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
     private static partial Regex OpensWithBlock();
 
     [GeneratedRegex(@"^data:image/(png|gif|jpeg|webp);base64,[A-Za-z0-9+/=\s]+$", RegexOptions.IgnoreCase | RegexOptions.CultureInvariant)]
