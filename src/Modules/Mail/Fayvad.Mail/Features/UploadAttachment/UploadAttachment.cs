@@ -51,8 +51,8 @@ public sealed class UploadAttachmentEndpoint : ICarterModule
     {
         foreach (var (path, name) in new[] { ("/email/attachments/upload", "UploadAttachment"), ("/email/upload-attachment", "UploadAttachmentAlias") })
         {
+            // No Accepts<> metadata: it would turn a body without a file into 415; the contract wants 400 {error}.
             app.MapPost(ApiRoutes.Root + path, UploadAsync)
-                .Accepts<IFormFile>("multipart/form-data")
                 .RequireAuthorization().WithTags("Mail").WithName(name);
         }
     }
