@@ -16,7 +16,6 @@ internal static class ErrorPages
             StatusCodes.Status401Unauthorized => "Authentication credentials were not provided.",
             StatusCodes.Status403Forbidden => "You do not have permission to perform this action.",
             StatusCodes.Status415UnsupportedMediaType => "Unsupported media type: send application/json.",
-            StatusCodes.Status416RangeNotSatisfiable => "The requested range is outside the file.",
             _ => "Request failed.",
         };
         return response.WriteAsJsonAsync(new ErrorBody(message));
