@@ -46,6 +46,8 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Mail:Webhooks:Deliver", "false");
         // Test receivers listen on loopback; everything else not public stays refused.
         builder.UseSetting("Mail:Webhooks:AllowedPrivateTargets:0", "127.0.0.0/8");
+        // The upload expiry test backdates an upload and waits for the janitor's next sweep.
+        builder.UseSetting("Mail:Uploads:SweepInterval", "00:00:01");
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 
@@ -88,6 +90,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             DELETE FROM directory.mailbox_usage WHERE email IN
                 (SELECT a.address FROM directory.email_accounts a JOIN directory.domains d ON d.id = a.domain_id WHERE d.organization_id IN ({doomed}));
             DELETE FROM mail.webhooks WHERE organization_id IN ({doomed});
+            DELETE FROM mail.uploads WHERE owner_user_id IN (SELECT u.id FROM directory.users u WHERE u.organization_id IN ({doomed}));
             DELETE FROM mail.mailbox_events WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
             DELETE FROM mail.folder_states WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
             DELETE FROM mail.mailbox_streams WHERE organization_id IN ({doomed});

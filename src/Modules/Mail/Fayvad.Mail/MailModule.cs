@@ -3,6 +3,7 @@ using Fayvad.Mail.Data;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
+using Fayvad.Mail.Uploads;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -10,7 +11,7 @@ using Microsoft.Extensions.DependencyInjection;
 
 namespace Fayvad.Mail;
 
-/// <summary>Registers the Mail module: folders, messages, send, actions and search over the user's own IMAP mailbox.</summary>
+/// <summary>Registers the Mail module: folders, messages, send, drafts, uploads, actions and search over the user's own IMAP mailbox.</summary>
 public static class MailModule
 {
     public static IServiceCollection AddMailModule(this IServiceCollection services, IConfiguration configuration)
@@ -28,6 +29,9 @@ public static class MailModule
         services.AddOptions<MailOptions>().Bind(configuration.GetSection("Mail")).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>, MailOptionsValidator>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
+        services.AddScoped<Outbox>();
+        services.AddScoped<UploadStore>();
+        services.AddHostedService<UploadJanitor>();
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();

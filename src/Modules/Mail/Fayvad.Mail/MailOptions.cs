@@ -9,6 +9,7 @@ internal sealed class MailOptions
     public SmtpOptions Smtp { get; set; } = new();
     public PushOptions Push { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
+    public UploadOptions Uploads { get; set; } = new();
 }
 
 internal sealed class ImapOptions
@@ -44,7 +45,27 @@ internal sealed class SmtpOptions
     public int Port { get; set; } = 587;
 
     public SecureSocketOptions Security { get; set; } = SecureSocketOptions.Auto;
+
+    /// <summary>
+    /// Postfix's message_size_limit: the whole message as submitted, attachments base64-encoded. A send whose
+    /// encoded size would pass it is refused with 413 before anything is submitted.
+    /// </summary>
     public long MaxMessageBytes { get; set; } = 25 * 1024 * 1024;
+}
+
+internal sealed class UploadOptions
+{
+    /// <summary>
+    /// Largest single upload: 18 MiB, which base64-encodes to about 24.6 MiB and so still fits, with a body, in
+    /// Postfix's 25 MiB message_size_limit.
+    /// </summary>
+    public long MaxFileBytes { get; set; } = 18 * 1024 * 1024;
+
+    /// <summary>An upload not used by a send or a draft save for this long is removed.</summary>
+    public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(24);
+
+    /// <summary>How often the janitor looks for expired uploads.</summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(10);
 }
 
 internal sealed class PushOptions

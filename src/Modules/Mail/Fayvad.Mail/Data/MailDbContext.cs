@@ -30,6 +30,11 @@ internal sealed class MailDbContext(DbContextOptions<MailDbContext> options) : D
     public DbSet<FolderState> FolderStates => Set<FolderState>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<Upload> Uploads => Set<Upload>();
+    public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
+
+    /// <summary>Draft ids: one sequence for every mailbox, so an id never names two drafts (see Drafts/DraftStore).</summary>
+    public const string DraftIdSequence = "draft_ids";
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -85,6 +90,21 @@ internal sealed class MailDbContext(DbContextOptions<MailDbContext> options) : D
             e.HasIndex(d => new { d.WebhookId, d.EventId }).IsUnique();
             e.HasIndex(d => new { d.Status, d.NextAttemptAt });
         });
+        modelBuilder.Entity<Upload>(e =>
+        {
+            e.ToTable("uploads");
+            e.Property(u => u.FileName).HasMaxLength(255);
+            e.Property(u => u.ContentType).HasMaxLength(255);
+            e.HasIndex(u => u.OwnerUserId);
+            e.HasIndex(u => u.LastUsedAt);
+        });
+        modelBuilder.Entity<UploadChunk>(e =>
+        {
+            e.ToTable("upload_chunks");
+            e.HasKey(c => new { c.UploadId, c.Seq });
+            e.HasOne<Upload>().WithMany().HasForeignKey(c => c.UploadId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.HasSequence<long>(DraftIdSequence);
     }
 }
 

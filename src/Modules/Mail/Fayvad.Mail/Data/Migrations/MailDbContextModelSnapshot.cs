@@ -24,6 +24,8 @@ namespace Fayvad.Mail.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.HasSequence("draft_ids");
+
             modelBuilder.Entity("Fayvad.Mail.Data.FolderState", b =>
                 {
                     b.Property<string>("Mailbox")
@@ -195,6 +197,76 @@ namespace Fayvad.Mail.Data.Migrations
                     b.ToTable("sent_records", "mail");
                 });
 
+            modelBuilder.Entity("Fayvad.Mail.Data.Upload", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("ContentType")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("content_type");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("FileName")
+                        .IsRequired()
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("file_name");
+
+                    b.Property<DateTimeOffset>("LastUsedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_used_at");
+
+                    b.Property<long>("OwnerUserId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("owner_user_id");
+
+                    b.Property<long>("SizeBytes")
+                        .HasColumnType("bigint")
+                        .HasColumnName("size_bytes");
+
+                    b.HasKey("Id")
+                        .HasName("pk_uploads");
+
+                    b.HasIndex("LastUsedAt")
+                        .HasDatabaseName("ix_uploads_last_used_at");
+
+                    b.HasIndex("OwnerUserId")
+                        .HasDatabaseName("ix_uploads_owner_user_id");
+
+                    b.ToTable("uploads", "mail");
+                });
+
+            modelBuilder.Entity("Fayvad.Mail.Data.UploadChunk", b =>
+                {
+                    b.Property<long>("UploadId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("upload_id");
+
+                    b.Property<int>("Seq")
+                        .HasColumnType("integer")
+                        .HasColumnName("seq");
+
+                    b.Property<byte[]>("Data")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("data");
+
+                    b.HasKey("UploadId", "Seq")
+                        .HasName("pk_upload_chunks");
+
+                    b.ToTable("upload_chunks", "mail");
+                });
+
             modelBuilder.Entity("Fayvad.Mail.Data.Webhook", b =>
                 {
                     b.Property<long>("Id")
@@ -329,6 +401,16 @@ namespace Fayvad.Mail.Data.Migrations
                         .HasDatabaseName("ix_webhook_deliveries_webhook_id_event_id");
 
                     b.ToTable("webhook_deliveries", "mail");
+                });
+
+            modelBuilder.Entity("Fayvad.Mail.Data.UploadChunk", b =>
+                {
+                    b.HasOne("Fayvad.Mail.Data.Upload", null)
+                        .WithMany()
+                        .HasForeignKey("UploadId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_upload_chunks_uploads_upload_id");
                 });
 
             modelBuilder.Entity("Fayvad.Mail.Data.WebhookDelivery", b =>

@@ -17,7 +17,12 @@ internal sealed record SendEmailCommand(
     string? ReplyToId,
     IReadOnlyList<OutgoingAttachment> Attachments,
     string? IdempotencyKey,
-    string? BodyError = null) : ICommand<Result<SendEmailResponse>>;
+    string? BodyError = null,
+    IReadOnlyList<long>? UploadIds = null) : ICommand<Result<SendEmailResponse>>
+{
+    /// <summary>attachment_ids: uploads of the caller, attached in this order after the inline files.</summary>
+    public IReadOnlyList<long> AttachmentIds => UploadIds ?? [];
+}
 
 internal sealed record SendEmailResponse(bool Sent, string MessageId, DateTimeOffset Timestamp, bool SavedToSent);
 
@@ -30,7 +35,7 @@ internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
             .OverridePropertyName("to_emails")
             .WithMessage("to_emails is required: give at least one recipient in to_emails, cc_emails or bcc_emails.");
         RuleFor(c => c).Must(c => !string.IsNullOrWhiteSpace(c.Subject) || !string.IsNullOrWhiteSpace(c.Body)
-                || !string.IsNullOrWhiteSpace(c.BodyHtml) || c.Attachments.Count > 0)
+                || !string.IsNullOrWhiteSpace(c.BodyHtml) || c.Attachments.Count + c.AttachmentIds.Count > 0)
             .OverridePropertyName("body")
             .WithMessage("The message is empty: give a subject, a body, body_html or an attachment.");
         RuleForEach(c => c.ToEmails).Must(IsAddress).WithMessage((_, a) => $"to_emails: '{a}' is not a valid email address.");
@@ -38,7 +43,10 @@ internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
         RuleForEach(c => c.BccEmails).Must(IsAddress).WithMessage((_, a) => $"bcc_emails: '{a}' is not a valid email address.");
         RuleFor(c => c.Subject).MaximumLength(998);
         RuleFor(c => c.IdempotencyKey).MaximumLength(200);
-        RuleFor(c => c.Attachments).Must(a => a.Count <= 50).WithMessage("attachments: at most 50 files.");
+        RuleFor(c => c).Must(c => c.Attachments.Count + c.AttachmentIds.Count <= 50).OverridePropertyName("attachments")
+            .WithMessage("attachments: at most 50 files.");
+        RuleForEach(c => c.AttachmentIds).GreaterThan(0).OverridePropertyName("attachment_ids")
+            .WithMessage("attachment_ids: each id must be a positive integer.");
     }
 
     /// <summary>One bare address or "Name &lt;address&gt;"; no line breaks (they would start a new header).</summary>

@@ -32,6 +32,10 @@ public sealed class SendEmailEndpoint : ICarterModule
             .RequireAuthorization().WithTags("Mail").WithName("SendEmail");
     }
 
+    private static List<string> Addresses(JsonElement root, string name) => ComposeInput.Addresses(root, name);
+
+    private static string? Text(JsonElement element, string name) => ComposeInput.Text(element, name);
+
     private static async Task<SendEmailCommand> FromJsonAsync(HttpRequest request, CancellationToken ct)
     {
         JsonDocument document;
@@ -75,10 +79,15 @@ public sealed class SendEmailEndpoint : ICarterModule
                 }
             }
 
+            if (!ComposeInput.TryIds(root, "attachment_ids", out var uploadIds, out var idsError))
+            {
+                bodyError ??= idsError;
+            }
+
             return new SendEmailCommand(
                 Addresses(root, "to_emails"), Addresses(root, "cc_emails"), Addresses(root, "bcc_emails"),
                 Text(root, "subject"), Text(root, "body"), Text(root, "body_html"), Text(root, "in_reply_to"),
-                Text(root, "reply_to_id"), attachments, null, bodyError);
+                Text(root, "reply_to_id"), attachments, null, bodyError, uploadIds);
         }
     }
 
@@ -88,49 +97,18 @@ public sealed class SendEmailEndpoint : ICarterModule
         var attachments = new List<OutgoingAttachment>();
         foreach (var file in form.Files)
         {
-            using var buffer = new MemoryStream();
-            await file.CopyToAsync(buffer, ct);
-            attachments.Add(new OutgoingAttachment(file.FileName, string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType, buffer.ToArray()));
+            // The form reader already spooled large files to disk; the part streams from there.
+            attachments.Add(new OutgoingAttachment(file.FileName, string.IsNullOrEmpty(file.ContentType) ? "application/octet-stream" : file.ContentType, file.OpenReadStream()));
         }
 
         string? Field(string name) => form.TryGetValue(name, out var v) && !string.IsNullOrEmpty(v.ToString()) ? v.ToString() : null;
         IReadOnlyList<string> List(string name) =>
-            form.TryGetValue(name, out var values) ? values.SelectMany(v => SplitAddresses(v ?? "")).ToList() : [];
+            form.TryGetValue(name, out var values) ? values.SelectMany(v => ComposeInput.SplitAddresses(v ?? "")).ToList() : [];
 
+        ComposeInput.TryIds(form.TryGetValue("attachment_ids", out var ids) ? ids.ToArray() : [], "attachment_ids", out var uploadIds, out var idsError);
         return new SendEmailCommand(List("to_emails"), List("cc_emails"), List("bcc_emails"), Field("subject"), Field("body"),
-            Field("body_html"), Field("in_reply_to"), Field("reply_to_id"), attachments, null);
+            Field("body_html"), Field("in_reply_to"), Field("reply_to_id"), attachments, null, idsError, uploadIds);
     }
-
-    /// <summary>A JSON array of addresses, or one string of addresses separated by commas or semicolons.</summary>
-    private static List<string> Addresses(JsonElement root, string name) =>
-        !root.TryGetProperty(name, out var value) ? [] : value.ValueKind switch
-        {
-            JsonValueKind.Array => value.EnumerateArray().Where(e => e.ValueKind == JsonValueKind.String)
-                .Select(e => e.GetString()!.Trim()).Where(s => s.Length > 0).ToList(),
-            JsonValueKind.String => SplitAddresses(value.GetString()!),
-            _ => [],
-        };
-
-    private static List<string> SplitAddresses(string value)
-    {
-        var trimmed = value.Trim();
-        if (trimmed.StartsWith('['))
-        {
-            try
-            {
-                return JsonSerializer.Deserialize<List<string>>(trimmed)?.Select(s => s.Trim()).Where(s => s.Length > 0).ToList() ?? [];
-            }
-            catch (JsonException)
-            {
-                // Not JSON after all: fall through to separators.
-            }
-        }
-
-        return trimmed.Split([',', ';'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
-    }
-
-    private static string? Text(JsonElement element, string name) =>
-        element.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String ? value.GetString() : null;
 
     private static bool TryBase64(string data, out byte[] bytes)
     {

@@ -2,34 +2,31 @@ using System.Security.Cryptography;
 using System.Text;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
-using Fayvad.Mail.Data;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Mime;
 using Fayvad.Mail.Smtp;
+using Fayvad.Mail.Uploads;
 using Fayvad.Shared.Results;
 using MailKit;
 using Mediator;
-using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
-using Npgsql;
 
 namespace Fayvad.Mail.Features.SendEmail;
 
 /// <summary>
-/// From is always the caller's own mailbox. Submitted through Postfix as that user, then one copy appended to Sent
-/// (\Seen). With an Idempotency-Key a retry returns the first result and nothing is delivered twice.
+/// From is always the caller's own mailbox. A body that is HTML goes out as multipart/alternative (sanitized HTML and
+/// its plain-text rendering); files come inline (JSON base64, form parts) or as uploads named by attachment_ids,
+/// streamed from storage. Sent through the <see cref="Outbox"/>: once per Idempotency-Key, one copy in Sent.
 /// </summary>
-internal sealed partial class SendEmailHandler(
+internal sealed class SendEmailHandler(
     ICurrentUser caller,
     IDirectoryProfiles profiles,
-    IMailSubmitter submitter,
     IImapSessions sessions,
-    MailDbContext db,
+    UploadStore uploads,
+    Outbox outbox,
     TimeProvider clock,
-    IOptions<MailOptions> options,
-    ILogger<SendEmailHandler> logger) : ICommandHandler<SendEmailCommand, Result<SendEmailResponse>>
+    IOptions<MailOptions> options) : ICommandHandler<SendEmailCommand, Result<SendEmailResponse>>
 {
     public async ValueTask<Result<SendEmailResponse>> Handle(SendEmailCommand command, CancellationToken cancellationToken)
     {
@@ -39,54 +36,30 @@ internal sealed partial class SendEmailHandler(
             return mailbox.Error;
         }
 
-        var size = command.Attachments.Sum(a => (long)a.Content.Length) + (command.Body?.Length ?? 0) + (command.BodyHtml?.Length ?? 0);
-        if (size > options.Value.Smtp.MaxMessageBytes)
+        var uploaded = await uploads.AttachAsync(caller.UserId, command.AttachmentIds, cancellationToken);
+        if (!uploaded.IsSuccess)
         {
-            return Error.PayloadTooLarge($"The message is {size / 1048576.0:0.0} MB; the limit is {options.Value.Smtp.MaxMessageBytes / 1048576} MB.");
+            return uploaded.Error;
         }
 
-        SentRecord? record = null;
-        if (command.IdempotencyKey is { Length: > 0 } key)
+        IReadOnlyList<OutgoingAttachment> attachments = [.. command.Attachments, .. uploaded.Value];
+        var body = OutgoingHtml.Compose(command.Body, command.BodyHtml);
+        var size = OutgoingMessage.EncodedSize(body, attachments);
+        var limit = options.Value.Smtp.MaxMessageBytes;
+        if (size > limit)
         {
-            var claim = await ClaimAsync(mailbox.Value, key, RequestHash(command), cancellationToken);
-            if (claim.Replay is not null || claim.Error is not null)
-            {
-                return claim.Replay is { } replay ? replay : claim.Error!;
-            }
-
-            record = claim.Record;
+            return Error.PayloadTooLarge(
+                $"The message would be {size / 1048576.0:0.0} MB once encoded; the limit is {limit / 1048576.0:0.#} MB (attachments count a third more after encoding).");
         }
 
-        try
-        {
-            var result = await SendAsync(mailbox.Value, command, cancellationToken);
-            if (record is not null && result.IsSuccess)
-            {
-                record.Completed = true;
-                record.MessageId = result.Value.MessageId;
-                record.SentAt = result.Value.Timestamp;
-                await db.SaveChangesAsync(CancellationToken.None);
-            }
-            else if (record is not null)
-            {
-                await ReleaseAsync(record);
-            }
-
-            return result;
-        }
-        catch
-        {
-            // Not sent: free the key so the client's retry can send.
-            if (record is not null)
-            {
-                await ReleaseAsync(record);
-            }
-
-            throw;
-        }
+        var keys = command.IdempotencyKey is { Length: > 0 } key ? [key] : Array.Empty<string>();
+        var sent = await outbox.SendOnceAsync(mailbox.Value, keys, RequestHash(command),
+            ct => BuildAsync(mailbox.Value, command, body, attachments, ct), afterSent: null, cancellationToken);
+        return sent.Map(s => new SendEmailResponse(true, s.MessageId, s.Timestamp, s.SavedToSent));
     }
 
-    private async Task<Result<SendEmailResponse>> SendAsync(string mailbox, SendEmailCommand command, CancellationToken cancellationToken)
+    private async Task<Result<OutgoingMail>> BuildAsync(
+        string mailbox, SendEmailCommand command, ComposedBody body, IReadOnlyList<OutgoingAttachment> attachments, CancellationToken cancellationToken)
     {
         var (inReplyTo, references) = await ReplyHeadersAsync(mailbox, command, cancellationToken);
         if (command.ReplyToId is not null && inReplyTo is null)
@@ -94,51 +67,13 @@ internal sealed partial class SendEmailHandler(
             return Error.NotFound("The message being replied to (reply_to_id) was not found.");
         }
 
-        var profile = await profiles.GetProfileAsync(caller.UserId, cancellationToken);
-        var from = new MailboxAddress(OutgoingMessage.SingleLine(profile?.EmailAccount?.DisplayName ?? profile?.DisplayName ?? ""), mailbox);
-        var to = Parse(command.ToEmails);
-        var cc = Parse(command.CcEmails);
-        var bcc = Parse(command.BccEmails);
-        var now = clock.GetUtcNow();
-        var message = OutgoingMessage.Build(from, to, cc, bcc, command.Subject ?? "", command.Body, command.BodyHtml,
-            command.Attachments, inReplyTo, references, now);
-
-        try
-        {
-            await submitter.SubmitAsync(mailbox, message, [.. to, .. cc, .. bcc], cancellationToken);
-        }
-        catch (RecipientRejectedException rejected)
-        {
-            return Error.Validation("to_emails", $"The mail server refused the recipient {rejected.Address}. Nothing was sent.");
-        }
-
-        // Delivered: from here on the answer is "sent", even if the Sent copy cannot be saved.
-        var saved = await SaveToSentAsync(mailbox, message);
-        return new SendEmailResponse(true, $"<{message.MessageId}>", now, saved);
-    }
-
-    private async Task<bool> SaveToSentAsync(string mailbox, MimeMessage message)
-    {
-        try
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            return await sessions.RunAsync(mailbox, async (client, ct) =>
-            {
-                var sent = Folders.Special(client, SpecialFolder.Sent) ?? await Folders.FindAsync(client, "Sent", ct);
-                if (sent is null)
-                {
-                    return false;
-                }
-
-                await sent.AppendAsync(new AppendRequest(message, MessageFlags.Seen), ct);
-                return true;
-            }, timeout.Token);
-        }
-        catch (Exception ex) when (ex is DependencyUnavailableException or MailKit.Net.Imap.ImapCommandException or OperationCanceledException)
-        {
-            LogSentCopyFailed(logger, ex, mailbox, message.MessageId ?? "");
-            return false;
-        }
+        var from = await Participants.SenderAsync(profiles, caller.UserId, mailbox, cancellationToken);
+        var to = Participants.Parse(command.ToEmails);
+        var cc = Participants.Parse(command.CcEmails);
+        var bcc = Participants.Parse(command.BccEmails);
+        var message = OutgoingMessage.Build(from, to, cc, bcc, command.Subject ?? "", body.Text, body.Html,
+            attachments, inReplyTo, references, clock.GetUtcNow());
+        return new OutgoingMail(message, [.. to, .. cc, .. bcc]);
     }
 
     private async Task<(string? InReplyTo, IReadOnlyList<string> References)> ReplyHeadersAsync(
@@ -171,41 +106,6 @@ internal sealed partial class SendEmailHandler(
         return (null, []);
     }
 
-    private async Task<(SentRecord? Record, SendEmailResponse? Replay, Error? Error)> ClaimAsync(
-        string mailbox, string key, byte[] hash, CancellationToken cancellationToken)
-    {
-        var record = new SentRecord { Mailbox = mailbox, IdempotencyKey = key, RequestHash = hash, CreatedAt = clock.GetUtcNow() };
-        db.SentRecords.Add(record);
-        try
-        {
-            await db.SaveChangesAsync(cancellationToken);
-            return (record, null, null);
-        }
-        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
-        {
-            db.Entry(record).State = EntityState.Detached;
-        }
-
-        var first = await db.SentRecords.AsNoTracking().SingleAsync(r => r.Mailbox == mailbox && r.IdempotencyKey == key, cancellationToken);
-        if (!first.RequestHash.AsSpan().SequenceEqual(hash))
-        {
-            return (null, null, Error.Conflict("This Idempotency-Key was already used for a different message."));
-        }
-
-        return first.Completed
-            ? (null, new SendEmailResponse(true, first.MessageId!, first.SentAt!.Value, true), null)
-            : (null, null, Error.Conflict("A send with this Idempotency-Key is still in progress."));
-    }
-
-    private async Task ReleaseAsync(SentRecord record)
-    {
-        db.SentRecords.Remove(record);
-        await db.SaveChangesAsync(CancellationToken.None);
-    }
-
-    private static List<MailboxAddress> Parse(IReadOnlyList<string> addresses) =>
-        addresses.Select(a => MailboxAddress.Parse(a)).Select(m => new MailboxAddress(OutgoingMessage.SingleLine(m.Name ?? ""), m.Address)).ToList();
-
     private static byte[] RequestHash(SendEmailCommand command)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -220,11 +120,16 @@ internal sealed partial class SendEmailHandler(
         {
             hash.AppendData(Encoding.UTF8.GetBytes(attachment.FileName));
             hash.AppendData(SHA256.HashData(attachment.Content));
+            attachment.Content.Position = 0;
+        }
+
+        // An upload's bytes never change under its id, so the id stands for them.
+        foreach (var id in command.AttachmentIds)
+        {
+            hash.AppendData(Encoding.UTF8.GetBytes($"upload:{id}"));
+            hash.AppendData([0]);
         }
 
         return hash.GetHashAndReset();
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} from {Mailbox} was sent but its copy could not be saved in Sent")]
-    private static partial void LogSentCopyFailed(ILogger logger, Exception exception, string mailbox, string messageId);
 }

@@ -1,0 +1,188 @@
+using System.Text.Json;
+using Carter;
+using FluentValidation;
+using Fayvad.Directory.Contracts;
+using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Drafts;
+using Fayvad.Mail.Features.SendEmail;
+using Fayvad.Mail.Imap;
+using Fayvad.Mail.Mime;
+using Fayvad.Mail.Push;
+using Fayvad.Mail.Uploads;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
+using MailKit;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Fayvad.Mail.Features.SaveDraft;
+
+/// <param name="Id">Null creates a draft; an id replaces that draft (which must be the caller's).</param>
+internal sealed record SaveDraftCommand(
+    long? Id,
+    IReadOnlyList<string> ToRecipients,
+    IReadOnlyList<string> CcRecipients,
+    IReadOnlyList<string> BccRecipients,
+    string? Subject,
+    string? Body,
+    string? BodyHtml,
+    IReadOnlyList<long> AttachmentIds,
+    string? BodyError = null) : ICommand<Result<SaveDraftResponse>>;
+
+internal sealed record SaveDraftResponse(long Id, string Message, bool Created, DateTimeOffset UpdatedAt);
+
+internal sealed class SaveDraftValidator : AbstractValidator<SaveDraftCommand>
+{
+    public SaveDraftValidator()
+    {
+        RuleFor(c => c.BodyError).Null().WithMessage(c => c.BodyError!);
+        // A draft may be unfinished (no recipient, no subject), but what it holds must be writable as mail headers.
+        RuleForEach(c => c.ToRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"to_recipients: '{a}' is not a valid email address.");
+        RuleForEach(c => c.CcRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"cc_recipients: '{a}' is not a valid email address.");
+        RuleForEach(c => c.BccRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"bcc_recipients: '{a}' is not a valid email address.");
+        RuleFor(c => c.Subject).MaximumLength(998);
+        RuleFor(c => c.AttachmentIds).Must(ids => ids.Count <= 50).WithMessage("attachment_ids: at most 50 files.");
+    }
+}
+
+/// <summary>
+/// Writes the draft as a whole new version (APPEND, \Draft) and only then expunges the older ones: if the API dies in
+/// between, two versions exist (the newest wins everywhere) and none is lost. A replaced draft keeps the files of its
+/// previous version, streamed from a temp file, plus any new uploads.
+/// </summary>
+internal sealed class SaveDraftHandler(
+    ICurrentUser caller,
+    IDirectoryProfiles profiles,
+    IImapSessions sessions,
+    UploadStore uploads,
+    MailDataSource data,
+    TimeProvider clock,
+    IOptions<MailOptions> options) : ICommandHandler<SaveDraftCommand, Result<SaveDraftResponse>>
+{
+    public async ValueTask<Result<SaveDraftResponse>> Handle(SaveDraftCommand command, CancellationToken cancellationToken)
+    {
+        var mailbox = caller.OwnMailbox();
+        if (!mailbox.IsSuccess)
+        {
+            return mailbox.Error;
+        }
+
+        var added = await uploads.AttachAsync(caller.UserId, command.AttachmentIds, cancellationToken);
+        if (!added.IsSuccess)
+        {
+            return added.Error;
+        }
+
+        var body = OutgoingHtml.Compose(command.Body, command.BodyHtml);
+        var from = await Participants.SenderAsync(profiles, caller.UserId, mailbox.Value, cancellationToken);
+        var id = command.Id ?? await DraftStore.NextIdAsync(data, cancellationToken);
+        var now = clock.GetUtcNow();
+        return await sessions.RunAsync<Result<SaveDraftResponse>>(mailbox.Value, async (client, ct) =>
+        {
+            if (await DraftStore.OpenAsync(client, FolderAccess.ReadWrite, ct) is not { } folder)
+            {
+                return Error.Unavailable("This mailbox has no Drafts folder.");
+            }
+
+            var older = (await DraftStore.IndexAsync(folder, ct)).GetValueOrDefault(id) ?? [];
+            if (command.Id is not null && older.Count == 0)
+            {
+                return Error.NotFound("Draft not found.");
+            }
+
+            using var previous = older.Count > 0 ? await DraftStore.LoadAsync(folder, older[^1], ct) : null;
+            var kept = previous?.Message.Attachments.ToList() ?? [];
+            var size = OutgoingMessage.EncodedSize(body, added.Value, kept.Sum(EncodedLength));
+            if (size > options.Value.Smtp.MaxMessageBytes)
+            {
+                return Error.PayloadTooLarge(
+                    $"The draft would be {size / 1048576.0:0.0} MB once encoded; a message may be at most {options.Value.Smtp.MaxMessageBytes / 1048576.0:0.#} MB.");
+            }
+
+            var message = OutgoingMessage.Build(from, Participants.Parse(command.ToRecipients), Participants.Parse(command.CcRecipients),
+                Participants.Parse(command.BccRecipients), command.Subject ?? "", body.Text, body.Html, added.Value, null, [], now, kept);
+            DraftStore.Stamp(message, id, previous?.CreatedAt ?? now);
+            await DraftStore.AppendAsync(folder, message, ct);
+            await DraftStore.RemoveAsync(folder, older, ct);
+            return new SaveDraftResponse(id, command.Id is null ? "Draft saved." : "Draft updated.", command.Id is null, now);
+        }, cancellationToken);
+    }
+
+    /// <summary>A kept part is already encoded in the temp file: its stored length is what it adds to the message.</summary>
+    private static long EncodedLength(MimeEntity entity) =>
+        entity is MimePart { Content.Stream: { CanSeek: true } stream } ? stream.Length + 512 : 64 * 1024;
+}
+
+/// <summary>The client's server took <c>to_recipients</c> (HEAD also <c>to</c>, <c>cc</c>, <c>bcc</c>), each a list or a comma-separated string.</summary>
+public sealed class SaveDraftEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        foreach (var (path, name) in new[] { ("/email/drafts/save", "SaveDraft"), ("/email/draft", "SaveDraftAlias") })
+        {
+            app.MapPost(ApiRoutes.Root + path, async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+                    (await sender.Send(await ReadAsync(request, ct), ct)).ToOk())
+                .Accepts<JsonElement>("application/json")
+                .RequireAuthorization().WithTags("Mail").WithName(name);
+        }
+    }
+
+    private static async Task<SaveDraftCommand> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException ex)
+        {
+            throw new BadHttpRequestException($"The request body is not valid JSON: {ex.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new BadHttpRequestException("The request body must be a JSON object.");
+            }
+
+            string? error = null;
+            long? id = null;
+            if (root.TryGetProperty("id", out var idValue) && idValue.ValueKind is not JsonValueKind.Null
+                && !(idValue.ValueKind == JsonValueKind.String && idValue.GetString()!.Trim().Length == 0))
+            {
+                id = idValue.ValueKind switch
+                {
+                    JsonValueKind.Number when idValue.TryGetInt64(out var n) => n,
+                    JsonValueKind.String => DraftStore.ParseId(idValue.GetString()),
+                    _ => null,
+                };
+                if (id is not > 0)
+                {
+                    error = "id must be the integer id of one of your drafts, or absent to create a draft.";
+                }
+            }
+
+            if (!ComposeInput.TryIds(root, "attachment_ids", out var attachmentIds, out var idsError))
+            {
+                error ??= idsError;
+            }
+
+            return new SaveDraftCommand(
+                id,
+                ComposeInput.Addresses(root, "to_recipients", "to"),
+                ComposeInput.Addresses(root, "cc_recipients", "cc"),
+                ComposeInput.Addresses(root, "bcc_recipients", "bcc"),
+                ComposeInput.Text(root, "subject"),
+                ComposeInput.Text(root, "body"),
+                ComposeInput.Text(root, "body_html"),
+                attachmentIds,
+                error);
+        }
+    }
+}

@@ -1,0 +1,175 @@
+using Fayvad.Mail.Data;
+using Fayvad.Mail.Imap;
+using Fayvad.Shared.Results;
+using MailKit;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+using Npgsql;
+
+namespace Fayvad.Mail.Smtp;
+
+/// <summary>A message ready to submit. <see cref="Resources"/> (e.g. the temp file a draft was read into) live until it is sent.</summary>
+internal sealed record OutgoingMail(MimeMessage Message, IReadOnlyList<MailboxAddress> Recipients, IDisposable? Resources = null);
+
+internal sealed record SentMail(string MessageId, DateTimeOffset Timestamp, bool SavedToSent, bool Replayed);
+
+/// <summary>
+/// Sending, once: idempotency keys claimed in PostgreSQL, submission through Postfix as the user, one copy appended to
+/// Sent (\Seen). A retry under a claimed key gets the first result instead of a second delivery; a key reused for a
+/// different request is a conflict. Shared by a compose send and a draft send.
+/// </summary>
+internal sealed partial class Outbox(
+    IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, ILogger<Outbox> logger)
+{
+    /// <param name="keys">Claimed in order; the first already completed one answers with its first result.</param>
+    /// <param name="prepare">Builds the message once every key is claimed; a failure frees the keys.</param>
+    /// <param name="afterSent">Runs once delivered and filed in Sent (e.g. remove the draft); its failure does not undo "sent".</param>
+    public async Task<Result<SentMail>> SendOnceAsync(
+        string mailbox,
+        IReadOnlyList<string> keys,
+        byte[] requestHash,
+        Func<CancellationToken, Task<Result<OutgoingMail>>> prepare,
+        Func<CancellationToken, Task>? afterSent,
+        CancellationToken cancellationToken)
+    {
+        var records = new List<SentRecord>();
+        foreach (var key in keys)
+        {
+            var claim = await ClaimAsync(mailbox, key, requestHash, cancellationToken);
+            if (claim.Record is null)
+            {
+                await ReleaseAsync(records);
+                return claim.Replay is { } replay ? replay : claim.Error!;
+            }
+
+            records.Add(claim.Record);
+        }
+
+        try
+        {
+            var prepared = await prepare(cancellationToken);
+            if (!prepared.IsSuccess)
+            {
+                await ReleaseAsync(records);
+                return prepared.Error;
+            }
+
+            using var resources = prepared.Value.Resources;
+            var message = prepared.Value.Message;
+            try
+            {
+                await submitter.SubmitAsync(mailbox, message, prepared.Value.Recipients, cancellationToken);
+            }
+            catch (RecipientRejectedException rejected)
+            {
+                await ReleaseAsync(records);
+                return Error.Validation("to_emails", $"The mail server refused the recipient {rejected.Address}. Nothing was sent.");
+            }
+
+            // Delivered: from here on the answer is "sent", even if the Sent copy cannot be saved.
+            var now = clock.GetUtcNow();
+            var sent = new SentMail($"<{message.MessageId}>", now, await SaveToSentAsync(mailbox, message), false);
+            foreach (var record in records)
+            {
+                record.Completed = true;
+                record.MessageId = sent.MessageId;
+                record.SentAt = sent.Timestamp;
+            }
+
+            await db.SaveChangesAsync(CancellationToken.None);
+            if (afterSent is not null)
+            {
+                await RunAfterSentAsync(mailbox, afterSent);
+            }
+
+            return sent;
+        }
+        catch
+        {
+            // Not sent: free the keys so the client's retry can send.
+            await ReleaseAsync(records.Where(r => !r.Completed).ToList());
+            throw;
+        }
+    }
+
+    private async Task<bool> SaveToSentAsync(string mailbox, MimeMessage message)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await sessions.RunAsync(mailbox, async (client, ct) =>
+            {
+                var sent = Folders.Special(client, SpecialFolder.Sent) ?? await Folders.FindAsync(client, "Sent", ct);
+                if (sent is null)
+                {
+                    return false;
+                }
+
+                await sent.AppendAsync(new AppendRequest(message, MessageFlags.Seen), ct);
+                return true;
+            }, timeout.Token);
+        }
+        catch (Exception ex) when (ex is DependencyUnavailableException or MailKit.Net.Imap.ImapCommandException or OperationCanceledException or IOException)
+        {
+            LogSentCopyFailed(logger, ex, mailbox, message.MessageId ?? "");
+            return false;
+        }
+    }
+
+    private async Task RunAfterSentAsync(string mailbox, Func<CancellationToken, Task> afterSent)
+    {
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await afterSent(timeout.Token);
+        }
+        catch (Exception ex) when (ex is DependencyUnavailableException or MailKit.Net.Imap.ImapCommandException or OperationCanceledException or IOException)
+        {
+            LogAfterSentFailed(logger, ex, mailbox);
+        }
+    }
+
+    private async Task<(SentRecord? Record, SentMail? Replay, Error? Error)> ClaimAsync(
+        string mailbox, string key, byte[] hash, CancellationToken cancellationToken)
+    {
+        var record = new SentRecord { Mailbox = mailbox, IdempotencyKey = key, RequestHash = hash, CreatedAt = clock.GetUtcNow() };
+        db.SentRecords.Add(record);
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+            return (record, null, null);
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            db.Entry(record).State = EntityState.Detached;
+        }
+
+        var first = await db.SentRecords.AsNoTracking().SingleAsync(r => r.Mailbox == mailbox && r.IdempotencyKey == key, cancellationToken);
+        if (!first.RequestHash.AsSpan().SequenceEqual(hash))
+        {
+            return (null, null, Error.Conflict("This Idempotency-Key was already used for a different message."));
+        }
+
+        return first.Completed
+            ? (null, new SentMail(first.MessageId!, first.SentAt!.Value, true, true), null)
+            : (null, null, Error.Conflict("A send with this Idempotency-Key is still in progress."));
+    }
+
+    private async Task ReleaseAsync(List<SentRecord> records)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        db.SentRecords.RemoveRange(records);
+        await db.SaveChangesAsync(CancellationToken.None);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} from {Mailbox} was sent but its copy could not be saved in Sent")]
+    private static partial void LogSentCopyFailed(ILogger logger, Exception exception, string mailbox, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A message from {Mailbox} was sent but the clean-up after it failed")]
+    private static partial void LogAfterSentFailed(ILogger logger, Exception exception, string mailbox);
+}
