@@ -27,6 +27,7 @@ public static class MailModule
 
         services.Configure<MailOptions>(configuration.GetSection("Mail"));
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
+        services.AddSingleton<Contracts.IMailServerStatus, MailServerStatus>();
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<ImapSessionPool>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
