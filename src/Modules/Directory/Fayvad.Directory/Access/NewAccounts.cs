@@ -64,23 +64,37 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
     /// <summary>Works out the address and checks that its domain is one the caller administers.</summary>
     public async Task<Result<AccountTarget>> ResolveAsync(IAccountRequest request, CancellationToken cancellationToken)
     {
-        var given = new List<(string Field, string Address)>();
+        // Each form that names the address, and the field its domain came from (for the error that refuses the domain).
+        var given = new List<(string Field, string Address, string DomainField)>();
         if (!string.IsNullOrWhiteSpace(request.Address))
         {
-            given.Add(("address", Addresses.Normalize(request.Address)));
+            given.Add(("address", Addresses.Normalize(request.Address), "address"));
         }
 
         var email = string.IsNullOrWhiteSpace(request.Email) ? null : Addresses.Normalize(request.Email);
         if (!string.IsNullOrWhiteSpace(request.Username))
         {
             var username = Addresses.Normalize(request.Username);
+            var domainField = "username";
             if (!username.Contains('@', StringComparison.Ordinal))
             {
                 // A bare name takes the domain given, else the one of the address sent beside it, else the organization's.
-                var domainName = string.IsNullOrWhiteSpace(request.Domain)
-                    ? given.Select(g => g.Address).Append(email).OfType<string>().Select(a => Addresses.Split(a).Domain).FirstOrDefault()
-                        ?? await DefaultDomainAsync(cancellationToken)
-                    : Addresses.Normalize(request.Domain);
+                string? domainName;
+                if (!string.IsNullOrWhiteSpace(request.Domain))
+                {
+                    (domainName, domainField) = (Addresses.Normalize(request.Domain), "domain");
+                }
+                else if (given.Count > 0 || email is not null)
+                {
+                    (domainName, domainField) = given.Count > 0
+                        ? (Addresses.Split(given[0].Address).Domain, "address")
+                        : (Addresses.Split(email!).Domain, "email");
+                }
+                else
+                {
+                    domainName = await DefaultDomainAsync(cancellationToken);
+                }
+
                 if (domainName is null)
                 {
                     return Error.Validation("domain", "domain is required: username is a bare name and you have no organization domain to add it to.");
@@ -93,15 +107,15 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
                 }
             }
 
-            given.Add(("username", username));
+            given.Add(("username", username, domainField));
         }
 
         if (email is not null)
         {
-            given.Add(("email", email));
+            given.Add(("email", email, "email"));
         }
 
-        var (field, address) = given[0];
+        var (field, address, sourceOfDomain) = given[0];
         if (given.FirstOrDefault(g => g.Address != address) is { Field: not null } other)
         {
             return Error.Validation(other.Field,
@@ -117,7 +131,7 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
         var domain = await db.Domains.SingleOrDefaultAsync(d => d.Name == domainPart, cancellationToken);
         if (domain is null || !caller.CanManage(domain.OrganizationId))
         {
-            return Error.Validation(field, $"The domain '{domainPart}' is not one of your organization's domains.");
+            return Error.Validation(sourceOfDomain, $"{sourceOfDomain}: the domain '{domainPart}' is not one of your organization's domains.");
         }
 
         return new AccountTarget(address, domain);
