@@ -54,7 +54,10 @@ API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
           postfix postfix-pgsql gettext-base openssl curl)
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD IMAP_MASTER_PASSWORD
-              DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD)
+              DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
+              DEMO_SERVICE_PASSWORD)
+# The bare-username superadmin the Django client's direct-call pages log in as (not a secret; env wins).
+DEMO_SERVICE_USER=${DEMO_SERVICE_USER:-fayvad_service}
 # Only these names are substituted in templates; Dovecot's $mail_plugins or
 # Postfix's $myhostname stay as they are.
 TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MESSAGE_SIZE_LIMIT
@@ -325,6 +328,8 @@ run_migrations() {
         Seed__OrgAdminPassword="$DEMO_ORGADMIN_PASSWORD" \
         Seed__UserPassword="$DEMO_USER_PASSWORD" \
         Seed__User2Password="$DEMO_USER2_PASSWORD" \
+        Seed__ServiceUsername="$DEMO_SERVICE_USER" \
+        Seed__ServicePassword="$DEMO_SERVICE_PASSWORD" \
         dotnet run --project "$API_PROJECT" -c Release -- migrate \
         </dev/null >"$STACK_LOG_DIR/migrate.log" 2>&1 9>&-); then
     tail -n 40 "$STACK_LOG_DIR/migrate.log" >&2
@@ -486,6 +491,8 @@ DEMO_USER_USER=d.kuria@fayvad.com
 DEMO_USER_PASSWORD=$DEMO_USER_PASSWORD
 DEMO_USER2_USER=j.wanjiru@fayvad.com
 DEMO_USER2_PASSWORD=$DEMO_USER2_PASSWORD
+DEMO_SERVICE_USER=$DEMO_SERVICE_USER
+DEMO_SERVICE_PASSWORD=$DEMO_SERVICE_PASSWORD
 STACK_DIR=$STACK_DIR
 DOVECOT_CONF=$DOVECOT_CONF
 POSTFIX_CONFIG_DIR=$POSTFIX_CONFIG_DIR

@@ -39,11 +39,12 @@ internal sealed class ApiClient : IDisposable
     public async Task<string> EnsureMailboxAsync(string adminToken, string address, int quotaMb, CancellationToken ct)
     {
         var password = NewPassword();
-        using (var list = Authorized(HttpMethod.Get, $"fayvad_api/org/email-accounts/?search={Uri.EscapeDataString(address)}&limit=100", adminToken))
+        using (var list = Authorized(HttpMethod.Get, $"fayvad_api/org/email-accounts/?search={Uri.EscapeDataString(address)}", adminToken))
         using (var response = await _http.SendAsync(list, ct))
         {
             var body = await ReadJsonAsync(response, HttpStatusCode.OK, "list email accounts", ct);
-            foreach (var account in body.GetProperty("email_accounts").EnumerateArray())
+            // A bare array: the list is unpaged unless a page is asked for.
+            foreach (var account in body.EnumerateArray())
             {
                 if (string.Equals(account.GetProperty("address").GetString(), address, StringComparison.OrdinalIgnoreCase))
                 {

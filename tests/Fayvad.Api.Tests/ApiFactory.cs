@@ -95,6 +95,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             DELETE FROM mail.folder_states WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
             DELETE FROM mail.mailbox_streams WHERE organization_id IN ({doomed});
             DELETE FROM directory.organizations WHERE id IN ({doomed});
+            -- Users of no organization (bare-username admins) are named with the prefix too.
+            DELETE FROM identity.access_tokens WHERE user_id IN
+                (SELECT id FROM directory.users WHERE organization_id IS NULL AND username LIKE '{prefix}%' AND created_at < now() - interval '{(int)olderThan.TotalSeconds} seconds');
+            DELETE FROM directory.users WHERE organization_id IS NULL AND username LIKE '{prefix}%' AND created_at < now() - interval '{(int)olderThan.TotalSeconds} seconds';
             DELETE FROM identity.login_failures WHERE occurred_at < now() - interval '1 hour';
             """);
     }

@@ -10,6 +10,10 @@ public sealed class ApiSurfaceTests(ApiFactory factory) : ApiTest(factory)
     [InlineData("/domains")]
     [InlineData("/admin/organizations")]
     [InlineData("/org/email-accounts?organization=1")]
+    [InlineData("/org/email-accounts")]
+    [InlineData("/admin/email-accounts")]
+    [InlineData("/admin/analytics")]
+    [InlineData("/admin/health")]
     public async Task Paths_answer_with_and_without_trailing_slash(string path)
     {
         var superadmin = await Api.SuperadminAsync();

@@ -85,11 +85,11 @@ public sealed class DomainAndAccountTests(ApiFactory factory) : ApiTest(factory)
 
         await ApiFactory.ScalarAsync("INSERT INTO directory.mailbox_usage (email, bytes, messages) VALUES ($1, 52428800, 7)", "new.person@" + org.Domain);
         var list = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.OK);
-        var account = list.GetProperty("email_accounts").EnumerateArray().Single(e => e.GetProperty("address").GetString() == "new.person@" + org.Domain);
+        var account = list.EnumerateArray().Single(e => e.GetProperty("address").GetString() == "new.person@" + org.Domain);
         Assert.Equal(52428800, account.GetProperty("used_bytes").GetInt64());
         Assert.Equal(7, account.GetProperty("used_messages").GetInt64());
         Assert.Equal(50.0, account.GetProperty("usage_percent").GetDouble());
-        Assert.DoesNotContain(Names(list, "email_accounts", "address"), a => a.EndsWith(other.Domain, StringComparison.Ordinal));
+        Assert.DoesNotContain(list.EnumerateArray().Select(e => e.GetProperty("address").GetString()!), a => a.EndsWith(other.Domain, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -124,10 +124,12 @@ public sealed class DomainAndAccountTests(ApiFactory factory) : ApiTest(factory)
 
         await TestApi.AssertErrorAsync(await user.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.Forbidden);
         await TestApi.AssertErrorAsync(await admin.GetAsync($"{Root}/org/email-accounts/?organization={other.Id}", Ct), HttpStatusCode.Forbidden);
-        await TestApi.AssertErrorAsync(await superadmin.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.BadRequest, "organization");
         await TestApi.AssertErrorAsync(await superadmin.GetAsync($"{Root}/org/email-accounts/?organization=abc", Ct), HttpStatusCode.BadRequest, "organization");
         var bySuperadmin = await TestApi.ReadAsync(await superadmin.GetAsync($"{Root}/org/email-accounts/?organization={org.Id}", Ct), HttpStatusCode.OK);
-        Assert.Equal(["u@" + org.Domain], Names(bySuperadmin, "email_accounts", "address"));
+        Assert.Equal(["u@" + org.Domain], bySuperadmin.EnumerateArray().Select(e => e.GetProperty("address").GetString()!));
+        // Without a parameter (the client's call) a superadmin gets every organization's accounts.
+        var all = await TestApi.ReadAsync(await superadmin.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.OK);
+        Assert.Contains("u@" + org.Domain, all.EnumerateArray().Select(e => e.GetProperty("address").GetString()!));
     }
 
     [Fact]

@@ -62,14 +62,26 @@ public sealed class ValidatorTests
     [Fact]
     public void A_missing_address_is_a_validation_error_naming_the_field()
     {
-        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(null, "long-enough-1", null, null, null, null));
-        Assert.Contains(result.Errors, e => e.PropertyName == "address");
+        // Neither address, nor username, nor email: the client's field is asked for.
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(
+            Address: null, Username: null, Email: null, Domain: null, Password: "long-enough-1", DisplayName: null, FirstName: null, LastName: null, QuotaMb: null, Quota: null));
+        Assert.Contains(result.Errors, e => e.PropertyName == "email");
+    }
+
+    [Fact]
+    public void The_servers_create_path_requires_a_username()
+    {
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(
+            Address: null, Username: null, Email: "a@b.com", Domain: null, Password: "long-enough-1", DisplayName: null, FirstName: null, LastName: null, QuotaMb: null, Quota: null,
+            UsernameRequired: true));
+        Assert.Equal(["username"], result.Errors.Select(e => e.PropertyName));
     }
 
     [Fact]
     public void A_negative_quota_and_a_short_password_are_refused()
     {
-        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand("a@b.com", "short", null, null, null, -1));
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(
+            Address: "a@b.com", Username: null, Email: null, Domain: null, Password: "short", DisplayName: null, FirstName: null, LastName: null, QuotaMb: -1, Quota: null));
         Assert.Contains(result.Errors, e => e.PropertyName == "password");
         Assert.Contains(result.Errors, e => e.PropertyName == "quota_mb");
     }

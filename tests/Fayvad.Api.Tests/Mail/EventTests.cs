@@ -186,7 +186,7 @@ public sealed class FolderEventTests(ApiFactory factory) : MailTest(factory)
         var box = await MailboxAsync();
         var admin = await Api.AsAsync(box.Org.AdminUsername);
         var accounts = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.OK);
-        var accountId = accounts.GetProperty("email_accounts").EnumerateArray().Single(a => a.GetProperty("address").GetString() == box.Address).GetProperty("id").GetInt64();
+        var accountId = accounts.EnumerateArray().Single(a => a.GetProperty("address").GetString() == box.Address).GetProperty("id").GetInt64();
         await using var stream = await SseReader.OpenAsync(box.Client, Ct);
 
         await TestApi.ReadAsync(await admin.PatchAsJsonAsync($"{Root}/org/email-accounts/{accountId}/", new { enabled = false }, Ct), HttpStatusCode.OK);

@@ -342,7 +342,7 @@ public sealed class MailServerTests(ApiFactory factory) : ApiTest(factory)
     private async Task<Usage> AccountUsageAsync(HttpClient admin, string address)
     {
         var list = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/email-accounts/", Ct), HttpStatusCode.OK);
-        var account = list.GetProperty("email_accounts").EnumerateArray().Single(a => a.GetProperty("address").GetString() == address);
+        var account = list.EnumerateArray().Single(a => a.GetProperty("address").GetString() == address); // a bare array, as the client reads it
         return new Usage(account.GetProperty("used_bytes").GetInt64(), account.GetProperty("used_messages").GetInt64());
     }
 

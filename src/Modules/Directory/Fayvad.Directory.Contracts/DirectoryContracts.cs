@@ -1,3 +1,5 @@
+using Fayvad.Shared.Results;
+
 namespace Fayvad.Directory.Contracts;
 
 /// <summary>Serialized snake_case: "user", "org_admin", "superadmin".</summary>
@@ -31,8 +33,12 @@ public interface IDirectoryAuthentication
 public interface IDirectoryProfiles
 {
     Task<UserProfile?> GetProfileAsync(long userId, CancellationToken cancellationToken);
+
+    /// <summary>Applies the given (non-null) fields to the user's own profile; a value that cannot be honoured is a validation error naming the field.</summary>
+    Task<Result<UserProfile>> UpdateProfileAsync(long userId, ProfileChanges changes, CancellationToken cancellationToken);
 }
 
+/// <summary>A user as the client's pages read it (Django's user fields) plus the role, organization and mailbox.</summary>
 public sealed record UserProfile(
     long Id,
     string Username,
@@ -42,12 +48,50 @@ public sealed record UserProfile(
     string DisplayName,
     UserRole Role,
     bool IsActive,
-    OrganizationRef? Organization,
+    string PhoneNumber,
+    string SecondaryEmail,
+    bool TfaEnabled,
+    string Language,
+    OrganizationSummary? Organization,
     MailboxInfo? EmailAccount,
     DateTimeOffset DateJoined,
-    DateTimeOffset? LastLogin);
+    DateTimeOffset? LastLogin)
+{
+    /// <summary>Django's flag for admin-site access: any administrator.</summary>
+    public bool IsStaff => Role is UserRole.OrgAdmin or UserRole.Superadmin;
+
+    public bool IsSuperuser => Role == UserRole.Superadmin;
+}
 
 public sealed record OrganizationRef(long Id, string Name, string Slug);
+
+/// <summary>An organization as a user's profile shows it; <c>DomainName</c> is its first domain, "" when it has none.</summary>
+public sealed record OrganizationSummary(long Id, string Name, string Slug, string DomainName);
+
+/// <summary>Fields of a profile to change; null leaves a field as it is, "" clears a text field.</summary>
+public sealed record ProfileChanges(
+    string? FirstName = null,
+    string? LastName = null,
+    string? Email = null,
+    string? PhoneNumber = null,
+    string? SecondaryEmail = null,
+    string? Language = null,
+    bool? TfaEnabled = null);
+
+/// <summary>Limits of the profile fields, shared by every slice that accepts them.</summary>
+public static class ProfileRules
+{
+    public const int NameMaxLength = 150;
+    public const int PhoneNumberMaxLength = 32;
+    public const int LanguageMaxLength = 16;
+    public const string DefaultLanguage = "en";
+
+    /// <summary>Digits with the usual separators, an optional leading +.</summary>
+    public const string PhoneNumberPattern = @"^\+?[0-9][0-9 ()./-]{2,31}$";
+
+    /// <summary>A BCP 47-style tag such as en, sw or pt-br.</summary>
+    public const string LanguagePattern = @"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8}){0,2}$";
+}
 
 /// <summary>An email account's quota and usage; usage is what the mail server last reported.</summary>
 public sealed record MailboxInfo(

@@ -32,6 +32,7 @@ public static class MailModule
         services.AddScoped<Outbox>();
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadJanitor>();
+        services.AddSingleton<Contracts.IMailServerStatus, MailServerStatus>();
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();

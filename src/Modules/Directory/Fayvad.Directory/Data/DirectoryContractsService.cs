@@ -1,5 +1,7 @@
+using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Passwords;
+using Fayvad.Shared.Results;
 using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Data;
@@ -46,6 +48,23 @@ internal sealed class DirectoryContractsService(DirectoryDbContext db, PasswordH
 
     public Task<UserProfile?> GetProfileAsync(long userId, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().Where(u => u.Id == userId).SelectProfile(db).SingleOrDefaultAsync(cancellationToken);
+
+    public async Task<Result<UserProfile>> UpdateProfileAsync(long userId, ProfileChanges changes, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.Include(u => u.EmailAccount).SingleOrDefaultAsync(u => u.Id == userId, cancellationToken);
+        if (user is null)
+        {
+            return Error.NotFound("User not found.");
+        }
+
+        if (ProfileEditing.Apply(user, changes) is { } error)
+        {
+            return error;
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
+        return await db.Users.AsNoTracking().Where(u => u.Id == userId).SelectProfile(db).SingleAsync(cancellationToken);
+    }
 
     public async Task<IReadOnlyList<OrganizationMailbox>> ActiveMailboxesAsync(IReadOnlyCollection<long> organizationIds, CancellationToken cancellationToken) =>
         await db.EmailAccounts.AsNoTracking()

@@ -51,6 +51,10 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.Property(u => u.FirstName).HasMaxLength(150);
             e.Property(u => u.LastName).HasMaxLength(150);
             e.Property(u => u.PasswordHash).HasMaxLength(255);
+            e.Property(u => u.PhoneNumber).HasMaxLength(ProfileRules.PhoneNumberMaxLength).HasDefaultValue("");
+            e.Property(u => u.SecondaryEmail).HasMaxLength(254).HasDefaultValue("");
+            e.Property(u => u.Language).HasMaxLength(ProfileRules.LanguageMaxLength).HasDefaultValue(ProfileRules.DefaultLanguage);
+            e.Property(u => u.TfaEnabled).HasDefaultValue(false);
             e.Property(u => u.Role).HasConversion(r => RoleNames.ToWire(r), s => RoleNames.FromWire(s)).HasMaxLength(16);
             e.HasIndex(u => u.Username).IsUnique();
             e.HasIndex(u => u.OrganizationId);

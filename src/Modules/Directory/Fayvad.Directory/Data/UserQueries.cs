@@ -32,7 +32,17 @@ internal static class UserQueries
                 : (u.FirstName + " " + u.LastName).Trim(),
             u.Role,
             u.IsActive,
-            u.Organization == null ? null : new OrganizationRef(u.Organization.Id, u.Organization.Name, u.Organization.Slug),
+            u.PhoneNumber,
+            u.SecondaryEmail,
+            u.TfaEnabled,
+            u.Language,
+            u.Organization == null
+                ? null
+                : new OrganizationSummary(
+                    u.Organization.Id,
+                    u.Organization.Name,
+                    u.Organization.Slug,
+                    u.Organization.Domains.OrderBy(d => d.Id).Select(d => d.Name).FirstOrDefault() ?? ""),
             u.EmailAccount == null
                 ? null
                 : new MailboxInfo(

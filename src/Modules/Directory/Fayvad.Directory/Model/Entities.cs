@@ -59,6 +59,16 @@ internal sealed class User
     public required string PasswordHash { get; set; }
 
     public bool IsActive { get; set; } = true;
+
+    /// <summary>Profile fields the Django client keeps; "" when not given.</summary>
+    public string PhoneNumber { get; set; } = "";
+
+    public string SecondaryEmail { get; set; } = "";
+    public string Language { get; set; } = ProfileRules.DefaultLanguage;
+
+    /// <summary>Always false while the server offers no second factor; kept so the setting has a home when it does.</summary>
+    public bool TfaEnabled { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastLoginAt { get; set; }
     public EmailAccount? EmailAccount { get; set; }

@@ -17,10 +17,16 @@ internal sealed class DemoSeedOptions
     public string? OrgAdminPassword { get; set; }
     public string? UserPassword { get; set; }
     public string? User2Password { get; set; }
+
+    /// <summary>The client's direct-call pages log in as a superadmin with a bare username, no mailbox.</summary>
+    public string ServiceUsername { get; set; } = "fayvad_service";
+
+    public string? ServicePassword { get; set; }
 }
 
 /// <summary>
-/// The demo organization 'fayvad' with domain fayvad.com, a superadmin, an org admin and two mailbox users.
+/// The demo organization 'fayvad' with domain fayvad.com, a superadmin, an org admin, two mailbox users, and a
+/// service account (bare username, superadmin, no mailbox) like the one the Django client's admin pages log in as.
 /// Idempotent: re-running creates what is missing and resets the given passwords, so the printed ones always work.
 /// </summary>
 internal sealed partial class DemoSeeder(
@@ -58,25 +64,31 @@ internal sealed partial class DemoSeeder(
         await UpsertAsync("admin@fayvad.com", "Fayvad", "Admin", UserRole.OrgAdmin, organization, domain, seed.OrgAdminPassword, cancellationToken);
         await UpsertAsync("d.kuria@fayvad.com", "David", "Kuria", UserRole.User, organization, domain, seed.UserPassword, cancellationToken);
         await UpsertAsync("j.wanjiru@fayvad.com", "Jane", "Wanjiru", UserRole.User, organization, domain, seed.User2Password, cancellationToken);
+        if (!Access.Addresses.IsBareUsername(seed.ServiceUsername))
+        {
+            throw new InvalidOperationException("Seed:ServiceUsername must be a bare username (letters, digits, . _ + -), without @.");
+        }
+
+        await UpsertAsync(seed.ServiceUsername.ToLowerInvariant(), "Service", "Account", UserRole.Superadmin, null, null, seed.ServicePassword, cancellationToken);
     }
 
     private async Task UpsertAsync(
-        string address, string firstName, string lastName, UserRole role, Organization? organization, MailDomain? domain,
+        string loginName, string firstName, string lastName, UserRole role, Organization? organization, MailDomain? domain,
         string? password, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(password))
         {
-            LogNoPassword(logger, address);
+            LogNoPassword(logger, loginName);
             return;
         }
 
-        var user = await db.Users.Include(u => u.EmailAccount).SingleOrDefaultAsync(u => u.Username == address, cancellationToken);
+        var user = await db.Users.Include(u => u.EmailAccount).SingleOrDefaultAsync(u => u.Username == loginName, cancellationToken);
         if (user is null)
         {
             user = new User
             {
-                Username = address,
-                Email = address,
+                Username = loginName,
+                Email = loginName.Contains('@', StringComparison.Ordinal) ? loginName : "",
                 FirstName = firstName,
                 LastName = lastName,
                 Role = role,
@@ -97,8 +109,8 @@ internal sealed partial class DemoSeeder(
             {
                 User = user,
                 Domain = domain,
-                LocalPart = address[..address.IndexOf('@', StringComparison.Ordinal)],
-                Address = address,
+                LocalPart = loginName[..loginName.IndexOf('@', StringComparison.Ordinal)],
+                Address = loginName,
                 DisplayName = $"{firstName} {lastName}",
                 QuotaMb = domain.DefaultMailboxQuotaMb,
                 CreatedAt = clock.GetUtcNow(),
@@ -108,6 +120,6 @@ internal sealed partial class DemoSeeder(
         await db.SaveChangesAsync(cancellationToken);
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo user {Address} skipped: no password configured for it.")]
-    private static partial void LogNoPassword(ILogger logger, string address);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo user {LoginName} skipped: no password configured for it.")]
+    private static partial void LogNoPassword(ILogger logger, string loginName);
 }

@@ -1,10 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
-using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
-using Fayvad.Directory.Model;
-using Fayvad.Directory.Passwords;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -16,31 +13,50 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.CreateEmailAccount;
 
-/// <summary>Creates a mailbox and the user that logs in with its address and password.</summary>
-internal sealed record CreateEmailAccountCommand(
+internal sealed record CreateEmailAccountBody(
     string? Address,
+    string? Username,
+    string? Email,
+    string? Domain,
     string? Password,
     string? DisplayName,
     string? FirstName,
     string? LastName,
-    int? QuotaMb) : ICommand<Result<EmailAccountDto>>;
+    int? QuotaMb,
+    int? Quota);
+
+/// <summary>
+/// Creates a mailbox and the user that logs in with its address and password. The quota defaults to the domain's
+/// default mailbox quota. <c>UsernameRequired</c> is set by the client server's path, which always took a username.
+/// </summary>
+internal sealed record CreateEmailAccountCommand(
+    string? Address,
+    string? Username,
+    string? Email,
+    string? Domain,
+    string? Password,
+    string? DisplayName,
+    string? FirstName,
+    string? LastName,
+    int? QuotaMb,
+    int? Quota,
+    bool UsernameRequired = false) : ICommand<Result<EmailAccountDto>>, IAccountRequest
+{
+    public static CreateEmailAccountCommand From(CreateEmailAccountBody b, bool usernameRequired) =>
+        new(b.Address, b.Username, b.Email, b.Domain, b.Password, b.DisplayName, b.FirstName, b.LastName, b.QuotaMb, b.Quota, usernameRequired);
+}
 
 internal sealed class CreateEmailAccountValidator : AbstractValidator<CreateEmailAccountCommand>
 {
     public CreateEmailAccountValidator()
     {
-        RuleFor(c => c.Address).NotEmpty()
-            .Must(a => Addresses.IsAddress(a?.Trim())).When(c => !string.IsNullOrEmpty(c.Address), ApplyConditionTo.CurrentValidator)
-            .WithMessage("address must be a valid email address such as name@example.com.");
-        RuleFor(c => c.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
-        RuleFor(c => c.DisplayName).MaximumLength(200);
-        RuleFor(c => c.FirstName).MaximumLength(150);
-        RuleFor(c => c.LastName).MaximumLength(150);
-        RuleFor(c => c.QuotaMb).GreaterThanOrEqualTo(0);
+        Include(new AccountRequestRules<CreateEmailAccountCommand>());
+        RuleFor(c => c.Username).NotEmpty().When(c => c.UsernameRequired)
+            .WithMessage("username is required: the mailbox name, which becomes username@domain.");
     }
 }
 
-internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentUser caller, PasswordHasher hasher, TimeProvider clock)
+internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentUser caller, NewAccounts accounts)
     : ICommandHandler<CreateEmailAccountCommand, Result<EmailAccountDto>>
 {
     public async ValueTask<Result<EmailAccountDto>> Handle(CreateEmailAccountCommand command, CancellationToken cancellationToken)
@@ -50,59 +66,22 @@ internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentU
             return Error.Forbidden("Only an organization administrator can create email accounts.");
         }
 
-        var address = Addresses.Normalize(command.Address!);
-        var (localPart, domainName) = Addresses.Split(address);
-        var domain = await db.Domains.SingleOrDefaultAsync(d => d.Name == domainName, cancellationToken);
-        if (domain is null || !caller.CanManage(domain.OrganizationId))
+        var target = await accounts.ResolveAsync(command, cancellationToken);
+        if (!target.IsSuccess)
         {
-            return Error.Validation("address", $"The domain '{domainName}' is not one of your organization's domains.");
+            return target.Error;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        await db.LockOrganizationAsync(domain.OrganizationId, cancellationToken);
-
-        if (await db.Users.AnyAsync(u => u.Username == address, cancellationToken)
-            || await db.EmailAccounts.AnyAsync(a => a.Address == address, cancellationToken))
+        await db.LockOrganizationAsync(target.Value.Domain.OrganizationId, cancellationToken);
+        var added = await accounts.AddAsync(command, target.Value, cancellationToken);
+        if (!added.IsSuccess)
         {
-            return Error.Conflict($"The address '{address}' is already taken.");
-        }
-
-        var quotaMb = command.QuotaMb ?? domain.DefaultMailboxQuotaMb;
-        if (await db.CheckAccountFitsAsync(domain, quotaMb, null, cancellationToken) is { } limit)
-        {
-            return limit;
-        }
-
-        var now = clock.GetUtcNow();
-        var user = new User
-        {
-            Username = address,
-            Email = address,
-            FirstName = command.FirstName?.Trim() ?? "",
-            LastName = command.LastName?.Trim() ?? "",
-            Role = UserRole.User,
-            OrganizationId = domain.OrganizationId,
-            PasswordHash = hasher.Hash(command.Password!),
-            CreatedAt = now,
-        };
-        var account = new EmailAccount
-        {
-            User = user,
-            DomainId = domain.Id,
-            LocalPart = localPart,
-            Address = address,
-            DisplayName = command.DisplayName?.Trim() is { Length: > 0 } display ? display : $"{user.FirstName} {user.LastName}".Trim(),
-            QuotaMb = quotaMb,
-            CreatedAt = now,
-        };
-        db.EmailAccounts.Add(account);
-        if (!await db.TrySaveUniqueAsync(cancellationToken))
-        {
-            return Error.Conflict($"The address '{address}' is already taken.");
+            return added.Error;
         }
 
         await transaction.CommitAsync(cancellationToken);
-        return await db.EmailAccounts.Where(a => a.Id == account.Id).SelectDto(db).SingleAsync(cancellationToken);
+        return await db.EmailAccounts.Where(a => a.Id == added.Value.Id).SelectDto(db).SingleAsync(cancellationToken);
     }
 }
 
@@ -110,8 +89,17 @@ public sealed class CreateEmailAccountEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapPost(ApiRoutes.Root + "/org/email-accounts", async (CreateEmailAccountCommand command, ISender sender, CancellationToken ct) =>
-            (await sender.Send(command, ct)).ToHttp(a => Results.Created($"{ApiRoutes.Root}/org/email-accounts/{a.Id}/", a)))
+        // The client's create page: {email, password, first_name, last_name}; exactly 201 counts as success.
+        app.MapPost(ApiRoutes.Root + "/org/email-accounts", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
+                CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: false), sender, ct))
             .RequireAuthorization().WithTags("Directory").WithName("CreateEmailAccount");
+
+        // The client's server: {username, domain (a name), email, password, first_name, last_name, quota_mb}.
+        app.MapPost(ApiRoutes.Root + "/org/email-accounts/create", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
+                CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: true), sender, ct))
+            .RequireAuthorization().WithTags("Directory").WithName("CreateEmailAccountByUsername");
     }
+
+    private static async Task<IResult> CreateAsync(CreateEmailAccountCommand command, ISender sender, CancellationToken ct) =>
+        (await sender.Send(command, ct)).ToHttp(a => Results.Created($"{ApiRoutes.Root}/org/email-accounts/{a.Id}/", a));
 }

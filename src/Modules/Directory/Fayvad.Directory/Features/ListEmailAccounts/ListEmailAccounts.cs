@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
+using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -14,17 +15,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.ListEmailAccounts;
 
-internal sealed record ListEmailAccountsQuery(int Page, int Limit, long? Organization, string? Domain, string? Search)
-    : IQuery<Result<Page<EmailAccountDto>>>, IPagedRequest;
-
-internal sealed record ListEmailAccountsResponse(
-    IReadOnlyList<EmailAccountDto> EmailAccounts, int Total, int Page, int Limit, bool HasNext, bool HasPrev);
+/// <summary>
+/// The email accounts a caller administers: every account for a superadmin (optionally <c>?organization=</c>), the
+/// organization's for an org admin. The client sends no query at all and reads a bare array.
+/// </summary>
+internal sealed record ListEmailAccountsQuery(ListWindow Window, long? Organization, string? Domain, string? Search, bool SuperadminOnly = false)
+    : IQuery<Result<ListSlice<EmailAccountDto>>>, IListRequest;
 
 internal sealed class ListEmailAccountsValidator : AbstractValidator<ListEmailAccountsQuery>
 {
     public ListEmailAccountsValidator()
     {
-        Include(new PagingRules<ListEmailAccountsQuery>());
+        Include(new ListWindowRules<ListEmailAccountsQuery>());
         RuleFor(q => q.Organization).GreaterThan(0).When(q => q.Organization is not null)
             .WithMessage("organization must be an organization id.");
         RuleFor(q => q.Search).MaximumLength(254);
@@ -32,13 +34,20 @@ internal sealed class ListEmailAccountsValidator : AbstractValidator<ListEmailAc
 }
 
 internal sealed class ListEmailAccountsHandler(DirectoryDbContext db, ICurrentUser caller)
-    : IQueryHandler<ListEmailAccountsQuery, Result<Page<EmailAccountDto>>>
+    : IQueryHandler<ListEmailAccountsQuery, Result<ListSlice<EmailAccountDto>>>
 {
-    public async ValueTask<Result<Page<EmailAccountDto>>> Handle(ListEmailAccountsQuery query, CancellationToken cancellationToken)
+    public async ValueTask<Result<ListSlice<EmailAccountDto>>> Handle(ListEmailAccountsQuery query, CancellationToken cancellationToken)
     {
-        if (!caller.IsAdmin())
+        if (!caller.IsAdmin() || (query.SuperadminOnly && !caller.IsSuperadmin()))
         {
-            return Error.Forbidden("Only an organization administrator can list the organization's email accounts.");
+            return Error.Forbidden(query.SuperadminOnly
+                ? "Only a superadmin can list every email account."
+                : "Only an organization administrator can list the organization's email accounts.");
+        }
+
+        if (caller.Role == UserRole.OrgAdmin && caller.OrganizationId is null)
+        {
+            return Error.Validation("organization", "You do not belong to an organization.");
         }
 
         var scope = caller.ResolveOrganization(query.Organization);
@@ -47,17 +56,17 @@ internal sealed class ListEmailAccountsHandler(DirectoryDbContext db, ICurrentUs
             return scope.Error;
         }
 
-        if (scope.Value is not { } organizationId)
+        var accounts = db.EmailAccounts.AsNoTracking();
+        if (scope.Value is { } organizationId)
         {
-            return Error.Validation("organization", "organization is required: pass ?organization=<id>.");
+            if (!await db.Organizations.AnyAsync(o => o.Id == organizationId, cancellationToken))
+            {
+                return Error.NotFound("Organization not found.");
+            }
+
+            accounts = accounts.Where(a => a.Domain.OrganizationId == organizationId);
         }
 
-        if (!await db.Organizations.AnyAsync(o => o.Id == organizationId, cancellationToken))
-        {
-            return Error.NotFound("Organization not found.");
-        }
-
-        var accounts = db.EmailAccounts.AsNoTracking().Where(a => a.Domain.OrganizationId == organizationId);
         if (query.Domain is { } domain)
         {
             var name = domain.ToLowerInvariant();
@@ -67,12 +76,13 @@ internal sealed class ListEmailAccountsHandler(DirectoryDbContext db, ICurrentUs
         if (query.Search is { } search)
         {
             var pattern = LikePattern.Contains(search);
-            accounts = accounts.Where(a => EF.Functions.ILike(a.Address, pattern) || EF.Functions.ILike(a.DisplayName, pattern));
+            accounts = accounts.Where(a => EF.Functions.ILike(a.Address, pattern) || EF.Functions.ILike(a.DisplayName, pattern)
+                || EF.Functions.ILike(a.User.FirstName + " " + a.User.LastName, pattern));
         }
 
-        var total = await accounts.CountAsync(cancellationToken);
-        var items = await accounts.OrderBy(a => a.Address).Skip(query.Skip()).Take(query.Limit).SelectDto(db).ToListAsync(cancellationToken);
-        return new Page<EmailAccountDto>(items, total, query.Page, query.Limit);
+        var items = await accounts.OrderBy(a => a.Address).Window(query.Window).SelectDto(db).ToListAsync(cancellationToken);
+        var count = query.Window.Paged ? await accounts.CountAsync(cancellationToken) : items.Count;
+        return new ListSlice<EmailAccountDto>(items, count);
     }
 }
 
@@ -80,13 +90,22 @@ public sealed class ListEmailAccountsEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/org/email-accounts", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
-        {
-            var q = request.Query;
-            var result = await sender.Send(new ListEmailAccountsQuery(
-                q.PageOrDefault(), q.LimitOrDefault(), q.LongValue("organization"), q.StringValue("domain"), q.StringValue("search")), ct);
-            return result.ToHttp(page => Results.Ok(new ListEmailAccountsResponse(
-                page.Items, page.Total, page.PageNumber, page.Limit, page.HasNext, page.HasPrev)));
-        }).RequireAuthorization().WithTags("Directory").WithName("ListEmailAccounts");
+        app.MapGet(ApiRoutes.Root + "/org/email-accounts", (HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(request, sender, superadminOnly: false, ct))
+            .RequireAuthorization().WithTags("Directory").WithName("ListEmailAccounts");
+
+        // The client's server: every account of the platform, for the system admin.
+        app.MapGet(ApiRoutes.Root + "/admin/email-accounts", (HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(request, sender, superadminOnly: true, ct))
+            .RequireAuthorization().WithTags("Directory").WithName("ListAllEmailAccounts");
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ISender sender, bool superadminOnly, CancellationToken ct)
+    {
+        var q = request.Query;
+        var window = ListWindow.From(q);
+        var result = await sender.Send(new ListEmailAccountsQuery(
+            window, q.LongValue("organization"), q.StringValue("domain"), q.StringValue("search"), superadminOnly), ct);
+        return result.ToHttp(slice => slice.ToListResult(window, request));
     }
 }

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;
@@ -14,16 +15,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.ListUsers;
 
-internal sealed record ListUsersQuery(int Page, int Limit, string? Search, long? Organization)
-    : IQuery<Result<Page<UserProfile>>>, IPagedRequest;
-
-internal sealed record ListUsersResponse(IReadOnlyList<UserProfile> Users, int Total, int Page, int Limit, bool HasNext, bool HasPrev);
+/// <summary>
+/// Users in the caller's scope: all (superadmin, optionally one organization), the organization's (org admin), or
+/// only themselves. <c>OrganizationOnly</c> is the client server's org/users: one organization's users, for its admins.
+/// </summary>
+internal sealed record ListUsersQuery(ListWindow Window, string? Search, long? Organization, bool OrganizationOnly = false)
+    : IQuery<Result<ListSlice<UserProfile>>>, IListRequest;
 
 internal sealed class ListUsersValidator : AbstractValidator<ListUsersQuery>
 {
     public ListUsersValidator()
     {
-        Include(new PagingRules<ListUsersQuery>());
+        Include(new ListWindowRules<ListUsersQuery>());
         RuleFor(q => q.Search).MaximumLength(254);
         RuleFor(q => q.Organization).GreaterThan(0).When(q => q.Organization is not null)
             .WithMessage("organization must be an organization id.");
@@ -31,18 +34,43 @@ internal sealed class ListUsersValidator : AbstractValidator<ListUsersQuery>
 }
 
 internal sealed class ListUsersHandler(DirectoryDbContext db, ICurrentUser caller)
-    : IQueryHandler<ListUsersQuery, Result<Page<UserProfile>>>
+    : IQueryHandler<ListUsersQuery, Result<ListSlice<UserProfile>>>
 {
-    public async ValueTask<Result<Page<UserProfile>>> Handle(ListUsersQuery query, CancellationToken cancellationToken)
+    public async ValueTask<Result<ListSlice<UserProfile>>> Handle(ListUsersQuery query, CancellationToken cancellationToken)
     {
         var users = db.Users.AsNoTracking();
-        users = caller.Role switch
+        if (query.OrganizationOnly)
         {
-            UserRole.Superadmin when query.Organization is { } org => users.Where(u => u.OrganizationId == org),
-            UserRole.Superadmin => users,
-            UserRole.OrgAdmin => users.Where(u => u.OrganizationId == caller.OrganizationId),
-            _ => users.Where(u => u.Id == caller.UserId),
-        };
+            if (!caller.IsAdmin())
+            {
+                return Error.Forbidden("Only an organization administrator can list the organization's users.");
+            }
+
+            var scope = caller.ResolveOrganization(query.Organization);
+            if (!scope.IsSuccess)
+            {
+                return scope.Error;
+            }
+
+            if (scope.Value is not { } organizationId)
+            {
+                return Error.Validation("organization", caller.IsSuperadmin()
+                    ? "You do not belong to an organization: pass ?organization=<id>."
+                    : "You do not belong to an organization.");
+            }
+
+            users = users.Where(u => u.OrganizationId == organizationId);
+        }
+        else
+        {
+            users = caller.Role switch
+            {
+                UserRole.Superadmin when query.Organization is { } org => users.Where(u => u.OrganizationId == org),
+                UserRole.Superadmin => users,
+                UserRole.OrgAdmin => users.Where(u => u.OrganizationId == caller.OrganizationId),
+                _ => users.Where(u => u.Id == caller.UserId),
+            };
+        }
 
         if (query.Search is { } search)
         {
@@ -51,10 +79,9 @@ internal sealed class ListUsersHandler(DirectoryDbContext db, ICurrentUser calle
                 || EF.Functions.ILike(u.FirstName + " " + u.LastName, pattern));
         }
 
-        var total = await users.CountAsync(cancellationToken);
-        var items = await users.OrderBy(u => u.Username).Skip(query.Skip()).Take(query.Limit)
-            .SelectProfile(db).ToListAsync(cancellationToken);
-        return new Page<UserProfile>(items, total, query.Page, query.Limit);
+        var items = await users.OrderBy(u => u.Username).Window(query.Window).SelectProfile(db).ToListAsync(cancellationToken);
+        var count = query.Window.Paged ? await users.CountAsync(cancellationToken) : items.Count;
+        return new ListSlice<UserProfile>(items, count);
     }
 }
 
@@ -62,13 +89,20 @@ public sealed class ListUsersEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/users", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
-        {
-            var q = request.Query;
-            var result = await sender.Send(
-                new ListUsersQuery(q.PageOrDefault(), q.LimitOrDefault(), q.StringValue("search"), q.LongValue("organization")), ct);
-            return result.ToHttp(page => Results.Ok(new ListUsersResponse(
-                page.Items, page.Total, page.PageNumber, page.Limit, page.HasNext, page.HasPrev)));
-        }).RequireAuthorization().WithTags("Directory").WithName("ListUsers");
+        app.MapGet(ApiRoutes.Root + "/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(request, sender, organizationOnly: false, ct))
+            .RequireAuthorization().WithTags("Directory").WithName("ListUsers");
+
+        app.MapGet(ApiRoutes.Root + "/org/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(request, sender, organizationOnly: true, ct))
+            .RequireAuthorization().WithTags("Directory").WithName("ListOrganizationUsers");
+    }
+
+    private static async Task<IResult> ListAsync(HttpRequest request, ISender sender, bool organizationOnly, CancellationToken ct)
+    {
+        var q = request.Query;
+        var window = ListWindow.From(q);
+        var result = await sender.Send(new ListUsersQuery(window, q.StringValue("search"), q.LongValue("organization"), organizationOnly), ct);
+        return result.ToHttp(slice => slice.ToListResult(window, request));
     }
 }

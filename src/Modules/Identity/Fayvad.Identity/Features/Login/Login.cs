@@ -15,7 +15,8 @@ internal sealed record LoginBody(string? Username, string? Password);
 
 internal sealed record LoginCommand(string? Username, string? Password, string ClientAddress) : ICommand<Result<LoginResponse>>;
 
-internal sealed record LoginResponse(string Token, long UserId, string Username, string Role, DateTimeOffset ExpiresAt);
+/// <summary><c>email_authenticated</c>: the user has a mailbox, enabled (a user with a disabled one cannot log in at all).</summary>
+internal sealed record LoginResponse(string Token, long UserId, string Username, string Role, DateTimeOffset ExpiresAt, bool EmailAuthenticated);
 
 internal sealed class LoginValidator : AbstractValidator<LoginCommand>
 {
@@ -26,6 +27,10 @@ internal sealed class LoginValidator : AbstractValidator<LoginCommand>
     }
 }
 
+/// <summary>
+/// The username is the exact login name: a mailbox user's address, or an admin's bare name (the client's service
+/// account); both go through the same throttle.
+/// </summary>
 internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenService tokens, LoginThrottle throttle)
     : ICommandHandler<LoginCommand, Result<LoginResponse>>
 {
@@ -46,7 +51,8 @@ internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenServ
 
         await throttle.ResetUsernameAsync(username, cancellationToken);
         var (token, record) = await tokens.IssueAsync(principal.UserId, command.ClientAddress, cancellationToken);
-        return new LoginResponse(token, principal.UserId, principal.Username, RoleNames.Of(principal.Role), record.ExpiresAt);
+        return new LoginResponse(token, principal.UserId, principal.Username, RoleNames.Of(principal.Role), record.ExpiresAt,
+            principal.MailboxAddress is not null);
     }
 }
 

@@ -1,0 +1,195 @@
+using FluentValidation;
+using Fayvad.Directory.Contracts;
+using Fayvad.Directory.Data;
+using Fayvad.Directory.Model;
+using Fayvad.Directory.Passwords;
+using Fayvad.Identity.Contracts;
+using Fayvad.Shared.Results;
+using Microsoft.EntityFrameworkCore;
+
+namespace Fayvad.Directory.Access;
+
+/// <summary>
+/// The fields a new email account may be described with. Three clients, three forms: ours (<c>address</c>), the
+/// client's page (<c>email</c>, the full address) and the client's server (<c>username</c>, a bare name completed
+/// with <c>domain</c> or the organization's domain). When several are sent they must name the same address.
+/// </summary>
+internal interface IAccountRequest
+{
+    string? Address { get; }
+    string? Username { get; }
+    string? Email { get; }
+    string? Domain { get; }
+    string? Password { get; }
+    string? DisplayName { get; }
+    string? FirstName { get; }
+    string? LastName { get; }
+    int? QuotaMb { get; }
+    int? Quota { get; }
+}
+
+internal sealed class AccountRequestRules<T> : AbstractValidator<T>
+    where T : IAccountRequest
+{
+    public AccountRequestRules()
+    {
+        RuleFor(r => r.Email).NotEmpty().When(r => string.IsNullOrWhiteSpace(r.Address) && string.IsNullOrWhiteSpace(r.Username))
+            .WithMessage("email is required: the new mailbox's full address, such as name@example.com.");
+        RuleFor(r => r.Address).Must(a => Addresses.IsAddress(a!.Trim())).When(r => !string.IsNullOrEmpty(r.Address))
+            .WithMessage("address must be a valid email address such as name@example.com.");
+        RuleFor(r => r.Email).Must(e => Addresses.IsAddress(e!.Trim())).When(r => !string.IsNullOrEmpty(r.Email))
+            .WithMessage("email must be a valid email address such as name@example.com.");
+        RuleFor(r => r.Username).Must(u => Addresses.IsLocalPart(u!.Trim()) || Addresses.IsAddress(u.Trim()))
+            .When(r => !string.IsNullOrEmpty(r.Username))
+            .WithMessage("username must be a mailbox name (the part before @, e.g. j.doe) or a full address.");
+        RuleFor(r => r.Domain).Must(d => Addresses.IsDomainName(d!.Trim())).When(r => !string.IsNullOrEmpty(r.Domain))
+            .WithMessage("domain must be a domain name such as example.com.");
+        RuleFor(r => r.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
+        RuleFor(r => r.DisplayName).MaximumLength(200);
+        RuleFor(r => r.FirstName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(r => r.LastName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(r => r.QuotaMb).GreaterThanOrEqualTo(0);
+        RuleFor(r => r.Quota).GreaterThanOrEqualTo(0).WithMessage("quota (MB) must be 0 (unlimited) or more.");
+        RuleFor(r => r.Quota).Equal(r => r.QuotaMb).When(r => r.Quota is not null && r.QuotaMb is not null)
+            .WithMessage("quota and quota_mb are both megabytes and must agree; send one of them.");
+    }
+}
+
+/// <summary>Where a new account goes: its address and the domain that address belongs to.</summary>
+internal sealed record AccountTarget(string Address, MailDomain Domain);
+
+/// <summary>Creates email accounts (each with the user that logs in with its address) for the create slices.</summary>
+internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, PasswordHasher hasher, TimeProvider clock)
+{
+    /// <summary>Works out the address and checks that its domain is one the caller administers.</summary>
+    public async Task<Result<AccountTarget>> ResolveAsync(IAccountRequest request, CancellationToken cancellationToken)
+    {
+        // Each form that names the address, and the field its domain came from (for the error that refuses the domain).
+        var given = new List<(string Field, string Address, string DomainField)>();
+        if (!string.IsNullOrWhiteSpace(request.Address))
+        {
+            given.Add(("address", Addresses.Normalize(request.Address), "address"));
+        }
+
+        var email = string.IsNullOrWhiteSpace(request.Email) ? null : Addresses.Normalize(request.Email);
+        if (!string.IsNullOrWhiteSpace(request.Username))
+        {
+            var username = Addresses.Normalize(request.Username);
+            var domainField = "username";
+            if (!username.Contains('@', StringComparison.Ordinal))
+            {
+                // A bare name takes the domain given, else the one of the address sent beside it, else the organization's.
+                string? domainName;
+                if (!string.IsNullOrWhiteSpace(request.Domain))
+                {
+                    (domainName, domainField) = (Addresses.Normalize(request.Domain), "domain");
+                }
+                else if (given.Count > 0 || email is not null)
+                {
+                    (domainName, domainField) = given.Count > 0
+                        ? (Addresses.Split(given[0].Address).Domain, "address")
+                        : (Addresses.Split(email!).Domain, "email");
+                }
+                else
+                {
+                    domainName = await DefaultDomainAsync(cancellationToken);
+                }
+
+                if (domainName is null)
+                {
+                    return Error.Validation("domain", "domain is required: username is a bare name and you have no organization domain to add it to.");
+                }
+
+                username = $"{username}@{domainName}";
+                if (!Addresses.IsAddress(username))
+                {
+                    return Error.Validation("username", $"username does not make a valid address with the domain ({username}).");
+                }
+            }
+
+            given.Add(("username", username, domainField));
+        }
+
+        if (email is not null)
+        {
+            given.Add(("email", email, "email"));
+        }
+
+        var (field, address, sourceOfDomain) = given[0];
+        if (given.FirstOrDefault(g => g.Address != address) is { Field: not null } other)
+        {
+            return Error.Validation(other.Field,
+                $"{other.Field} names {other.Address} but {field} names {address}: a new account has one address.");
+        }
+
+        var (_, domainPart) = Addresses.Split(address);
+        if (!string.IsNullOrWhiteSpace(request.Domain) && Addresses.Normalize(request.Domain) != domainPart)
+        {
+            return Error.Validation("domain", $"domain {Addresses.Normalize(request.Domain)} is not the domain of {address}.");
+        }
+
+        var domain = await db.Domains.SingleOrDefaultAsync(d => d.Name == domainPart, cancellationToken);
+        if (domain is null || !caller.CanManage(domain.OrganizationId))
+        {
+            return Error.Validation(sourceOfDomain, $"{sourceOfDomain}: the domain '{domainPart}' is not one of your organization's domains.");
+        }
+
+        return new AccountTarget(address, domain);
+    }
+
+    /// <summary>
+    /// Adds and saves the account inside the caller's transaction, which must hold the organization's lock
+    /// (<see cref="QuotaRules.LockOrganizationAsync"/>) so the limits cannot be raced past.
+    /// </summary>
+    public async Task<Result<EmailAccount>> AddAsync(IAccountRequest request, AccountTarget target, CancellationToken cancellationToken)
+    {
+        var address = target.Address;
+        if (await db.Users.AnyAsync(u => u.Username == address, cancellationToken)
+            || await db.EmailAccounts.AnyAsync(a => a.Address == address, cancellationToken))
+        {
+            return Error.Conflict($"The address '{address}' is already taken.");
+        }
+
+        var quotaMb = request.QuotaMb ?? request.Quota ?? target.Domain.DefaultMailboxQuotaMb;
+        if (await db.CheckAccountFitsAsync(target.Domain, quotaMb, null, cancellationToken) is { } limit)
+        {
+            return limit;
+        }
+
+        var now = clock.GetUtcNow();
+        var user = new User
+        {
+            Username = address,
+            Email = address,
+            FirstName = request.FirstName?.Trim() ?? "",
+            LastName = request.LastName?.Trim() ?? "",
+            Role = UserRole.User,
+            OrganizationId = target.Domain.OrganizationId,
+            PasswordHash = hasher.Hash(request.Password!),
+            CreatedAt = now,
+        };
+        var account = new EmailAccount
+        {
+            User = user,
+            DomainId = target.Domain.Id,
+            LocalPart = Addresses.Split(address).LocalPart,
+            Address = address,
+            DisplayName = request.DisplayName?.Trim() is { Length: > 0 } display ? display : $"{user.FirstName} {user.LastName}".Trim(),
+            QuotaMb = quotaMb,
+            CreatedAt = now,
+        };
+        db.EmailAccounts.Add(account);
+        if (!await db.TrySaveUniqueAsync(cancellationToken))
+        {
+            return Error.Conflict($"The address '{address}' is already taken.");
+        }
+
+        return account;
+    }
+
+    /// <summary>The organization's domain name (its first domain), for an org admin; none for a superadmin.</summary>
+    private Task<string?> DefaultDomainAsync(CancellationToken cancellationToken) =>
+        caller.OrganizationId is { } organizationId
+            ? db.Domains.Where(d => d.OrganizationId == organizationId).OrderBy(d => d.Id).Select(d => d.Name).FirstOrDefaultAsync(cancellationToken)
+            : Task.FromResult<string?>(null);
+}

@@ -1,0 +1,115 @@
+using Carter;
+using FluentValidation;
+using Fayvad.Directory.Access;
+using Fayvad.Directory.Data;
+using Fayvad.Identity.Contracts;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Results;
+using Mediator;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.EntityFrameworkCore;
+
+namespace Fayvad.Directory.Features.OrganizationUsage;
+
+/// <summary>An organization's limits and what it uses: the org admin's own, or for a superadmin <c>?organization=</c>.</summary>
+internal sealed record OrganizationUsageQuery(long? Organization) : IQuery<Result<OrganizationUsageResponse>>;
+
+/// <summary>
+/// One answer for the client server's org/limits and org/dashboard (each reads its own names). Limits of 0 mean
+/// unlimited; <c>max_users</c> counts email accounts; storage is megabytes used and whole gigabytes allowed.
+/// </summary>
+internal sealed record OrganizationUsageResponse(
+    long OrganizationId,
+    string OrganizationName,
+    int MaxUsers,
+    int CurrentUsers,
+    int MaxStorageGb,
+    double StorageUsedMb,
+    double StorageUsagePercentage,
+    int TotalUsers,
+    int TotalEmailAccounts,
+    int ActiveEmailAccounts)
+{
+    public int UserLimit => MaxUsers;
+    public int StorageLimitGb => MaxStorageGb;
+}
+
+internal sealed class OrganizationUsageValidator : AbstractValidator<OrganizationUsageQuery>
+{
+    public OrganizationUsageValidator() =>
+        RuleFor(q => q.Organization).GreaterThan(0).When(q => q.Organization is not null)
+            .WithMessage("organization must be an organization id.");
+}
+
+internal sealed class OrganizationUsageHandler(DirectoryDbContext db, ICurrentUser caller)
+    : IQueryHandler<OrganizationUsageQuery, Result<OrganizationUsageResponse>>
+{
+    private const double BytesPerMb = 1024 * 1024;
+
+    public async ValueTask<Result<OrganizationUsageResponse>> Handle(OrganizationUsageQuery query, CancellationToken cancellationToken)
+    {
+        if (!caller.IsAdmin())
+        {
+            return Error.Forbidden("Only an organization administrator can see the organization's limits.");
+        }
+
+        var scope = caller.ResolveOrganization(query.Organization);
+        if (!scope.IsSuccess)
+        {
+            return scope.Error;
+        }
+
+        if (scope.Value is not { } organizationId)
+        {
+            return Error.Validation("organization", caller.IsSuperadmin()
+                ? "You do not belong to an organization: pass ?organization=<id>."
+                : "You do not belong to an organization.");
+        }
+
+        var figures = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId)
+            .Select(o => new
+            {
+                o.Name,
+                o.MaxAccounts,
+                o.TotalQuotaMb,
+                Users = db.Users.Count(u => u.OrganizationId == o.Id),
+                Accounts = o.Domains.SelectMany(d => d.Accounts).Count(),
+                ActiveAccounts = o.Domains.Where(d => d.Enabled).SelectMany(d => d.Accounts).Count(a => a.Enabled),
+                UsedBytes = db.MailboxUsage.Where(m => o.Domains.SelectMany(d => d.Accounts).Any(a => a.Address == m.Email)).Sum(m => m.Bytes),
+            })
+            .SingleOrDefaultAsync(cancellationToken);
+        if (figures is null)
+        {
+            return Error.NotFound("Organization not found.");
+        }
+
+        var percentage = figures.TotalQuotaMb == 0 ? 0 : Math.Round(figures.UsedBytes * 100.0 / (figures.TotalQuotaMb * BytesPerMb), 1);
+        return new OrganizationUsageResponse(
+            organizationId,
+            figures.Name,
+            figures.MaxAccounts,
+            figures.Accounts,
+            figures.TotalQuotaMb / 1024,
+            Math.Round(figures.UsedBytes / BytesPerMb, 2),
+            percentage,
+            figures.Users,
+            figures.Accounts,
+            figures.ActiveAccounts);
+    }
+}
+
+public sealed class OrganizationUsageEndpoint : ICarterModule
+{
+    public void AddRoutes(IEndpointRouteBuilder app)
+    {
+        app.MapGet(ApiRoutes.Root + "/org/limits", HandleAsync)
+            .RequireAuthorization().WithTags("Directory").WithName("OrganizationLimits");
+        app.MapGet(ApiRoutes.Root + "/org/dashboard", HandleAsync)
+            .RequireAuthorization().WithTags("Directory").WithName("OrganizationDashboard");
+    }
+
+    private static async Task<IResult> HandleAsync(HttpRequest request, ISender sender, CancellationToken ct) =>
+        (await sender.Send(new OrganizationUsageQuery(request.Query.LongValue("organization")), ct)).ToOk();
+}
