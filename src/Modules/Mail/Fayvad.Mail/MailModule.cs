@@ -1,8 +1,10 @@
 using FluentValidation;
+using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Data;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
+using Fayvad.Mail.Store;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -43,6 +45,9 @@ public static class MailModule
         // Webhook receivers are other people's servers: never follow their redirects.
         services.AddHttpClient(WebhookDispatcher.HttpClientName)
             .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler { AllowAutoRedirect = false, PooledConnectionLifetime = TimeSpan.FromMinutes(2) });
+        // Deleted mailboxes: sessions ended and mail purged through Dovecot's doveadm HTTP API (docs/adr/0010).
+        services.AddHttpClient<DoveadmClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddScoped<IMailboxStore, MailboxStore>();
         services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         return services;

@@ -3,6 +3,7 @@ using FluentValidation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
+using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Model;
 using Fayvad.Directory.Passwords;
 using Fayvad.Identity.Contracts;
@@ -60,6 +61,11 @@ internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentU
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(domain.OrganizationId, cancellationToken);
+
+        if (await db.DeletedAddressAsync(address, cancellationToken) is { } deleted)
+        {
+            return deleted;
+        }
 
         if (await db.Users.AnyAsync(u => u.Username == address, cancellationToken)
             || await db.EmailAccounts.AnyAsync(a => a.Address == address, cancellationToken))
