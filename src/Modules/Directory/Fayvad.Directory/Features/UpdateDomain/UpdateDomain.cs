@@ -36,13 +36,7 @@ internal sealed record UpdateDomainBody(
     OrganizationIdBody? Organization,
     long? OrganizationId);
 
-internal sealed record UpdateDomainCommand(long Id, UpdateDomainBody Body) : ICommand<Result<DomainDto>>
-{
-    public int? TotalMb => Body.Quota ?? Body.TotalQuotaMb;
-    public int? DefaultMb => Body.DefaultMailboxQuota ?? Body.DefaultMailboxQuotaMb;
-    public string TotalField => Body.Quota is not null ? "quota" : "total_quota_mb";
-    public string DefaultField => Body.DefaultMailboxQuota is not null ? "default_mailbox_quota" : "default_mailbox_quota_mb";
-}
+internal sealed record UpdateDomainCommand(long Id, UpdateDomainBody Body) : ICommand<Result<DomainDto>>;
 
 internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainCommand>
 {
@@ -52,11 +46,6 @@ internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainComm
         RuleFor(c => c.Body.TotalQuotaMb).GreaterThanOrEqualTo(0).OverridePropertyName("total_quota_mb");
         RuleFor(c => c.Body.Quota).GreaterThanOrEqualTo(0).OverridePropertyName("quota");
         RuleFor(c => c.Body.DefaultMailboxQuota).GreaterThanOrEqualTo(0).OverridePropertyName("default_mailbox_quota");
-        RuleFor(c => c.Body.Quota).Equal(c => c.Body.TotalQuotaMb).When(c => c.Body.Quota is not null && c.Body.TotalQuotaMb is not null)
-            .OverridePropertyName("quota").WithMessage("quota and total_quota_mb are the same limit (MB): give one, or the same value.");
-        RuleFor(c => c.Body.DefaultMailboxQuota).Equal(c => c.Body.DefaultMailboxQuotaMb)
-            .When(c => c.Body.DefaultMailboxQuota is not null && c.Body.DefaultMailboxQuotaMb is not null)
-            .OverridePropertyName("default_mailbox_quota").WithMessage("default_mailbox_quota and default_mailbox_quota_mb are the same value (MB): give one.");
         RuleFor(c => c.Body.Type).Equal(DomainDto.HostedType).When(c => c.Body.Type is not null).OverridePropertyName("type")
             .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
         RuleFor(c => c.Body.Name).Must(n => Addresses.IsDomainName(n?.Trim())).When(c => c.Body.Name is not null).OverridePropertyName("name")
@@ -82,29 +71,38 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
                 "A domain cannot move to another organization: its mailboxes, admins and limits belong to this one.");
         }
 
+        var totalPick = EchoedFields.Pick(body.Quota, "quota", body.TotalQuotaMb, "total_quota_mb", domain.TotalQuotaMb);
+        var defaultPick = EchoedFields.Pick(body.DefaultMailboxQuota, "default_mailbox_quota", body.DefaultMailboxQuotaMb, "default_mailbox_quota_mb",
+            domain.DefaultMailboxQuotaMb);
+        if (!totalPick.IsSuccess || !defaultPick.IsSuccess)
+        {
+            return totalPick.Error ?? defaultPick.Error!;
+        }
+
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(domain.OrganizationId, cancellationToken);
 
-        if (command.TotalMb is { } total && total != domain.TotalQuotaMb)
+        if (totalPick.Value is { } total && total.Value != domain.TotalQuotaMb)
         {
-            if (domain.Organization.TotalQuotaMb > 0 && total > domain.Organization.TotalQuotaMb)
+            if (domain.Organization.TotalQuotaMb > 0 && total.Value > domain.Organization.TotalQuotaMb)
             {
-                return Error.Validation(command.TotalField, $"{command.TotalField} cannot exceed the organization's {domain.Organization.TotalQuotaMb} MB.");
+                return Error.Validation(total.Field, $"{total.Field} cannot exceed the organization's {domain.Organization.TotalQuotaMb} MB.");
             }
 
             var allocated = await db.EmailAccounts.Where(a => a.DomainId == domain.Id).SumAsync(a => (long)a.QuotaMb, cancellationToken);
-            if (total > 0 && allocated > total)
+            if (total.Value > 0 && allocated > total.Value)
             {
-                return Error.Validation(command.TotalField, $"{command.TotalField} is below the {allocated} MB already allocated to the domain's accounts.");
+                return Error.Validation(total.Field, $"{total.Field} is below the {allocated} MB already allocated to the domain's accounts.");
             }
 
-            domain.TotalQuotaMb = total;
+            domain.TotalQuotaMb = total.Value;
         }
 
-        var defaultQuota = command.DefaultMb ?? domain.DefaultMailboxQuotaMb;
+        var defaultQuota = defaultPick.Value?.Value ?? domain.DefaultMailboxQuotaMb;
         if (domain.TotalQuotaMb > 0 && defaultQuota > domain.TotalQuotaMb)
         {
-            return Error.Validation(command.DefaultField, $"{command.DefaultField} cannot exceed the domain's quota ({domain.TotalQuotaMb} MB).");
+            var field = defaultPick.Value?.Field ?? "default_mailbox_quota";
+            return Error.Validation(field, $"{field} cannot exceed the domain's quota ({domain.TotalQuotaMb} MB).");
         }
 
         if (body.Name is { } newName && Addresses.Normalize(newName) is var name && name != domain.Name)

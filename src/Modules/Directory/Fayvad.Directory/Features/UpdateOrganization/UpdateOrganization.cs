@@ -38,17 +38,10 @@ internal sealed class UpdateOrganizationValidator : AbstractValidator<UpdateOrga
         RuleFor(c => c.Name).NotEmpty().MaximumLength(200).When(c => c.Name is not null);
         RuleFor(c => c.Status).Must(s => s is "active" or "disabled").When(c => c.Status is not null)
             .WithMessage("status must be 'active' or 'disabled'.");
-        RuleFor(c => c.IsActive).Must((c, active) => (c.Status == "active") == active).When(c => c.IsActive is not null && c.Status is not null)
-            .WithMessage("is_active and status disagree: give one.");
         RuleFor(c => c.MaxAccounts).GreaterThanOrEqualTo(0);
         RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.MaxUsers).GreaterThanOrEqualTo(0);
         RuleFor(c => c.MaxStorageGb).InclusiveBetween(0, int.MaxValue / StorageUnits.MbPerGb);
-        RuleFor(c => c.MaxUsers).Equal(c => c.MaxAccounts).When(c => c.MaxUsers is not null && c.MaxAccounts is not null)
-            .WithMessage("max_users and max_accounts are the same limit: give one, or the same value.");
-        RuleFor(c => c.MaxStorageGb).Must((c, gb) => gb * StorageUnits.MbPerGb == c.TotalQuotaMb)
-            .When(c => c.MaxStorageGb is not null && c.TotalQuotaMb is not null)
-            .WithMessage("max_storage_gb (GB) and total_quota_mb (MB) are the same limit: give one, or matching values.");
         RuleFor(c => c.DomainName).Must(d => Addresses.IsDomainName(d?.Trim())).When(c => !string.IsNullOrEmpty(c.DomainName))
             .WithMessage("domain_name must be a domain name such as example.com.");
     }
@@ -73,23 +66,29 @@ internal sealed class UpdateOrganizationHandler(DirectoryDbContext db, ICurrentU
         }
 
         // The client's GB is rounded up from our MB: the value we showed means "unchanged".
-        var quotaMb = command.MaxStorageGb is { } gb
+        int? clientMb = command.MaxStorageGb is { } gb
             ? gb == StorageUnits.ToGb(organization.TotalQuotaMb) ? organization.TotalQuotaMb : gb * StorageUnits.MbPerGb
-            : command.TotalQuotaMb;
-        var quotaField = command.MaxStorageGb is not null ? "max_storage_gb" : "total_quota_mb";
-        var maxAccounts = command.MaxUsers ?? command.MaxAccounts;
-        var accountsField = command.MaxUsers is not null ? "max_users" : "max_accounts";
-
-        var accounts = db.EmailAccounts.Where(a => a.Domain.OrganizationId == organization.Id);
-        if (maxAccounts is > 0 and var max && max != organization.MaxAccounts && await accounts.CountAsync(cancellationToken) is var count && count > max)
+            : null;
+        bool? statusActive = command.Status is null ? null : command.Status == "active";
+        var quotaPick = EchoedFields.Pick(clientMb, "max_storage_gb", command.TotalQuotaMb, "total_quota_mb", organization.TotalQuotaMb);
+        var accountsPick = EchoedFields.Pick(command.MaxUsers, "max_users", command.MaxAccounts, "max_accounts", organization.MaxAccounts);
+        var activePick = EchoedFields.Pick(command.IsActive, "is_active", statusActive, "status", organization.Status == OrganizationStatus.Active);
+        if (!quotaPick.IsSuccess || !accountsPick.IsSuccess || !activePick.IsSuccess)
         {
-            return Error.Validation(accountsField, $"{accountsField} ({max}) is below the {count} email accounts the organization already has.");
+            return quotaPick.Error ?? accountsPick.Error ?? activePick.Error!;
         }
 
-        if (quotaMb is > 0 and var total && total != organization.TotalQuotaMb
-            && await accounts.SumAsync(a => (long)a.QuotaMb, cancellationToken) is var allocated && allocated > total)
+        var accounts = db.EmailAccounts.Where(a => a.Domain.OrganizationId == organization.Id);
+        if (accountsPick.Value is { Value: > 0 } max && max.Value != organization.MaxAccounts
+            && await accounts.CountAsync(cancellationToken) is var count && count > max.Value)
         {
-            return Error.Validation(quotaField, $"{quotaField} is below the {allocated} MB already allocated to the organization's accounts.");
+            return Error.Validation(max.Field, $"{max.Field} ({max.Value}) is below the {count} email accounts the organization already has.");
+        }
+
+        if (quotaPick.Value is { Value: > 0 } total && total.Value != organization.TotalQuotaMb
+            && await accounts.SumAsync(a => (long)a.QuotaMb, cancellationToken) is var allocated && allocated > total.Value)
+        {
+            return Error.Validation(total.Field, $"{total.Field} is below the {allocated} MB already allocated to the organization's accounts.");
         }
 
         if (command.Name is { } name && name.Trim() != organization.Name)
@@ -107,15 +106,11 @@ internal sealed class UpdateOrganizationHandler(DirectoryDbContext db, ICurrentU
             return refused;
         }
 
-        var status = command.Status ?? (command.IsActive is { } active ? active ? "active" : "disabled" : null);
-        organization.Status = status switch
-        {
-            "active" => OrganizationStatus.Active,
-            "disabled" => OrganizationStatus.Disabled,
-            _ => organization.Status,
-        };
-        organization.MaxAccounts = maxAccounts ?? organization.MaxAccounts;
-        organization.TotalQuotaMb = quotaMb ?? organization.TotalQuotaMb;
+        organization.Status = activePick.Value is { } active
+            ? active.Value ? OrganizationStatus.Active : OrganizationStatus.Disabled
+            : organization.Status;
+        organization.MaxAccounts = accountsPick.Value?.Value ?? organization.MaxAccounts;
+        organization.TotalQuotaMb = quotaPick.Value?.Value ?? organization.TotalQuotaMb;
         if (!await db.TrySaveUniqueAsync(cancellationToken))
         {
             return Error.Conflict("An organization with that name, or a domain with that domain_name, already exists.");
