@@ -69,7 +69,7 @@ internal sealed partial class DeletionPurger(IServiceScopeFactory scopes, IOptio
         }
 
         var due = await db.Database.SqlQuery<DueMailbox>($"""
-            SELECT id AS "Id", user_id AS "UserId", address AS "Address" FROM directory.email_accounts
+            SELECT id, user_id, address FROM directory.email_accounts
             WHERE deleted_at IS NOT NULL AND purge_after <= now()
             ORDER BY purge_after, id LIMIT {_options.PurgeBatch} FOR UPDATE
             """).ToListAsync(cancellationToken);

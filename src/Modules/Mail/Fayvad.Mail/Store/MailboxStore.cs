@@ -13,6 +13,11 @@ internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource
     /// <summary>doveadm's search query for every message of every folder.</summary>
     private static readonly string[] EveryMessage = ["mailbox", "*", "all"];
 
+    private static readonly string[] Inbox = ["INBOX"];
+
+    /// <summary>The Mail module's own records of a mailbox (event log, sync states, send idempotency).</summary>
+    private static readonly string[] MailTables = ["mailbox_events", "folder_states", "mailbox_streams", "sent_records"];
+
     public async Task<bool> EndSessionsAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
     {
         if (addresses.Count == 0)
@@ -35,8 +40,10 @@ internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource
 
     public async Task RemoveMailboxAsync(string address, CancellationToken cancellationToken)
     {
-        // 1. Every message of every folder (the full-text index drops them as they go), 2. every folder but INBOX,
-        // deepest first, 3. check that nothing is left. Running it again finds nothing to do.
+        // 1. Every message of every folder, 2. every folder but INBOX, deepest first, 3. INBOX's header cache (it keeps
+        // subjects and addresses of expunged mail until compressed), 4. the full-text index (fts-xapian only marks
+        // expunged mail; a rescan drops the index, rebuilt from what is left: nothing), 5. check that nothing is left.
+        // Running it again finds nothing to do.
         var user = new Dictionary<string, object> { ["user"] = address };
         var expunged = await doveadm.RunAsync(new DoveadmCommand("expunge", With(user, "query", EveryMessage)), cancellationToken);
         Require(expunged, "expunge", address, allowNotFound: true);
@@ -54,6 +61,11 @@ internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource
             }
         }
 
+        var cache = await doveadm.RunAsync(new DoveadmCommand("mailboxCachePurge", With(user, "mailbox", Inbox)), cancellationToken);
+        Require(cache, "purge the header cache", address, allowNotFound: true);
+        var index = await doveadm.RunAsync(new DoveadmCommand("ftsRescan", user), cancellationToken);
+        Require(index, "drop the full-text index", address, allowNotFound: true);
+
         var left = await doveadm.RunAsync(new DoveadmCommand("search", With(user, "query", EveryMessage)), cancellationToken);
         Require(left, "search", address, allowNotFound: true);
         if (left.Succeeded && left.Output.ValueKind == System.Text.Json.JsonValueKind.Array && left.Output.GetArrayLength() > 0)
@@ -61,14 +73,15 @@ internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource
             throw new DependencyUnavailableException($"The mail server still holds {left.Output.GetArrayLength()} messages of {address} after the purge.");
         }
 
-        await using var cmd = data.Source.CreateCommand("""
-            DELETE FROM mail.mailbox_events WHERE mailbox = $1;
-            DELETE FROM mail.folder_states WHERE mailbox = $1;
-            DELETE FROM mail.mailbox_streams WHERE mailbox = $1;
-            DELETE FROM mail.sent_records WHERE mailbox = $1;
-            """);
-        cmd.Parameters.AddWithValue(address);
-        await cmd.ExecuteNonQueryAsync(cancellationToken);
+        await using var batch = data.Source.CreateBatch();
+        foreach (var table in MailTables)
+        {
+            var command = new Npgsql.NpgsqlBatchCommand($"DELETE FROM mail.{table} WHERE mailbox = $1");
+            command.Parameters.AddWithValue(address);
+            batch.BatchCommands.Add(command);
+        }
+
+        await batch.ExecuteNonQueryAsync(cancellationToken);
         LogRemoved(logger, address, doomed.Count);
     }
 
