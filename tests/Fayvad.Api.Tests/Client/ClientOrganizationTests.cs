@@ -166,9 +166,17 @@ public sealed class ClientOrganizationTests(ApiFactory factory) : DirectoryClien
             new { name = renamed, domain_name = "elsewhere-" + org.Domain, max_users = 3, max_storage_gb = 3, is_active = true }, Ct), HttpStatusCode.BadRequest, "domain_name");
         await ErrorAsync(superadmin.PatchAsJsonAsync($"{Root}/admin/organizations/999999999/",
             new { name = renamed, domain_name = org.Domain, max_users = 3, max_storage_gb = 3, is_active = true }, Ct), HttpStatusCode.NotFound);
+        await ErrorAsync(superadmin.PatchAsJsonAsync($"{Root}/admin/organizations/999999999/update/",
+            new { name = renamed, domain_name = org.Domain, max_users = 3, max_storage_gb = 3, is_active = true }, Ct), HttpStatusCode.NotFound);
+        await ErrorAsync(superadmin.PutAsJsonAsync($"{Root}/admin/organizations/{org.Id}/update/",
+            new { name = renamed, domain_name = org.Domain, max_users = -3, max_storage_gb = 3, is_active = true }, Ct), HttpStatusCode.BadRequest, "max_users");
+        await ErrorAsync(admin.PutAsJsonAsync($"{Root}/admin/organizations/{org.Id}/",
+            new { name = renamed, domain_name = org.Domain, max_users = 30, max_storage_gb = 3, is_active = true }, Ct), HttpStatusCode.Forbidden);
+        Assert.Equal(4, IntOf(await OkAsync(superadmin.PutAsJsonAsync($"{Root}/admin/organizations/{org.Id}/",
+            new { name = renamed, domain_name = org.Domain, max_users = 4, max_storage_gb = 3, is_active = true }, Ct)), "max_users"));
         var after = await OkAsync(superadmin.GetAsync($"{Root}/admin/organizations/{org.Id}/", Ct));
         Assert.Equal(org.Domain, TextOf(after, "domain_name"));
-        Assert.Equal(3, IntOf(after, "max_users"));
+        Assert.Equal(4, IntOf(after, "max_users"));
         Assert.Equal(3, IntOf(after, "max_storage_gb"));
 
         // An organization whose domain has no mailbox yet may take another domain_name: the domain is renamed.

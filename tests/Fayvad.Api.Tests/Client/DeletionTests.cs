@@ -159,6 +159,9 @@ public sealed class DeletionTests(ApiFactory factory) : DirectoryClientTest(fact
         var plain = await TokenClientAsync("late@" + org.Domain);
         await ErrorAsync(PostJsonAsync(plain, $"/org/email-accounts/{earlyId}/restore/", new { }), HttpStatusCode.Forbidden);
         await ErrorAsync(plain.GetAsync($"{Root}/org/email-accounts/deleted/", Ct), HttpStatusCode.Forbidden);
+        await ErrorAsync(plain.GetAsync($"{Root}/domains/deleted/", Ct), HttpStatusCode.Forbidden);
+        await ErrorAsync(plain.GetAsync($"{Root}/users/deleted/?page=1", Ct), HttpStatusCode.Forbidden);
+        await ErrorAsync(admin.GetAsync($"{Root}/users/deleted/?page=0", Ct), HttpStatusCode.BadRequest, "page");
         await ErrorAsync(PostJsonAsync(admin, "/org/email-accounts/999999999/restore/", new { }), HttpStatusCode.NotFound);
     }
 
