@@ -53,7 +53,7 @@ API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
           postfix postfix-pgsql gettext-base openssl curl)
-SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD IMAP_MASTER_PASSWORD
+SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
               DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
               DEMO_SERVICE_PASSWORD)
 # The bare-username superadmin the Django client's direct-call pages log in as (not a secret; env wins).
@@ -63,7 +63,7 @@ DEMO_SERVICE_USER=${DEMO_SERVICE_USER:-fayvad_service}
 TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MESSAGE_SIZE_LIMIT
                PG_HOST PG_PORT PG_DB PG_SOCKET_DIR MAIL_DB_PASSWORD
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
-               IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT
+               IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY
                POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR)
 
 # ------------------------------------------------------------------ helpers
@@ -124,6 +124,7 @@ load_ports() {
   SUBMISSION_PORT=${STACK_SUBMISSION_PORT:-$(saved_val SUBMISSION_PORT)}; SUBMISSION_PORT=${SUBMISSION_PORT:-10587}
   LMTP_PORT=${STACK_LMTP_PORT:-$(saved_val LMTP_PORT)};           LMTP_PORT=${LMTP_PORT:-10024}
   API_PORT=${STACK_API_PORT:-$(saved_val API_PORT)};              API_PORT=${API_PORT:-8000}
+  DOVEADM_PORT=${STACK_DOVEADM_PORT:-$(saved_val DOVEADM_PORT)};  DOVEADM_PORT=${DOVEADM_PORT:-10190}
 }
 
 # One up/down at a time per checkout (a developer and a test run may race).
@@ -349,6 +350,8 @@ render_dovecot() {
   render "$DEPLOY_DIR/dovecot/dovecot.conf" "$DOVECOT_CONF" 0644 root:root
   render "$DEPLOY_DIR/dovecot/dovecot-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-sql.conf.ext" 0640 root:dovecot
   render "$DEPLOY_DIR/dovecot/dovecot-dict-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-dict-sql.conf.ext" 0640 root:dovecot
+  # Holds the doveadm HTTP API key: read by Dovecot's config process (root) only.
+  render "$DEPLOY_DIR/dovecot/doveadm-api.conf.ext" "$DOVECOT_CONF_DIR/doveadm-api.conf.ext" 0600 root:root
   # Master user for the API. Re-hash only when the password changed (bcrypt is
   # salted, so a fresh hash would always look like a change). The auth process
   # runs as dovecot: 0600 root:root makes master logins fail, 0640 root:dovecot works.
@@ -376,7 +379,8 @@ start_dovecot() {
   fi
   ensure_port_free "dovecot IMAP" "$IMAP_PORT"
   ensure_port_free "dovecot LMTP" "$LMTP_PORT"
-  log "dovecot: starting (IMAP $LISTEN_ADDRESS:$IMAP_PORT, LMTP $LISTEN_ADDRESS:$LMTP_PORT)"
+  ensure_port_free "dovecot doveadm HTTP" "$DOVEADM_PORT"
+  log "dovecot: starting (IMAP $LISTEN_ADDRESS:$IMAP_PORT, LMTP $LISTEN_ADDRESS:$LMTP_PORT, doveadm HTTP $LISTEN_ADDRESS:$DOVEADM_PORT)"
   # stdio to the log: a daemon must not hold the caller's terminal or pipe open.
   dovecot -c "$DOVECOT_CONF" </dev/null >>"$STACK_LOG_DIR/dovecot.log" 2>&1 9>&- ||
     { tail -n 30 "$STACK_LOG_DIR/dovecot.log" >&2; die "dovecot did not start"; }
@@ -432,6 +436,11 @@ pg_answers() {
     -U fayvad_mail -d "$PG_DB" -c 'SELECT 1' 2>/dev/null | grep -qx 1
 }
 
+# Any HTTP answer will do (401 without the key): the listener is up.
+doveadm_answers() {
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1") != 000 ]]
+}
+
 wait_until() {
   local what=$1 logfile=$2; shift 2
   local deadline=$((SECONDS + WAIT_TIMEOUT))
@@ -449,6 +458,7 @@ wait_ready() {
   wait_until "postgres ($PG_HOST:$PG_PORT as fayvad_mail)" "$STACK_LOG_DIR/postgres.log" pg_answers
   wait_until "dovecot IMAP ($IMAP_PORT)" "$STACK_LOG_DIR/dovecot.log" greets "$IMAP_PORT" '* OK' 'a LOGOUT'
   wait_until "dovecot LMTP ($LMTP_PORT)" "$STACK_LOG_DIR/dovecot.log" greets "$LMTP_PORT" '220' 'QUIT'
+  wait_until "dovecot doveadm HTTP ($DOVEADM_PORT)" "$STACK_LOG_DIR/dovecot.log" doveadm_answers
   wait_until "postfix inbound SMTP ($SMTP_PORT)" "$STACK_LOG_DIR/postfix.log" greets "$SMTP_PORT" '220' 'QUIT'
   wait_until "postfix submission ($SUBMISSION_PORT)" "$STACK_LOG_DIR/postfix.log" greets "$SUBMISSION_PORT" '220' 'QUIT'
   log "ready: postgres, IMAP, LMTP, SMTP and submission answer"
@@ -474,6 +484,9 @@ SMTP_HOST=$LISTEN_ADDRESS
 SMTP_PORT=$SMTP_PORT
 SUBMISSION_PORT=$SUBMISSION_PORT
 LMTP_PORT=$LMTP_PORT
+DOVEADM_URL=http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1
+DOVEADM_PORT=$DOVEADM_PORT
+DOVEADM_API_KEY=$DOVEADM_API_KEY
 PG_HOST=$PG_HOST
 PG_PORT=$PG_PORT
 API_PORT=$API_PORT
@@ -527,6 +540,7 @@ start_api() {
         Mail__Imap__MasterUser="$IMAP_MASTER_USER" Mail__Imap__MasterPassword="$IMAP_MASTER_PASSWORD" \
         Mail__Smtp__Host="$LISTEN_ADDRESS" Mail__Smtp__Port="$SUBMISSION_PORT" \
         Mail__Smtp__InboundPort="$SMTP_PORT" \
+        Mail__Doveadm__Url="http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1" Mail__Doveadm__ApiKey="$DOVEADM_API_KEY" \
         dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
     pid=$!
     echo "$pid" >"$API_PID_FILE"

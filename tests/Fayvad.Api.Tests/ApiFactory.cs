@@ -39,6 +39,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Mail:Smtp:Host", "127.0.0.1");
         builder.UseSetting("Mail:Smtp:Port", StackSettings.Get("SUBMISSION_PORT"));
         builder.UseSetting("Mail:Smtp:Security", "None");
+        builder.UseSetting("Mail:Doveadm:Url", StackSettings.Get("DOVEADM_URL"));
+        builder.UseSetting("Mail:Doveadm:ApiKey", StackSettings.Get("DOVEADM_API_KEY"));
+        // Deletions are purged only by the nodes the deletion tests start with a short retention.
+        builder.UseSetting("Directory:Deletion:Purge", "false");
         // Short enough that a revoked token's stream ends, and a failing webhook is retried, within a test's patience.
         builder.UseSetting("Mail:Push:Heartbeat", "00:00:02");
         builder.UseSetting("Mail:Webhooks:InitialBackoff", "00:00:01");

@@ -48,7 +48,7 @@ public sealed class OrganizationTests(ApiFactory factory) : ApiTest(factory)
         var org = await Api.CreateOrgAsync();
         var admin = await Api.AsAsync(org.AdminUsername);
         await TestApi.AssertErrorAsync(await admin.GetAsync($"{Root}/admin/organizations/", Ct), HttpStatusCode.Forbidden);
-        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/admin/organizations/", new { name = "Sneaky" }, Ct), HttpStatusCode.Forbidden);
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/admin/organizations/", new { name = "Sneaky", domain_name = "sneaky.test" }, Ct), HttpStatusCode.Forbidden);
     }
 
     [Fact]

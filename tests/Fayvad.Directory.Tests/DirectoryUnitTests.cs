@@ -1,5 +1,7 @@
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Access;
+using Fayvad.Directory.Data;
+using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Features.CreateEmailAccount;
 using Fayvad.Directory.Features.CreateOrganization;
 using Fayvad.Directory.Passwords;
@@ -94,8 +96,42 @@ public sealed class ValidatorTests
     [InlineData("has space", false)]
     public void Slugs_are_dns_label_like(string slug, bool valid)
     {
-        var result = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Name", slug, null, null));
+        var result = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Name", slug, null, null, null, null, null, null));
         Assert.Equal(valid, result.IsValid);
+        Assert.Equal(valid, Slugs.IsValid(slug));
+    }
+
+    [Theory]
+    [InlineData(0, 0)]
+    [InlineData(1, 1)]
+    [InlineData(1000, 1)]
+    [InlineData(1024, 1)]
+    [InlineData(1025, 2)]
+    [InlineData(10240, 10)]
+    public void Storage_limits_read_as_whole_gb_rounded_up_so_a_limit_never_reads_as_none(int mb, int gb) =>
+        Assert.Equal(gb, StorageUnits.ToGb(mb));
+
+    [Fact]
+    public void The_clients_organization_form_needs_a_domain_name_ours_may_leave_it_out()
+    {
+        var clients = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Acme", null, null, null, null, 10, 5, true));
+        Assert.Contains(clients.Errors, e => e.PropertyName == "domain_name");
+        var ours = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Acme", "acme", 10, 1000, null, null, null, null));
+        Assert.True(ours.IsValid);
+        var both = new CreateOrganizationValidator().Validate(new CreateOrganizationCommand("Acme", "acme", 10, 1000, "acme.com", 10, 2, true));
+        Assert.Contains(both.Errors, e => e.PropertyName == "max_storage_gb");
+    }
+
+    [Theory]
+    [InlineData("true", true, true)]
+    [InlineData("1", true, true)]
+    [InlineData("false", false, true)]
+    [InlineData(null, false, true)]
+    [InlineData("maybe", false, false)]
+    public void Force_flag(string? value, bool set, bool valid)
+    {
+        Assert.Equal(set, ForceFlag.IsSet(value));
+        Assert.Equal(valid, ForceFlag.IsValid(value));
     }
 }
 

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
+using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Passwords;
 using Fayvad.Directory.Seeding;
 using Fayvad.Shared.Modules;
@@ -31,6 +32,9 @@ public static class DirectoryModule
         services.AddScoped<IDirectoryMailboxes>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
+
+        services.Configure<DeletionOptions>(configuration.GetSection("Directory:Deletion"));
+        services.AddHostedService<DeletionPurger>();
 
         services.Configure<DemoSeedOptions>(configuration.GetSection("Seed"));
         services.AddScoped<IModuleInitializer, DirectoryMigrator>();

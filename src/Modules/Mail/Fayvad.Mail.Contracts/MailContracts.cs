@@ -14,3 +14,20 @@ public interface IMailServerStatus
 }
 
 public sealed record MailServerReachability(bool ImapReachable, bool SmtpReachable);
+
+/// <summary>What the Directory may ask of the mail store (Dovecot's) about the mailboxes it deletes.</summary>
+public interface IMailboxStore
+{
+    /// <summary>
+    /// Ends the open IMAP sessions of these mailboxes (new logins are already refused by the Directory's views).
+    /// Best effort: false when the mail server could not be asked.
+    /// </summary>
+    Task<bool> EndSessionsAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Removes every message and folder of the mailbox through Dovecot, and the Mail module's own records of it.
+    /// Repeatable. Throws <c>DependencyUnavailableException</c> when the mail server cannot do it; nothing is then
+    /// claimed removed.
+    /// </summary>
+    Task RemoveMailboxAsync(string address, CancellationToken cancellationToken);
+}

@@ -1,9 +1,11 @@
 using FluentValidation;
+using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Data;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
 using Fayvad.Mail.Uploads;
+using Fayvad.Mail.Store;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -58,6 +60,9 @@ public static class MailModule
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                 ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
             });
+        // Deleted mailboxes: sessions ended and mail purged through Dovecot's doveadm HTTP API (docs/adr/0010).
+        services.AddHttpClient<DoveadmClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
+        services.AddScoped<IMailboxStore, MailboxStore>();
         services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         return services;

@@ -10,6 +10,7 @@ internal sealed class MailOptions
     public PushOptions Push { get; set; } = new();
     public WebhookOptions Webhooks { get; set; } = new();
     public UploadOptions Uploads { get; set; } = new();
+    public DoveadmOptions Doveadm { get; set; } = new();
 }
 
 internal sealed class ImapOptions
@@ -122,4 +123,16 @@ internal sealed class WebhookOptions
 
     /// <summary>How often the set of mailboxes to watch for webhooks is re-read from the Directory.</summary>
     public TimeSpan InterestRefresh { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+/// <summary>Dovecot's doveadm HTTP API (loopback), used to end sessions of deleted mailboxes and purge their mail.</summary>
+internal sealed class DoveadmOptions
+{
+    /// <summary>e.g. http://127.0.0.1:10190/doveadm/v1; empty means not configured.</summary>
+    public string Url { get; set; } = "";
+
+    /// <summary>Dovecot's doveadm_api_key; from the environment, never the repository.</summary>
+    public string ApiKey { get; set; } = "";
+
+    public TimeSpan Timeout { get; set; } = TimeSpan.FromMinutes(2);
 }

@@ -1,6 +1,7 @@
 using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
+using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Model;
 using Fayvad.Directory.Passwords;
 using Fayvad.Identity.Contracts;
@@ -144,6 +145,11 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
     public async Task<Result<EmailAccount>> AddAsync(IAccountRequest request, AccountTarget target, CancellationToken cancellationToken)
     {
         var address = target.Address;
+        if (await db.DeletedAddressAsync(address, cancellationToken) is { } deleted)
+        {
+            return deleted;
+        }
+
         if (await db.Users.AnyAsync(u => u.Username == address, cancellationToken)
             || await db.EmailAccounts.AnyAsync(a => a.Address == address, cancellationToken))
         {

@@ -16,6 +16,8 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        // Deleted rows (DeletedAt set) are invisible to every query of every slice: each entity has a global query
+        // filter. Only deletion, restore and purge look past it, with IgnoreQueryFilters (docs/adr/0010).
         modelBuilder.HasDefaultSchema(Schema);
 
         modelBuilder.Entity<Organization>(e =>
@@ -27,6 +29,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
                 s => s == "active" ? OrganizationStatus.Active : OrganizationStatus.Disabled).HasMaxLength(16);
             e.HasIndex(o => o.Slug).IsUnique();
             e.HasIndex(o => o.Name).IsUnique();
+            e.HasQueryFilter(o => o.DeletedAt == null);
             e.ToTable(t =>
             {
                 t.HasCheckConstraint("ck_organizations_limits", "max_accounts >= 0 AND total_quota_mb >= 0");
@@ -39,6 +42,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
                 t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0"));
             e.Property(d => d.Name).HasMaxLength(253);
             e.HasIndex(d => d.Name).IsUnique();
+            e.HasQueryFilter(d => d.DeletedAt == null);
             e.HasOne(d => d.Organization).WithMany(o => o.Domains).HasForeignKey(d => d.OrganizationId)
                 .OnDelete(DeleteBehavior.Cascade);
         });
@@ -58,6 +62,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.Property(u => u.Role).HasConversion(r => RoleNames.ToWire(r), s => RoleNames.FromWire(s)).HasMaxLength(16);
             e.HasIndex(u => u.Username).IsUnique();
             e.HasIndex(u => u.OrganizationId);
+            e.HasQueryFilter(u => u.DeletedAt == null);
             e.HasOne(u => u.Organization).WithMany().HasForeignKey(u => u.OrganizationId).OnDelete(DeleteBehavior.Cascade);
         });
 
@@ -69,6 +74,9 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.Property(a => a.DisplayName).HasMaxLength(200);
             e.HasIndex(a => a.Address).IsUnique();
             e.HasIndex(a => a.UserId).IsUnique();
+            e.HasQueryFilter(a => a.DeletedAt == null);
+            // The purge job's question: which deleted mailboxes are past their retention.
+            e.HasIndex(a => a.PurgeAfter).HasFilter("deleted_at IS NOT NULL");
             e.HasOne(a => a.User).WithOne(u => u.EmailAccount).HasForeignKey<EmailAccount>(a => a.UserId)
                 .OnDelete(DeleteBehavior.Cascade);
             e.HasOne(a => a.Domain).WithMany(d => d.Accounts).HasForeignKey(a => a.DomainId)

@@ -3,6 +3,10 @@ using Fayvad.Directory.Model;
 
 namespace Fayvad.Directory.Data;
 
+/// <summary>
+/// A domain with our fields and the client's (docs/adr/0010): <c>quota</c> (MB, 0 = no limit),
+/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>type</c> ("domain") and the three flags.
+/// </summary>
 internal sealed record DomainDto(
     long Id,
     string Name,
@@ -13,7 +17,19 @@ internal sealed record DomainDto(
     int AccountsCount,
     long QuotaAllocatedMb,
     long StorageUsedBytes,
-    DateTimeOffset CreatedAt);
+    bool DkimEnabled,
+    bool Antivirus,
+    bool Antispam,
+    string Type,
+    DateTimeOffset CreatedAt)
+{
+    /// <summary>The only kind of domain this server hosts (no relay or alias domains).</summary>
+    public const string HostedType = "domain";
+
+    public int Quota => TotalQuotaMb;
+    public int DefaultMailboxQuota => DefaultMailboxQuotaMb;
+    public int TotalMailboxes => AccountsCount;
+}
 
 internal static class DomainQueries
 {
@@ -28,5 +44,9 @@ internal static class DomainQueries
             d.Accounts.Count,
             d.Accounts.Sum(a => (long)a.QuotaMb),
             db.MailboxUsage.Where(m => d.Accounts.Any(a => a.Address == m.Email)).Sum(m => m.Bytes),
+            d.DkimEnabled,
+            d.Antivirus,
+            d.Antispam,
+            DomainDto.HostedType,
             d.CreatedAt));
 }

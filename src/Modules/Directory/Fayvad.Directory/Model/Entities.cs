@@ -8,7 +8,17 @@ internal enum OrganizationStatus
     Disabled,
 }
 
-internal sealed class Organization
+/// <summary>
+/// A row an admin deleted: hidden from every normal read (a global query filter), refused by the mail server's views,
+/// restorable until <see cref="PurgeAfter"/>, then purged with its mail. Rows deleted together share DeletedAt.
+/// </summary>
+internal interface ISoftDeletable
+{
+    DateTimeOffset? DeletedAt { get; set; }
+    DateTimeOffset? PurgeAfter { get; set; }
+}
+
+internal sealed class Organization : ISoftDeletable
 {
     public long Id { get; set; }
     public required string Name { get; set; }
@@ -22,10 +32,12 @@ internal sealed class Organization
     public int TotalQuotaMb { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public DateTimeOffset? PurgeAfter { get; set; }
     public List<MailDomain> Domains { get; } = [];
 }
 
-internal sealed class MailDomain
+internal sealed class MailDomain : ISoftDeletable
 {
     public long Id { get; set; }
     public long OrganizationId { get; set; }
@@ -37,11 +49,19 @@ internal sealed class MailDomain
     /// <summary>0 means no limit beyond the organization's.</summary>
     public int TotalQuotaMb { get; set; }
 
+    /// <summary>Stored and reported for the client's badges; the stack runs no signer or scanner yet (docs/adr/0010).</summary>
+    public bool DkimEnabled { get; set; }
+
+    public bool Antivirus { get; set; }
+    public bool Antispam { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public DateTimeOffset? PurgeAfter { get; set; }
     public List<EmailAccount> Accounts { get; } = [];
 }
 
-internal sealed class User
+internal sealed class User : ISoftDeletable
 {
     public long Id { get; set; }
 
@@ -71,10 +91,12 @@ internal sealed class User
 
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? LastLoginAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public DateTimeOffset? PurgeAfter { get; set; }
     public EmailAccount? EmailAccount { get; set; }
 }
 
-internal sealed class EmailAccount
+internal sealed class EmailAccount : ISoftDeletable
 {
     public long Id { get; set; }
     public long UserId { get; set; }
@@ -90,6 +112,8 @@ internal sealed class EmailAccount
     public int QuotaMb { get; set; }
     public bool Enabled { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? DeletedAt { get; set; }
+    public DateTimeOffset? PurgeAfter { get; set; }
 }
 
 /// <summary>Written by Dovecot's quota plugin (one row per mailbox address); read-only to the API.</summary>

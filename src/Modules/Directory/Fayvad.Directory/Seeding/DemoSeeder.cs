@@ -44,14 +44,15 @@ internal sealed partial class DemoSeeder(
         }
 
         var now = clock.GetUtcNow();
-        var organization = await db.Organizations.SingleOrDefaultAsync(o => o.Slug == "fayvad", cancellationToken);
+        // Deleted demo entries are looked up too: one an admin deleted stays deleted (restorable), never re-created.
+        var organization = await db.Organizations.IgnoreQueryFilters().SingleOrDefaultAsync(o => o.Slug == "fayvad", cancellationToken);
         if (organization is null)
         {
             organization = new Organization { Name = "Fayvad", Slug = "fayvad", MaxAccounts = 100, TotalQuotaMb = 102400, CreatedAt = now };
             db.Organizations.Add(organization);
         }
 
-        var domain = await db.Domains.SingleOrDefaultAsync(d => d.Name == Domain, cancellationToken);
+        var domain = await db.Domains.IgnoreQueryFilters().SingleOrDefaultAsync(d => d.Name == Domain, cancellationToken);
         if (domain is null)
         {
             domain = new MailDomain { Name = Domain, Organization = organization, DefaultMailboxQuotaMb = 1024, CreatedAt = now };
@@ -61,6 +62,11 @@ internal sealed partial class DemoSeeder(
         await db.SaveChangesAsync(cancellationToken);
 
         await UpsertAsync("superadmin@fayvad.com", "Platform", "Admin", UserRole.Superadmin, null, null, seed.SuperadminPassword, cancellationToken);
+        if (organization.DeletedAt is not null || domain.DeletedAt is not null)
+        {
+            return;
+        }
+
         await UpsertAsync("admin@fayvad.com", "Fayvad", "Admin", UserRole.OrgAdmin, organization, domain, seed.OrgAdminPassword, cancellationToken);
         await UpsertAsync("d.kuria@fayvad.com", "David", "Kuria", UserRole.User, organization, domain, seed.UserPassword, cancellationToken);
         await UpsertAsync("j.wanjiru@fayvad.com", "Jane", "Wanjiru", UserRole.User, organization, domain, seed.User2Password, cancellationToken);
@@ -82,7 +88,12 @@ internal sealed partial class DemoSeeder(
             return;
         }
 
-        var user = await db.Users.Include(u => u.EmailAccount).SingleOrDefaultAsync(u => u.Username == loginName, cancellationToken);
+        var user = await db.Users.IgnoreQueryFilters().Include(u => u.EmailAccount).SingleOrDefaultAsync(u => u.Username == loginName, cancellationToken);
+        if (user?.DeletedAt is not null)
+        {
+            return;
+        }
+
         if (user is null)
         {
             user = new User

@@ -42,6 +42,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
                     b.Property<string>("DisplayName")
                         .IsRequired()
                         .HasMaxLength(200)
@@ -62,6 +66,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("local_part");
 
+                    b.Property<DateTimeOffset?>("PurgeAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("purge_after");
+
                     b.Property<int>("QuotaMb")
                         .HasColumnType("integer")
                         .HasColumnName("quota_mb");
@@ -79,6 +87,10 @@ namespace Fayvad.Directory.Data.Migrations
 
                     b.HasIndex("DomainId")
                         .HasDatabaseName("ix_email_accounts_domain_id");
+
+                    b.HasIndex("PurgeAfter")
+                        .HasDatabaseName("ix_email_accounts_purge_after")
+                        .HasFilter("deleted_at IS NOT NULL");
 
                     b.HasIndex("UserId")
                         .IsUnique()
@@ -99,6 +111,14 @@ namespace Fayvad.Directory.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<bool>("Antispam")
+                        .HasColumnType("boolean")
+                        .HasColumnName("antispam");
+
+                    b.Property<bool>("Antivirus")
+                        .HasColumnType("boolean")
+                        .HasColumnName("antivirus");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -106,6 +126,14 @@ namespace Fayvad.Directory.Data.Migrations
                     b.Property<int>("DefaultMailboxQuotaMb")
                         .HasColumnType("integer")
                         .HasColumnName("default_mailbox_quota_mb");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
+                    b.Property<bool>("DkimEnabled")
+                        .HasColumnType("boolean")
+                        .HasColumnName("dkim_enabled");
 
                     b.Property<bool>("Enabled")
                         .HasColumnType("boolean")
@@ -120,6 +148,10 @@ namespace Fayvad.Directory.Data.Migrations
                     b.Property<long>("OrganizationId")
                         .HasColumnType("bigint")
                         .HasColumnName("organization_id");
+
+                    b.Property<DateTimeOffset?>("PurgeAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("purge_after");
 
                     b.Property<int>("TotalQuotaMb")
                         .HasColumnType("integer")
@@ -178,6 +210,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
                     b.Property<int>("MaxAccounts")
                         .HasColumnType("integer")
                         .HasColumnName("max_accounts");
@@ -187,6 +223,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
+
+                    b.Property<DateTimeOffset?>("PurgeAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("purge_after");
 
                     b.Property<string>("Slug")
                         .IsRequired()
@@ -233,6 +273,10 @@ namespace Fayvad.Directory.Data.Migrations
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
 
                     b.Property<string>("Email")
                         .IsRequired()
@@ -285,6 +329,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("character varying(32)")
                         .HasDefaultValue("")
                         .HasColumnName("phone_number");
+
+                    b.Property<DateTimeOffset?>("PurgeAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("purge_after");
 
                     b.Property<string>("Role")
                         .IsRequired()

@@ -1,7 +1,9 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
+using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
+using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Model;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -14,9 +16,28 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.CreateDomain;
 
+/// <summary>
+/// Adds a mail domain. Our form names <c>organization_id</c> and quotas as <c>*_quota_mb</c>; the client's form
+/// <c>{name, enabled, type, quota (MB), default_mailbox_quota (MB), antivirus, antispam, dkim_enabled}</c> names no
+/// organization: an org admin's domain joins their organization, a superadmin's becomes a new organization of its own
+/// name, as the client's one-domain-per-organization model expects (docs/adr/0010).
+/// </summary>
 internal sealed record CreateDomainCommand(
-    string? Name, long? OrganizationId, bool? Enabled, int? DefaultMailboxQuotaMb, int? TotalQuotaMb)
-    : ICommand<Result<DomainDto>>;
+    string? Name,
+    long? OrganizationId,
+    bool? Enabled,
+    int? DefaultMailboxQuotaMb,
+    int? TotalQuotaMb,
+    string? Type,
+    int? Quota,
+    int? DefaultMailboxQuota,
+    bool? Antivirus,
+    bool? Antispam,
+    bool? DkimEnabled) : ICommand<Result<DomainDto>>
+{
+    public int TotalMb => Quota ?? TotalQuotaMb ?? 0;
+    public int DefaultMb => DefaultMailboxQuota ?? DefaultMailboxQuotaMb ?? 0;
+}
 
 internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainCommand>
 {
@@ -24,12 +45,20 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
     {
         RuleFor(c => c.Name).NotEmpty().Must(n => Addresses.IsDomainName(n?.Trim())).When(c => !string.IsNullOrEmpty(c.Name), ApplyConditionTo.CurrentValidator)
             .WithMessage("name must be a domain name such as example.com.");
+        RuleFor(c => c.Type).Equal(DomainDto.HostedType).When(c => c.Type is not null)
+            .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
         RuleFor(c => c.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);
+        RuleFor(c => c.Quota).GreaterThanOrEqualTo(0);
+        RuleFor(c => c.DefaultMailboxQuota).GreaterThanOrEqualTo(0);
+        RuleFor(c => c.Quota).Equal(c => c.TotalQuotaMb).When(c => c.Quota is not null && c.TotalQuotaMb is not null)
+            .WithMessage("quota and total_quota_mb are the same limit (MB): give one, or the same value.");
+        RuleFor(c => c.DefaultMailboxQuota).Equal(c => c.DefaultMailboxQuotaMb).When(c => c.DefaultMailboxQuota is not null && c.DefaultMailboxQuotaMb is not null)
+            .WithMessage("default_mailbox_quota and default_mailbox_quota_mb are the same value (MB): give one.");
         RuleFor(c => c.OrganizationId).GreaterThan(0).When(c => c.OrganizationId is not null);
-        RuleFor(c => c).Must(c => c.TotalQuotaMb is null or 0 || (c.DefaultMailboxQuotaMb ?? 0) <= c.TotalQuotaMb)
-            .OverridePropertyName("default_mailbox_quota_mb")
-            .WithMessage("default_mailbox_quota_mb cannot exceed total_quota_mb.");
+        RuleFor(c => c).Must(c => c.TotalMb == 0 || c.DefaultMb <= c.TotalMb)
+            .OverridePropertyName("default_mailbox_quota")
+            .WithMessage("default_mailbox_quota cannot exceed the domain's quota.");
     }
 }
 
@@ -44,39 +73,63 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             return scope.Error;
         }
 
-        if (scope.Value is not { } organizationId)
-        {
-            return Error.Validation("organization_id", "organization_id is required.");
-        }
-
-        var organization = await db.Organizations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == organizationId, cancellationToken);
-        if (organization is null)
-        {
-            return Error.NotFound("Organization not found.");
-        }
-
-        var totalQuota = command.TotalQuotaMb ?? 0;
-        if (organization.TotalQuotaMb > 0 && totalQuota > organization.TotalQuotaMb)
-        {
-            return Error.Validation("total_quota_mb", $"total_quota_mb cannot exceed the organization's {organization.TotalQuotaMb} MB.");
-        }
-
         var name = Addresses.Normalize(command.Name!);
         if (await db.Domains.AnyAsync(d => d.Name == name, cancellationToken))
         {
             return Error.Conflict($"The domain '{name}' already exists.");
         }
 
+        if (await db.DeletedDomainAsync(name, cancellationToken) is { } deleted)
+        {
+            return deleted;
+        }
+
         var domain = new MailDomain
         {
             Name = name,
-            OrganizationId = organizationId,
             Enabled = command.Enabled ?? true,
-            DefaultMailboxQuotaMb = command.DefaultMailboxQuotaMb ?? 0,
-            TotalQuotaMb = totalQuota,
+            DefaultMailboxQuotaMb = command.DefaultMb,
+            TotalQuotaMb = command.TotalMb,
+            DkimEnabled = command.DkimEnabled ?? false,
+            Antivirus = command.Antivirus ?? false,
+            Antispam = command.Antispam ?? false,
             CreatedAt = clock.GetUtcNow(),
         };
-        db.Domains.Add(domain);
+
+        if (scope.Value is { } organizationId)
+        {
+            var organization = await db.Organizations.AsNoTracking().SingleOrDefaultAsync(o => o.Id == organizationId, cancellationToken);
+            if (organization is null)
+            {
+                return Error.NotFound("Organization not found.");
+            }
+
+            if (organization.TotalQuotaMb > 0 && domain.TotalQuotaMb > organization.TotalQuotaMb)
+            {
+                var field = command.Quota is not null ? "quota" : "total_quota_mb";
+                return Error.Validation(field, $"{field} cannot exceed the organization's {organization.TotalQuotaMb} MB.");
+            }
+
+            domain.OrganizationId = organizationId;
+            db.Domains.Add(domain);
+        }
+        else if (caller.Role == UserRole.Superadmin)
+        {
+            // No organization named: the domain is an organization of its own (the client's model), in the same save.
+            var slug = Slugs.From(name);
+            if (await db.Organizations.IgnoreQueryFilters().AnyAsync(o => o.Name == name || o.Slug == slug, cancellationToken))
+            {
+                return Error.Conflict($"An organization named '{name}' already exists: pass its organization_id to add the domain to it.");
+            }
+
+            domain.Organization = new Organization { Name = name, Slug = slug, CreatedAt = domain.CreatedAt };
+            db.Domains.Add(domain);
+        }
+        else
+        {
+            return Error.Validation("organization_id", "organization_id is required.");
+        }
+
         if (!await db.TrySaveUniqueAsync(cancellationToken))
         {
             return Error.Conflict($"The domain '{name}' already exists.");

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;
@@ -14,38 +15,33 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.ListDomains;
 
-internal sealed record ListDomainsQuery(int Page, int Limit, long? Organization) : IQuery<Result<Page<DomainDto>>>, IPagedRequest;
-
-internal sealed record ListDomainsResponse(IReadOnlyList<DomainDto> Domains, int Total, int Page, int Limit, bool HasNext, bool HasPrev);
+/// <summary>The domains the caller may see: a bare array (the client's pages), a DRF page on request.</summary>
+internal sealed record ListDomainsQuery(ListWindow Window, long? Organization) : IQuery<Result<ListSlice<DomainDto>>>, IListRequest;
 
 internal sealed class ListDomainsValidator : AbstractValidator<ListDomainsQuery>
 {
     public ListDomainsValidator()
     {
-        Include(new PagingRules<ListDomainsQuery>());
+        Include(new ListWindowRules<ListDomainsQuery>());
         RuleFor(q => q.Organization).GreaterThan(0).When(q => q.Organization is not null)
             .WithMessage("organization must be an organization id.");
     }
 }
 
 internal sealed class ListDomainsHandler(DirectoryDbContext db, ICurrentUser caller)
-    : IQueryHandler<ListDomainsQuery, Result<Page<DomainDto>>>
+    : IQueryHandler<ListDomainsQuery, Result<ListSlice<DomainDto>>>
 {
-    public async ValueTask<Result<Page<DomainDto>>> Handle(ListDomainsQuery query, CancellationToken cancellationToken)
+    public async ValueTask<Result<ListSlice<DomainDto>>> Handle(ListDomainsQuery query, CancellationToken cancellationToken)
     {
-        var domains = db.Domains.AsNoTracking();
-        domains = caller.Role switch
+        var domains = db.Domains.AsNoTracking().VisibleTo(caller);
+        if (caller.Role == UserRole.Superadmin && query.Organization is { } org)
         {
-            UserRole.Superadmin when query.Organization is { } org => domains.Where(d => d.OrganizationId == org),
-            UserRole.Superadmin => domains,
-            UserRole.OrgAdmin => domains.Where(d => d.OrganizationId == caller.OrganizationId),
-            // A mailbox user sees the domain of their own mailbox.
-            _ => domains.Where(d => d.Accounts.Any(a => a.UserId == caller.UserId)),
-        };
+            domains = domains.Where(d => d.OrganizationId == org);
+        }
 
-        var total = await domains.CountAsync(cancellationToken);
-        var items = await domains.OrderBy(d => d.Name).Skip(query.Skip()).Take(query.Limit).SelectDto(db).ToListAsync(cancellationToken);
-        return new Page<DomainDto>(items, total, query.Page, query.Limit);
+        var items = await domains.OrderBy(d => d.Name).Window(query.Window).SelectDto(db).ToListAsync(cancellationToken);
+        var count = query.Window.Paged ? await domains.CountAsync(cancellationToken) : items.Count;
+        return new ListSlice<DomainDto>(items, count);
     }
 }
 
@@ -55,10 +51,9 @@ public sealed class ListDomainsEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/domains", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
         {
-            var q = request.Query;
-            var result = await sender.Send(new ListDomainsQuery(q.PageOrDefault(), q.LimitOrDefault(), q.LongValue("organization")), ct);
-            return result.ToHttp(page => Results.Ok(new ListDomainsResponse(
-                page.Items, page.Total, page.PageNumber, page.Limit, page.HasNext, page.HasPrev)));
+            var window = ListWindow.From(request.Query);
+            var result = await sender.Send(new ListDomainsQuery(window, request.Query.LongValue("organization")), ct);
+            return result.ToHttp(slice => slice.ToListResult(window, request));
         }).RequireAuthorization().WithTags("Directory").WithName("ListDomains");
     }
 }

@@ -2,6 +2,7 @@ using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
+using Fayvad.Directory.Deletion;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -13,17 +14,42 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.UpdateDomain;
 
-internal sealed record UpdateDomainBody(bool? Enabled, int? DefaultMailboxQuotaMb, int? TotalQuotaMb);
+/// <summary>The organization as a domain's GET shows it; on PUT only its id is compared.</summary>
+internal sealed record OrganizationIdBody(long? Id);
 
-internal sealed record UpdateDomainCommand(long Id, bool? Enabled, int? DefaultMailboxQuotaMb, int? TotalQuotaMb)
-    : ICommand<Result<DomainDto>>;
+/// <summary>
+/// PATCH some fields, or PUT the object as GET returns it: <c>name</c>, <c>enabled</c>, <c>quota</c> (MB),
+/// <c>default_mailbox_quota</c> (MB), the three flags, <c>type</c>, and our <c>*_quota_mb</c> names. Read-only fields
+/// of the GET shape (id, counts, usage, created_at) are ignored; <c>organization</c> cannot change.
+/// </summary>
+internal sealed record UpdateDomainBody(
+    bool? Enabled,
+    int? DefaultMailboxQuotaMb,
+    int? TotalQuotaMb,
+    string? Name,
+    string? Type,
+    int? Quota,
+    int? DefaultMailboxQuota,
+    bool? DkimEnabled,
+    bool? Antivirus,
+    bool? Antispam,
+    OrganizationIdBody? Organization,
+    long? OrganizationId);
+
+internal sealed record UpdateDomainCommand(long Id, UpdateDomainBody Body) : ICommand<Result<DomainDto>>;
 
 internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainCommand>
 {
     public UpdateDomainValidator()
     {
-        RuleFor(c => c.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0);
-        RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);
+        RuleFor(c => c.Body.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0).OverridePropertyName("default_mailbox_quota_mb");
+        RuleFor(c => c.Body.TotalQuotaMb).GreaterThanOrEqualTo(0).OverridePropertyName("total_quota_mb");
+        RuleFor(c => c.Body.Quota).GreaterThanOrEqualTo(0).OverridePropertyName("quota");
+        RuleFor(c => c.Body.DefaultMailboxQuota).GreaterThanOrEqualTo(0).OverridePropertyName("default_mailbox_quota");
+        RuleFor(c => c.Body.Type).Equal(DomainDto.HostedType).When(c => c.Body.Type is not null).OverridePropertyName("type")
+            .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
+        RuleFor(c => c.Body.Name).Must(n => Addresses.IsDomainName(n?.Trim())).When(c => c.Body.Name is not null).OverridePropertyName("name")
+            .WithMessage("name must be a domain name such as example.com.");
     }
 }
 
@@ -32,42 +58,90 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
 {
     public async ValueTask<Result<DomainDto>> Handle(UpdateDomainCommand command, CancellationToken cancellationToken)
     {
+        var body = command.Body;
         var domain = await db.Domains.Include(d => d.Organization).SingleOrDefaultAsync(d => d.Id == command.Id, cancellationToken);
-        if (domain is null || !caller.CanManage(domain.OrganizationId))
+        if (domain is null || !caller.IsAdmin() || !caller.CanManage(domain.OrganizationId))
         {
             return Error.NotFound("Domain not found.");
+        }
+
+        if ((body.Organization?.Id ?? body.OrganizationId) is { } organizationId && organizationId != domain.OrganizationId)
+        {
+            return Error.Validation(body.Organization is not null ? "organization" : "organization_id",
+                "A domain cannot move to another organization: its mailboxes, admins and limits belong to this one.");
+        }
+
+        var totalPick = EchoedFields.Pick(body.Quota, "quota", body.TotalQuotaMb, "total_quota_mb", domain.TotalQuotaMb);
+        var defaultPick = EchoedFields.Pick(body.DefaultMailboxQuota, "default_mailbox_quota", body.DefaultMailboxQuotaMb, "default_mailbox_quota_mb",
+            domain.DefaultMailboxQuotaMb);
+        if (!totalPick.IsSuccess || !defaultPick.IsSuccess)
+        {
+            return totalPick.Error ?? defaultPick.Error!;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(domain.OrganizationId, cancellationToken);
 
-        if (command.TotalQuotaMb is { } total)
+        if (totalPick.Value is { } total && total.Value != domain.TotalQuotaMb)
         {
-            if (domain.Organization.TotalQuotaMb > 0 && total > domain.Organization.TotalQuotaMb)
+            if (domain.Organization.TotalQuotaMb > 0 && total.Value > domain.Organization.TotalQuotaMb)
             {
-                return Error.Validation("total_quota_mb", $"total_quota_mb cannot exceed the organization's {domain.Organization.TotalQuotaMb} MB.");
+                return Error.Validation(total.Field, $"{total.Field} cannot exceed the organization's {domain.Organization.TotalQuotaMb} MB.");
             }
 
             var allocated = await db.EmailAccounts.Where(a => a.DomainId == domain.Id).SumAsync(a => (long)a.QuotaMb, cancellationToken);
-            if (total > 0 && allocated > total)
+            if (total.Value > 0 && allocated > total.Value)
             {
-                return Error.Validation("total_quota_mb", $"total_quota_mb is below the {allocated} MB already allocated to the domain's accounts.");
+                return Error.Validation(total.Field, $"{total.Field} is below the {allocated} MB already allocated to the domain's accounts.");
             }
 
-            domain.TotalQuotaMb = total;
+            domain.TotalQuotaMb = total.Value;
         }
 
-        var defaultQuota = command.DefaultMailboxQuotaMb ?? domain.DefaultMailboxQuotaMb;
+        var defaultQuota = defaultPick.Value?.Value ?? domain.DefaultMailboxQuotaMb;
         if (domain.TotalQuotaMb > 0 && defaultQuota > domain.TotalQuotaMb)
         {
-            return Error.Validation("default_mailbox_quota_mb", "default_mailbox_quota_mb cannot exceed total_quota_mb.");
+            var field = defaultPick.Value?.Field ?? "default_mailbox_quota";
+            return Error.Validation(field, $"{field} cannot exceed the domain's quota ({domain.TotalQuotaMb} MB).");
+        }
+
+        if (body.Name is { } newName && Addresses.Normalize(newName) is var name && name != domain.Name)
+        {
+            if (await RenameRefusedAsync(domain.Id, domain.Name, name, cancellationToken) is { } refused)
+            {
+                return refused;
+            }
+
+            domain.Name = name;
         }
 
         domain.DefaultMailboxQuotaMb = defaultQuota;
-        domain.Enabled = command.Enabled ?? domain.Enabled;
-        await db.SaveChangesAsync(cancellationToken);
+        domain.Enabled = body.Enabled ?? domain.Enabled;
+        domain.DkimEnabled = body.DkimEnabled ?? domain.DkimEnabled;
+        domain.Antivirus = body.Antivirus ?? domain.Antivirus;
+        domain.Antispam = body.Antispam ?? domain.Antispam;
+        if (!await db.TrySaveUniqueAsync(cancellationToken))
+        {
+            return Error.Conflict($"The domain '{domain.Name}' already exists.");
+        }
+
         await transaction.CommitAsync(cancellationToken);
         return await db.Domains.Where(d => d.Id == domain.Id).SelectDto(db).SingleAsync(cancellationToken);
+    }
+
+    /// <summary>A mailbox's address carries its domain (and Dovecot's path follows it): only an empty domain is renamed.</summary>
+    private async Task<Error?> RenameRefusedAsync(long domainId, string current, string wanted, CancellationToken cancellationToken)
+    {
+        var mailboxes = await db.EmailAccounts.IgnoreQueryFilters().CountAsync(a => a.DomainId == domainId, cancellationToken);
+        if (mailboxes > 0)
+        {
+            return Error.Validation("name",
+                $"name cannot change from {current} to {wanted}: {SoftDeletion.Plural(mailboxes, "mailbox uses", "mailboxes use")} it (deleted ones included).");
+        }
+
+        return await db.Domains.AnyAsync(d => d.Name == wanted, cancellationToken)
+            ? Error.Conflict($"The domain '{wanted}' already exists.")
+            : await db.DeletedDomainAsync(wanted, cancellationToken);
     }
 }
 
@@ -75,8 +149,9 @@ public sealed class UpdateDomainEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapPatch(ApiRoutes.Root + "/domains/{id:long}", async (long id, UpdateDomainBody body, ISender sender, CancellationToken ct) =>
-            (await sender.Send(new UpdateDomainCommand(id, body.Enabled, body.DefaultMailboxQuotaMb, body.TotalQuotaMb), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("UpdateDomain");
+        var update = async (long id, UpdateDomainBody body, ISender sender, CancellationToken ct) =>
+            (await sender.Send(new UpdateDomainCommand(id, body), ct)).ToOk();
+        app.MapPatch(ApiRoutes.Root + "/domains/{id:long}", update).RequireAuthorization().WithTags("Directory").WithName("UpdateDomain");
+        app.MapPut(ApiRoutes.Root + "/domains/{id:long}", update).RequireAuthorization().WithTags("Directory").WithName("ReplaceDomain");
     }
 }

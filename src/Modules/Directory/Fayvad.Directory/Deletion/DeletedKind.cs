@@ -1,0 +1,30 @@
+namespace Fayvad.Directory.Deletion;
+
+/// <summary>What can be deleted and restored; serialized "organization", "domain", "email_account", "user".</summary>
+internal enum DeletedKind
+{
+    Organization,
+    Domain,
+    EmailAccount,
+    User,
+}
+
+internal static class DeletedKinds
+{
+    public static string Wire(this DeletedKind kind) => kind switch
+    {
+        DeletedKind.Organization => "organization",
+        DeletedKind.Domain => "domain",
+        DeletedKind.EmailAccount => "email_account",
+        _ => "user",
+    };
+
+    /// <summary>The collection path of each kind, under which its deleted/ list and {id}/restore/ live.</summary>
+    public static readonly IReadOnlyDictionary<DeletedKind, string> Paths = new Dictionary<DeletedKind, string>
+    {
+        [DeletedKind.Organization] = "/admin/organizations",
+        [DeletedKind.Domain] = "/domains",
+        [DeletedKind.EmailAccount] = "/org/email-accounts",
+        [DeletedKind.User] = "/users",
+    };
+}
