@@ -1,0 +1,144 @@
+#!/usr/bin/python3
+"""The independent reading of the corpus: Python's own `email` package (Debian's /usr/bin/python3).
+
+Prints one JSON object per message, one per line:
+  {"name", "raw" (base64 of the bytes to APPEND), "subject", "sender", "attachments": [{"part", "kind", "sha256", "size"}]}
+
+A file is one message; a `*.mbox.txt` file is split into messages at each "From " line that starts the file or follows
+a blank line (the separator line itself is not part of the message, as every mbox reader does).
+"part" is the IMAP part specifier (RFC 3501 6.4.5): a multipart's children are numbered from 1, a message/rfc822 part
+is a leaf, and a message that is not multipart has the single part "1".
+"""
+import base64
+import email
+import email.header
+import email.policy
+import email.utils
+import hashlib
+import json
+import os
+import re
+import sys
+
+SKIP = {"LICENSE", "README.md", "README.hunnysoft.md", "collect.sh", "parse_corpus.py", "allow-list.txt"}
+
+
+def messages(root):
+    for source in sorted(os.listdir(root)):
+        folder = os.path.join(root, source)
+        if not os.path.isdir(folder):
+            continue
+        for name in sorted(os.listdir(folder)):
+            if name in SKIP:
+                continue
+            with open(os.path.join(folder, name), "rb") as f:
+                data = f.read()
+            if name.endswith(".mbox.txt"):
+                for i, raw in enumerate(split_mbox(data)):
+                    yield f"{source}/{name}#{i}", raw
+            else:
+                yield f"{source}/{name}", data
+
+
+def split_mbox(data):
+    starts = [m.start() for m in re.finditer(rb"(?:\A|(?<=\n\n)|(?<=\r\n\r\n))From ", data)]
+    for i, start in enumerate(starts):
+        end = starts[i + 1] if i + 1 < len(starts) else len(data)
+        chunk = data[start:end]
+        body = chunk[chunk.index(b"\n") + 1:] if b"\n" in chunk else b""
+        if body.strip():
+            yield body
+
+
+def text(value):
+    """A header's text as a reader shows it: encoded-words decoded, runs of white space made one space."""
+    if value is None:
+        return ""
+    try:
+        decoded = str(email.header.make_header(email.header.decode_header(str(value))))
+    except Exception:
+        decoded = str(value)
+    return " ".join(decoded.split())
+
+
+def sender(msg):
+    for header in ("From", "Sender"):
+        values = msg.get_all(header) or []
+        try:
+            pairs = email.utils.getaddresses([str(v) for v in values])
+        except Exception:
+            pairs = []
+        for _, address in pairs:
+            if "@" in address:
+                return address.lower()
+    return ""
+
+
+def leaves(part, spec):
+    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+        for i, child in enumerate(part.get_payload(), 1):
+            yield from leaves(child, f"{spec}.{i}" if spec else str(i))
+    else:
+        yield spec or "1", part
+
+
+def is_attachment(part):
+    return (part.get("Content-Disposition") or "").strip().lower().startswith("attachment")
+
+
+def body_part(part, subtype):
+    """The part a reader shows as the text (or html) body: in an alternative the richest match, else the first."""
+    if part.get_content_maintype() == "multipart" and isinstance(part.get_payload(), list):
+        children = part.get_payload()
+        if part.get_content_subtype() == "alternative":
+            children = list(reversed(children))
+        elif part.get_content_subtype() == "related":
+            children = children[:1]
+        for child in children:
+            found = body_part(child, subtype)
+            if found is not None:
+                return found
+        return None
+    if part.get_content_type() == f"text/{subtype}" and not is_attachment(part):
+        return part
+    return None
+
+
+def describe(name, raw):
+    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    bodies = {id(p) for p in (body_part(msg, "plain"), body_part(msg, "html")) if p is not None}
+    attachments = []
+    for spec, part in leaves(msg, ""):
+        if id(part) in bodies:
+            continue
+        if part.get_content_type() == "message/rfc822" or part.get_content_maintype() == "multipart":
+            # An embedded message: its bytes are compared by presence only (Python re-serializes it).
+            attachments.append({"part": spec, "kind": "message", "sha256": None, "size": None})
+            continue
+        try:
+            payload = part.get_payload(decode=True) or b""
+        except Exception:
+            payload = None
+        attachments.append({
+            "part": spec,
+            "kind": "part",
+            "sha256": None if payload is None else hashlib.sha256(payload).hexdigest(),
+            "size": None if payload is None else len(payload),
+        })
+    return {
+        "name": name,
+        "raw": base64.b64encode(raw).decode("ascii"),
+        "subject": text(msg.get("Subject")),
+        "sender": sender(msg),
+        "attachments": attachments,
+    }
+
+
+def main():
+    root = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
+    for name, raw in messages(root):
+        print(json.dumps(describe(name, raw)))
+
+
+if __name__ == "__main__":
+    main()
