@@ -2,7 +2,7 @@
 """The independent reading of the corpus: Python's own `email` package (Debian's /usr/bin/python3).
 
 Prints one JSON object per message, one per line:
-  {"name", "raw" (base64 of the bytes to APPEND), "subject", "sender", "attachments": [{"part", "kind", "sha256", "size"}]}
+  {"name", "raw" (base64 of the bytes to APPEND; they are read here as IMAP serves them, lines ending CRLF), "subject", "sender", "attachments": [{"part", "kind", "sha256", "size"}]}
 
 A file is one message; a `*.mbox.txt` file is split into messages at each "From " line that starts the file or follows
 a blank line (the separator line itself is not part of the message, as every mbox reader does).
@@ -29,8 +29,8 @@ def messages(root):
         if not os.path.isdir(folder):
             continue
         for name in sorted(os.listdir(folder)):
-            if name in SKIP:
-                continue
+            if name in SKIP or os.path.getsize(os.path.join(folder, name)) == 0:
+                continue  # an empty file is no message (and IMAP refuses to store one)
             with open(os.path.join(folder, name), "rb") as f:
                 data = f.read()
             if name.endswith(".mbox.txt"):
@@ -104,8 +104,13 @@ def body_part(part, subtype):
     return None
 
 
+def served(raw):
+    """The bytes IMAP serves back: every line ends CRLF (RFC 3501), a bare LF is stored and served as CRLF."""
+    return re.sub(rb"(?<!\r)\n", b"\r\n", raw)
+
+
 def describe(name, raw):
-    msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+    msg = email.message_from_bytes(served(raw), policy=email.policy.compat32)
     bodies = {id(p) for p in (body_part(msg, "plain"), body_part(msg, "html")) if p is not None}
     attachments = []
     for spec, part in leaves(msg, ""):
