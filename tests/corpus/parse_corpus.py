@@ -50,22 +50,62 @@ def split_mbox(data):
             yield body
 
 
-def text(value):
-    """A header's text as a reader shows it: encoded-words decoded, runs of white space made one space."""
-    if value is None:
-        return ""
+ENCODED_WORD = re.compile(rb"=\?([^?*]+)(?:\*[^?]*)?\?([bBqQ])\?(.*?)\?=")
+
+
+def plain(raw):
+    """Bytes outside encoded-words: UTF-8 when they are, else Windows-1252 (what such mail was written in)."""
     try:
-        decoded = str(email.header.make_header(email.header.decode_header(str(value))))
-    except Exception:
-        decoded = str(value)
-    return " ".join(decoded.split())
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("cp1252", "replace")
+
+
+def word(charset, encoding, payload):
+    if encoding in b"bB":
+        payload = base64.b64decode(payload + b"=" * (-len(payload) % 4))
+    else:
+        payload = re.sub(rb"=([0-9A-Fa-f]{2})", lambda m: bytes([int(m.group(1), 16)]), payload.replace(b"_", b" "))
+    try:
+        return payload.decode(charset.decode("ascii"))
+    except (LookupError, UnicodeDecodeError, ValueError):
+        return plain(payload)
+
+
+def text(raw):
+    """A header's text as a reader shows it (RFC 2047 read at the byte level, so 8-bit bytes inside an encoded-word
+    count in its charset), runs of white space made one space."""
+    if raw is None:
+        return ""
+    out, last, previous_word = [], 0, False
+    for m in ENCODED_WORD.finditer(raw):
+        between = raw[last:m.start()]
+        if not (previous_word and between.strip() == b""):
+            out.append(plain(between))
+        try:
+            out.append(word(*m.groups()))
+        except Exception:
+            out.append(plain(m.group(0)))
+        last, previous_word = m.end(), True
+    out.append(plain(raw[last:]))
+    return " ".join("".join(out).split())
+
+
+def header(msg, name):
+    """The first field's raw bytes (the parser keeps 8-bit bytes as surrogates)."""
+    for key, value in msg.raw_items():
+        if key.lower() == name.lower():
+            return str(value).encode("ascii", "surrogateescape")
+    return None
 
 
 def sender(msg):
-    for header in ("From", "Sender"):
-        values = msg.get_all(header) or []
+    for name in ("From", "Sender"):
+        raw = header(msg, name)
+        if raw is None:
+            continue
         try:
-            pairs = email.utils.getaddresses([str(v) for v in values])
+            pairs = email.utils.getaddresses([text(raw)])
         except Exception:
             pairs = []
         for _, address in pairs:
@@ -110,14 +150,14 @@ def served(raw):
 
 
 def describe(name, raw):
-    msg = email.message_from_bytes(served(raw), policy=email.policy.compat32)
+    msg = email.message_from_bytes(served(raw), policy=email.policy.default)
     bodies = {id(p) for p in (body_part(msg, "plain"), body_part(msg, "html")) if p is not None}
     attachments = []
     for spec, part in leaves(msg, ""):
         if id(part) in bodies:
             continue
-        if part.get_content_type() == "message/rfc822" or part.get_content_maintype() == "multipart":
-            # An embedded message: its bytes are compared by presence only (Python re-serializes it).
+        if part.is_multipart():
+            # An embedded message (or report): its bytes are compared by presence only (Python re-serializes it).
             attachments.append({"part": spec, "kind": "message", "sha256": None, "size": None})
             continue
         try:
@@ -133,7 +173,7 @@ def describe(name, raw):
     return {
         "name": name,
         "raw": base64.b64encode(raw).decode("ascii"),
-        "subject": text(msg.get("Subject")),
+        "subject": text(header(msg, "Subject")),
         "sender": sender(msg),
         "attachments": attachments,
     }
