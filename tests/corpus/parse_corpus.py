@@ -41,13 +41,32 @@ def messages(root):
 
 
 def split_mbox(data):
-    starts = [m.start() for m in re.finditer(rb"(?:\A|(?<=\n\n)|(?<=\r\n\r\n))From ", data)]
-    for i, start in enumerate(starts):
-        end = starts[i + 1] if i + 1 < len(starts) else len(data)
+    """mboxo/mboxrd: a message ends where a "From " line follows a blank line; mboxcl: where its Content-Length says,
+    when that lands on the next "From " line or the end (then a "From " line inside the body does not split it)."""
+    pos = 0
+    while pos < len(data):
+        line_end = data.find(b"\n", pos)
+        if line_end < 0:
+            return
+        start = line_end + 1
+        header_end = re.search(rb"\r?\n\r?\n", data[start:])
+        end = None
+        if header_end:
+            body = start + header_end.end()
+            length = re.search(rb"(?im)^Content-Length:\s*(\d+)", data[start:start + header_end.start()])
+            if length:
+                candidate = body + int(length.group(1))
+                rest = data[candidate:]
+                if candidate <= len(data) and (not rest.strip() or re.match(rb"(\r?\n)?From ", rest)):
+                    end = candidate
+        if end is None:
+            following = re.search(rb"(?<=\n\n)From |(?<=\r\n\r\n)From ", data[start:])
+            end = start + following.start() if following else len(data)
         chunk = data[start:end]
-        body = chunk[chunk.index(b"\n") + 1:] if b"\n" in chunk else b""
-        if body.strip():
-            yield body
+        if chunk.strip():
+            yield chunk
+        nxt = re.search(rb"From ", data[end:])
+        pos = end + nxt.start() if nxt else len(data)
 
 
 ENCODED_WORD = re.compile(rb"=\?([^?*]+)(?:\*[^?]*)?\?([bBqQ])\?(.*?)\?=")
@@ -164,6 +183,8 @@ def describe(name, raw):
             payload = part.get_payload(decode=True) or b""
         except Exception:
             payload = None
+        if payload == b"" and not (part.get_filename() or part.get_param("name")):
+            continue  # an empty part without a name is nothing a user would call an attachment
         attachments.append({
             "part": spec,
             "kind": "part",

@@ -13,10 +13,21 @@ internal static class Attachments
 
     public static IReadOnlyList<AttachmentDto> List(IMessageSummary summary)
     {
-        var bodies = new HashSet<string?>(StringComparer.Ordinal) { summary.TextBody?.PartSpecifier, summary.HtmlBody?.PartSpecifier };
+        // A body part marked "attachment" (a text file sent as the whole message) is both shown and downloadable.
+        var bodies = new HashSet<string?>(StringComparer.Ordinal);
+        foreach (var body in new BodyPartBasic?[] { summary.TextBody, summary.HtmlBody })
+        {
+            if (body is { IsAttachment: false })
+            {
+                bodies.Add(body.PartSpecifier);
+            }
+        }
+
         return summary.BodyParts
             // Every leaf but the chosen text and HTML bodies: a second text part is content the reader must reach too.
             .Where(part => !bodies.Contains(part.PartSpecifier))
+            // An empty part without a name (a stray boundary's leftover) is nothing a user would call an attachment.
+            .Where(part => part.Octets > 0 || !string.IsNullOrWhiteSpace(part.FileName ?? part.ContentType.Name))
             .Select(part => new AttachmentDto(
                 IdOf(part),
                 FileName(part),
