@@ -24,7 +24,7 @@ J=/work/.mirror/apache+james-mime4j/repo; JC=2602a9a9703db9df4088b7e88bf8a307ecd
 copy $J $JC LICENSE mime4j $(list $J $JC core/src/test/resources '\.msg$')
 
 R=/work/.mirror/mikel+mail/repo; RC=d645d7b5b7d03218b0bc8971ef041c991a63f5f7
-copy $R $RC MIT-LICENSE mikel-mail $(list $R $RC spec/fixtures/emails '.')
+copy $R $RC MIT-LICENSE mikel-mail $(list $R $RC spec/fixtures/emails '.' | grep -v gitattributes)
 
 E=/work/.mirror/jhillyerd+enmime/repo; EC=0d919cc223e9cb6c2d45d6c653e7a64156006351
 copy $E $EC LICENSE enmime $(list $E $EC testdata/mail '\.raw$'; list $E $EC testdata/low-quality '\.raw$')

@@ -57,7 +57,16 @@ internal static partial class MailParsing
             : null;
 
     /// <summary>A Date header read as mail clients read it, named zones (EST, cst, PDT) included.</summary>
-    public static DateTimeOffset? ParseDate(byte[] raw) => DateUtils.TryParse(raw, 0, raw.Length, out var date) ? date : null;
+    public static DateTimeOffset? ParseDate(byte[] raw)
+    {
+        // MimeKit knows the zone names in capitals only; mailers also write "cst" or "Est".
+        var text = TrailingZone().Replace(Encoding.Latin1.GetString(raw), m => m.Value.ToUpperInvariant());
+        var bytes = Encoding.Latin1.GetBytes(text);
+        return DateUtils.TryParse(bytes, 0, bytes.Length, out var date) ? date : null;
+    }
+
+    [GeneratedRegex(@"(?<=\d\d\s+)[A-Za-z]{1,5}(?=\s*(\(.*\))?\s*$)")]
+    private static partial Regex TrailingZone();
 
     /// <summary>A text part's text; a charset .NET will not give out (UTF-7) is decoded here.</summary>
     public static string Text(TextPart part) =>
