@@ -8,18 +8,20 @@ namespace Fayvad.Mail.Mime;
 /// <summary>How stored mail is read: as leniently as the mail clients people use.</summary>
 internal static partial class MailParsing
 {
-    static MailParsing()
-    {
-        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-    }
-
     /// <summary>
     /// 8-bit bytes where the standard allows only ASCII (raw headers, encoded-words in the wrong charset) that are not
     /// valid UTF-8 are read as Windows-1252, the charset such mail was almost always written in.
     /// </summary>
-    public static Encoding Fallback { get; } = Encoding.GetEncoding(1252);
+    public static Encoding Fallback { get; } = Windows1252();
 
     public static ParserOptions Options { get; } = new() { CharsetEncoding = Fallback };
+
+    private static Encoding Windows1252()
+    {
+        // Static initializers run in order, before any static constructor: register the code pages first.
+        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+        return Encoding.GetEncoding(1252);
+    }
 
 #pragma warning disable SYSLIB0001 // UTF-7 is unsafe to write, but Outlook 2000 wrote it and it must still be read.
     private static readonly Encoding Utf7 = new UTF7Encoding();
