@@ -27,7 +27,11 @@ internal record MessageDto(
     string MessageId,
     uint Uid)
 {
-    /// <summary>True when MimeKit could not parse the stored message: what is shown comes from the server's ENVELOPE and BODYSTRUCTURE.</summary>
+    /// <summary>
+    /// True when MimeKit could not parse the stored message: what is shown comes from the server's ENVELOPE and
+    /// BODYSTRUCTURE. Written only when true, so ordinary mail keeps exactly the seed's fields.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool ParseError { get; init; }
 }
 
