@@ -1,21 +1,24 @@
 using MailKit;
 using MailKit.Net.Imap;
 using MimeKit;
+using Fayvad.Mail.Mime;
 
 namespace Fayvad.Mail.Imap;
 
 /// <summary>
 /// Loads the text and html bodies of messages without marking them read (BODY.PEEK). Small messages come whole, all
-/// in one UID FETCH, which beats two round trips per message for a page of fifty; a large one is fetched part by
-/// part so that listing never downloads its attachments.
+/// in one UID FETCH, which beats two round trips per message for a page of fifty; a large one, or one MimeKit cannot
+/// parse whole, is fetched part by part as the server's BODYSTRUCTURE describes it, so that listing never downloads
+/// attachments and one unreadable message never costs the page.
 /// </summary>
 internal static class BodyLoader
 {
     /// <summary>Above this RFC822.SIZE a message's text parts are fetched one by one.</summary>
     public const uint WholeMessageLimit = 256 * 1024;
 
+    /// <param name="unparsed">Receives the UIDs of messages MimeKit could not parse whole (their bodies, if any, come from BODYSTRUCTURE).</param>
     public static async Task<IReadOnlyDictionary<uint, (string? Text, string? Html)>> LoadAsync(
-        IMailFolder folder, IReadOnlyCollection<IMessageSummary> summaries, CancellationToken cancellationToken)
+        IMailFolder folder, IReadOnlyCollection<IMessageSummary> summaries, CancellationToken cancellationToken, ISet<uint>? unparsed = null)
     {
         var bodies = new Dictionary<uint, (string? Text, string? Html)>(summaries.Count);
         var withText = summaries.Where(s => s.TextBody is not null || s.HtmlBody is not null).ToList();
@@ -25,8 +28,15 @@ internal static class BodyLoader
         {
             await imap.GetStreamsAsync(whole, async (_, _, uid, stream, ct) =>
             {
-                using var message = await MimeMessage.LoadAsync(stream, ct);
-                bodies[uid.Id] = (message.TextBody, message.HtmlBody);
+                // Never throws: an exception here would abandon the rest of the FETCH response.
+                using var message = await MailParsing.TryLoadAsync(stream, ct);
+                if (message is null)
+                {
+                    unparsed?.Add(uid.Id);
+                    return;
+                }
+
+                bodies[uid.Id] = (Text(message), message.HtmlBody);
             }, cancellationToken);
         }
 
@@ -40,10 +50,26 @@ internal static class BodyLoader
         return bodies;
     }
 
+    /// <summary>MimeKit's TextBody, except that a UTF-7 part (which .NET will not decode for MimeKit) is decoded by <see cref="MailParsing.Text"/>.</summary>
+    private static string? Text(MimeMessage message)
+    {
+        var body = message.TextBody;
+        var utf7 = body is null ? null : message.BodyParts.OfType<TextPart>()
+            .FirstOrDefault(p => p.IsPlain && string.Equals(p.ContentType.Charset, "utf-7", StringComparison.OrdinalIgnoreCase) && p.Text == body);
+        return utf7 is null ? body : MailParsing.Text(utf7);
+    }
+
     private static async Task<string?> ReadPartAsync(IMailFolder folder, UniqueId uid, BodyPartText part, CancellationToken cancellationToken)
     {
-        var entity = await folder.GetBodyPartAsync(uid, part, cancellationToken);
-        // TextPart decodes the transfer encoding and the declared charset.
-        return entity is TextPart text ? text.Text : null;
+        try
+        {
+            var entity = await folder.GetBodyPartAsync(uid, part, cancellationToken);
+            // TextPart decodes the transfer encoding and the declared charset.
+            return entity is TextPart text ? MailParsing.Text(text) : null;
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
     }
 }

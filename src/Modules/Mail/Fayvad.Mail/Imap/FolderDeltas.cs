@@ -53,7 +53,7 @@ internal static class FolderDeltas
 
             created = uids.Count == 0
                 ? []
-                : (await folder.FetchAsync(uids, new FetchRequest(MessageMapper.SummaryItems), ct)).OrderBy(s => s.UniqueId.Id).ToList();
+                : (await folder.FetchAsync(uids, MessageMapper.SummaryRequest(), ct)).OrderBy(s => s.UniqueId.Id).ToList();
         }
 
         IReadOnlyList<IMessageSummary> updated = [];

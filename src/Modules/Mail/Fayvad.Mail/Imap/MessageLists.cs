@@ -37,7 +37,7 @@ internal static class MessageLists
         }
 
         var first = Math.Max(0, last - limit + 1);
-        var summaries = await folder.FetchAsync(first, last, new FetchRequest(MessageMapper.SummaryItems), cancellationToken);
+        var summaries = await folder.FetchAsync(first, last, MessageMapper.SummaryRequest(), cancellationToken);
         return await MapAsync(folder, summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), includeBodies, cancellationToken);
     }
 
@@ -50,7 +50,7 @@ internal static class MessageLists
             return [];
         }
 
-        var summaries = await folder.FetchAsync(uids, new FetchRequest(MessageMapper.SummaryItems), cancellationToken);
+        var summaries = await folder.FetchAsync(uids, MessageMapper.SummaryRequest(), cancellationToken);
         var byUid = summaries.ToDictionary(s => s.UniqueId.Id);
         // A message expunged between SEARCH and FETCH is simply left out.
         var ordered = uids.Where(u => byUid.ContainsKey(u.Id)).Select(u => byUid[u.Id]).ToList();
@@ -59,7 +59,8 @@ internal static class MessageLists
 
     private static async Task<List<MessageDto>> MapAsync(IMailFolder folder, List<IMessageSummary> summaries, bool includeBodies, CancellationToken cancellationToken)
     {
-        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries, cancellationToken) : null;
+        var unparsed = new HashSet<uint>();
+        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries, cancellationToken, unparsed) : null;
         var result = new List<MessageDto>(summaries.Count);
         foreach (var summary in summaries)
         {
@@ -70,7 +71,7 @@ internal static class MessageLists
                 html = body.Html is null ? null : HtmlCleaner.Clean(body.Html).Html;
             }
 
-            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html));
+            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) });
         }
 
         return result;

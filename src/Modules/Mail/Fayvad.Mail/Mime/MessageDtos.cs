@@ -25,7 +25,15 @@ internal record MessageDto(
     string Snippet,
     string Folder,
     string MessageId,
-    uint Uid);
+    uint Uid)
+{
+    /// <summary>
+    /// True when MimeKit could not parse the stored message: what is shown comes from the server's ENVELOPE and
+    /// BODYSTRUCTURE. Written only when true, so ordinary mail keeps exactly the seed's fields.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool ParseError { get; init; }
+}
 
 /// <param name="SizeBytes">The part's size as stored (encoded), in bytes.</param>
 internal sealed record AttachmentDto(string Id, string Filename, string ContentType, long SizeBytes, bool Inline, string? ContentId)

@@ -14,15 +14,29 @@ internal static class MessageMapper
         | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.BodyStructure
         | MessageSummaryItems.PreviewText;
 
+    /// <summary>
+    /// The summary FETCH of a page: the items above plus the raw Subject, From, Sender and Date fields, which are decoded
+    /// here from their bytes (8-bit bytes, UTF-7, named zones) rather than from the ENVELOPE's strings. Still one FETCH.
+    /// </summary>
+    public static FetchRequest SummaryRequest(MessageSummaryItems items = SummaryItems) =>
+        new(items) { Headers = new HeaderSet(MailParsing.DecodedHeaders) };
+
     public static MessageDto ToDto(IMessageSummary summary, string folder, uint uidValidity, string? text, string? html)
     {
         var envelope = summary.Envelope ?? new Envelope();
-        var from = envelope.From.Mailboxes.FirstOrDefault() ?? envelope.Sender.Mailboxes.FirstOrDefault();
-        var received = summary.InternalDate?.ToUniversalTime() ?? envelope.Date?.ToUniversalTime() ?? DateTimeOffset.UnixEpoch;
+        var headers = summary.Headers;
+        var from = headers is null
+            ? Mailboxes(envelope.From).FirstOrDefault() ?? Mailboxes(envelope.Sender).FirstOrDefault()
+            : Raw(headers, HeaderId.From) is { } rawFrom && MailParsing.FirstMailbox(rawFrom) is { } parsedFrom ? parsedFrom
+            : Raw(headers, HeaderId.Sender) is { } rawSender && MailParsing.FirstMailbox(rawSender) is { } parsedSender ? parsedSender
+            : Mailboxes(envelope.From).FirstOrDefault() ?? Mailboxes(envelope.Sender).FirstOrDefault();
+        var subject = headers is null ? envelope.Subject ?? "" : Raw(headers, HeaderId.Subject) is { } rawSubject ? MailParsing.DecodeText(rawSubject) : "";
+        var sent = (headers is not null && Raw(headers, HeaderId.Date) is { } rawDate ? MailParsing.ParseDate(rawDate) : null) ?? envelope.Date;
+        var received = summary.InternalDate?.ToUniversalTime() ?? sent?.ToUniversalTime() ?? DateTimeOffset.UnixEpoch;
         var id = MessageIds.Encode(folder, uidValidity, summary.UniqueId.Id);
         return new MessageDto(
             id,
-            envelope.Subject ?? "",
+            subject,
             from?.Address ?? "",
             from?.Name ?? "",
             from is null ? "" : string.IsNullOrWhiteSpace(from.Name) ? from.Address : $"{from.Name} <{from.Address}>",
@@ -30,7 +44,7 @@ internal static class MessageMapper
             Addresses(envelope.Cc),
             Addresses(envelope.Bcc),
             received,
-            envelope.Date?.ToUniversalTime() ?? received,
+            sent?.ToUniversalTime() ?? received,
             summary.Flags?.HasFlag(MessageFlags.Seen) == true,
             summary.Flags?.HasFlag(MessageFlags.Flagged) == true,
             Attachments.List(summary).Any(a => !a.Inline),
@@ -71,7 +85,13 @@ internal static class MessageMapper
     }
 
     public static IReadOnlyList<string> Addresses(InternetAddressList list) =>
-        list.Mailboxes.Select(m => m.Address).Where(a => !string.IsNullOrEmpty(a)).ToList();
+        Mailboxes(list).Select(m => m.Address).ToList();
+
+    /// <summary>The mailboxes of an ENVELOPE list, without Dovecot's placeholders for what the header lacked.</summary>
+    private static IEnumerable<MailboxAddress> Mailboxes(InternetAddressList list) =>
+        list.Mailboxes.Where(m => !string.IsNullOrEmpty(m.Address) && !MailParsing.IsPlaceholder(m.Address));
+
+    private static byte[]? Raw(HeaderList headers, HeaderId id) => headers.FirstOrDefault(h => h.Id == id)?.RawValue;
 
     public static string Snippet(string? preview, string? text)
     {

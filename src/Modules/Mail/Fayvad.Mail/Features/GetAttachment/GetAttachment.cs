@@ -19,7 +19,7 @@ internal sealed record AttachmentFile(string FileName, string ContentType, Strea
 /// <param name="Id">The API's id or an RFC Message-ID; <paramref name="Folder"/> is where to look for the latter first.</param>
 internal sealed record GetAttachmentQuery(string Id, string AttachmentId, string? Folder = null) : IQuery<Result<AttachmentFile>>;
 
-/// <summary>Fetches one part (BODY.PEEK[part]) and decodes its transfer encoding; nothing else of the message is read.</summary>
+/// <summary>Fetches one part's bytes (BODY.PEEK[part]) and decodes its transfer encoding; nothing else of the message is read or parsed.</summary>
 internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
     : IQueryHandler<GetAttachmentQuery, Result<AttachmentFile>>
 {
@@ -38,24 +38,11 @@ internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions se
                 return Error.NotFound("Attachment not found.");
             }
 
-            var entity = await folder.GetBodyPartAsync(summary.UniqueId, part, ct);
             // Buffered (in a temp file past 1 MB) so the IMAP connection goes back to the pool before a slow client reads.
             Stream buffer = part.Octets > 1024 * 1024
                 ? new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous)
                 : new MemoryStream();
-            switch (entity)
-            {
-                case MimePart { Content: not null } mimePart:
-                    await mimePart.Content.DecodeToAsync(buffer, ct);
-                    break;
-                case MessagePart { Message: not null } messagePart:
-                    await messagePart.Message.WriteToAsync(buffer, ct);
-                    break;
-                default:
-                    await entity.WriteToAsync(buffer, true, ct);
-                    break;
-            }
-
+            await PartContent.CopyDecodedAsync(folder, summary.UniqueId, part, buffer, ct);
             buffer.Position = 0;
             return new AttachmentFile(Attachments.FileName(part), part.ContentType.MimeType.ToLowerInvariant(), buffer,
                 !part.IsAttachment && !string.IsNullOrEmpty(part.ContentId));

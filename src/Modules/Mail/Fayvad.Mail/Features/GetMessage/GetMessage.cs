@@ -26,13 +26,14 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
         var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
         return await sessions.RunOnMessageAsync<MessageDetailDto>(caller, locator, query.Id, query.Folder, access, async (folder, location, ct) =>
         {
-            var summary = (await folder.FetchAsync([location.UniqueId], new FetchRequest(DetailItems), ct)).FirstOrDefault();
+            var summary = (await folder.FetchAsync([location.UniqueId], MessageMapper.SummaryRequest(DetailItems), ct)).FirstOrDefault();
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");
             }
 
-            var (text, rawHtml) = (await BodyLoader.LoadAsync(folder, [summary], ct)).GetValueOrDefault(summary.UniqueId.Id);
+            var unparsed = new HashSet<uint>();
+            var (text, rawHtml) = (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
             var attachments = Attachments.List(summary);
             var id = MessageIds.Encode(location);
             var (html, remote) = rawHtml is null
@@ -41,7 +42,7 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
                     ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
-            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html);
+            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 };
             if (query.MarkRead && !dto.IsRead)
             {
                 await folder.AddFlagsAsync(summary.UniqueId, MessageFlags.Seen, true, ct);
