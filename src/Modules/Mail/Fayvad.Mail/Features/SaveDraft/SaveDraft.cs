@@ -10,6 +10,7 @@ using Fayvad.Mail.Mime;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Uploads;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Text;
 using Fayvad.Shared.Results;
 using MailKit;
 using Mediator;
@@ -140,7 +141,7 @@ public sealed class SaveDraftEndpoint : ICarterModule
         }
         catch (JsonException ex)
         {
-            throw new BadHttpRequestException($"The request body is not valid JSON: {ex.Message}");
+            throw new ClientInputException(JsonErrors.Describe(ex));
         }
 
         using (document)
@@ -148,7 +149,13 @@ public sealed class SaveDraftEndpoint : ICarterModule
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new BadHttpRequestException("The request body must be a JSON object.");
+                throw new ClientInputException("The request body must be a JSON object.");
+            }
+
+            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
+            if (JsonErrors.Check(root) is { } textProblem)
+            {
+                throw new ClientInputException(textProblem);
             }
 
             string? error = null;

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Carter;
 using Fayvad.Mail.Mime;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Text;
 using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -45,7 +46,7 @@ public sealed class SendEmailEndpoint : ICarterModule
         }
         catch (JsonException ex)
         {
-            throw new BadHttpRequestException($"The request body is not valid JSON: {ex.Message}");
+            throw new ClientInputException(JsonErrors.Describe(ex));
         }
 
         using (document)
@@ -53,7 +54,13 @@ public sealed class SendEmailEndpoint : ICarterModule
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new BadHttpRequestException("The request body must be a JSON object.");
+                throw new ClientInputException("The request body must be a JSON object.");
+            }
+
+            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
+            if (JsonErrors.Check(root) is { } textProblem)
+            {
+                throw new ClientInputException(textProblem);
             }
 
             string? bodyError = null;
@@ -94,6 +101,14 @@ public sealed class SendEmailEndpoint : ICarterModule
     private static async Task<SendEmailCommand> FromFormAsync(HttpRequest request, CancellationToken ct)
     {
         var form = await request.ReadFormAsync(ct);
+        foreach (var (name, values) in form)
+        {
+            if (values.Select(v => TextRules.Problem(v)).FirstOrDefault(p => p is not null) is { } problem)
+            {
+                throw new ClientInputException($"{name} {problem}");
+            }
+        }
+
         var attachments = new List<OutgoingAttachment>();
         foreach (var file in form.Files)
         {
