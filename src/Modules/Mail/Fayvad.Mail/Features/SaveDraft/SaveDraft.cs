@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Drafts;
@@ -45,7 +46,7 @@ internal sealed class SaveDraftValidator : AbstractValidator<SaveDraftCommand>
         RuleForEach(c => c.ToRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"to_recipients: '{a}' is not a valid email address.");
         RuleForEach(c => c.CcRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"cc_recipients: '{a}' is not a valid email address.");
         RuleForEach(c => c.BccRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"bcc_recipients: '{a}' is not a valid email address.");
-        RuleFor(c => c.Subject).MaximumLength(998);
+        RuleFor(c => c.Subject).MaximumLength(998).SingleLine();
         RuleFor(c => c.AttachmentIds).Must(ids => ids.Count <= 50).WithMessage("attachment_ids: at most 50 files.");
     }
 }
@@ -156,6 +157,12 @@ public sealed class SaveDraftEndpoint : ICarterModule
             if (JsonErrors.Check(root) is { } textProblem)
             {
                 throw new ClientInputException(textProblem);
+            }
+
+            if (ComposeShape.Problem(root, ["subject", "body", "body_html"],
+                    ["to_recipients", "cc_recipients", "bcc_recipients", "to", "cc", "bcc"]) is { } shapeProblem)
+            {
+                throw new ClientInputException(shapeProblem);
             }
 
             string? error = null;

@@ -22,6 +22,11 @@ public sealed class SendEmailEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/email/send", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
             {
+                if (!request.HasFormContentType && !request.HasJsonContentType())
+                {
+                    throw new BadHttpRequestException("Unsupported media type.", StatusCodes.Status415UnsupportedMediaType);
+                }
+
                 var key = request.Headers["Idempotency-Key"].ToString();
                 var command = request.HasFormContentType
                     ? await FromFormAsync(request, ct)
@@ -63,6 +68,11 @@ public sealed class SendEmailEndpoint : ICarterModule
                 throw new ClientInputException(textProblem);
             }
 
+            if (ComposeShape.Problem(root, ["subject", "body", "body_html", "in_reply_to", "reply_to_id"], ["to_emails", "cc_emails", "bcc_emails"]) is { } shapeProblem)
+            {
+                throw new ClientInputException(shapeProblem);
+            }
+
             string? bodyError = null;
             var attachments = new List<OutgoingAttachment>();
             if (root.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array)
@@ -100,7 +110,15 @@ public sealed class SendEmailEndpoint : ICarterModule
 
     private static async Task<SendEmailCommand> FromFormAsync(HttpRequest request, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            throw new ClientInputException("The form data is incomplete or malformed.");
+        }
         foreach (var (name, values) in form)
         {
             if (values.Select(v => TextRules.Problem(v)).FirstOrDefault(p => p is not null) is { } problem)
