@@ -24,7 +24,11 @@ public static partial class JsonErrors
 
         if (ConvertedTo().Match(message) is { Success: true } converted)
         {
-            return $"{field ?? "The request body"} {Expected(converted.Groups["type"].Value)}";
+            var type = converted.Groups["type"].Value;
+            // A request record (its constructor binds the field) names itself, not the field's type.
+            return field is null ? "The request body must be a JSON object."
+                : type.StartsWith("System.", StringComparison.Ordinal) ? $"{field} {Expected(type)}"
+                : $"{field} has the wrong JSON type (text, a number, true/false, a list or an object where another is expected).";
         }
 
         if (message.Contains("maximum configured depth", StringComparison.Ordinal))
