@@ -23,7 +23,7 @@ public static class TextRules
                 return "must not contain a NUL character.";
             }
 
-            if ((char.IsControl(c) && c is not ('\t' or '\r' or '\n')) || c is '\u2028' or '\u2029')
+            if (char.IsControl(c) && c is not ('\t' or '\r' or '\n'))
             {
                 return "must not contain control characters.";
             }
