@@ -151,3 +151,15 @@ public sealed class CheckNewSinceTests
     [InlineData("s1.garbage")]
     public void Anything_else_is_refused(string text) => Assert.False(CheckNewSince.TryParse(text, out _));
 }
+
+public sealed class FolderNameLengthTests
+{
+    [Theory]
+    [InlineData("Projects", 8)]
+    [InlineData("a&b", 4)]
+    [InlineData("\u00fc", 5)]
+    [InlineData("Fr\u00fcchte", 11)]
+    [InlineData("\u00fc\u00fc\u00fc", 10)]
+    public void Names_are_measured_as_the_server_stores_them(string name, int expected) =>
+        Assert.Equal(expected, Fayvad.Mail.Features.ManageFolders.FolderNameRules.EncodedLength(name));
+}

@@ -2,6 +2,7 @@ using System.Net.Sockets;
 using FluentValidation;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
+using Fayvad.Shared.Text;
 using Fayvad.Shared.Validation;
 using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
@@ -22,6 +23,9 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         var (status, body) = exception switch
         {
             BadHttpRequestException bad => (bad.StatusCode, new ErrorBody(DescribeBadRequest(bad))),
+            // A multipart body cut short, without a boundary, or past the form limits: the client's input, not a fault.
+            InvalidDataException => (StatusCodes.Status400BadRequest,
+                new ErrorBody("The request body could not be read: the form data is incomplete or malformed.")),
             ValidationException validation => (StatusCodes.Status400BadRequest,
                 ErrorBody.From(ValidationErrors.From(validation.Errors.ToList()))),
             DependencyUnavailableException unavailable => (StatusCodes.Status503ServiceUnavailable, new ErrorBody(unavailable.Message)),
@@ -65,12 +69,50 @@ internal sealed partial class ApiExceptionHandler(ILogger<ApiExceptionHandler> l
         return false;
     }
 
-    private static string DescribeBadRequest(BadHttpRequestException exception) =>
-        exception.StatusCode == StatusCodes.Status413PayloadTooLarge
-            ? "The request body is too large."
-            : exception.InnerException is System.Text.Json.JsonException json
-                ? $"The request body is not valid JSON: {json.Message}"
-                : exception.Message;
+    /// <summary>
+    /// ASP.NET's binding messages name parameters and .NET types ("Failed to read parameter \"XCommand command\"…"):
+    /// only messages of our own (<see cref="ClientInput"/>) pass through as they are.
+    /// </summary>
+    internal static string DescribeBadRequest(BadHttpRequestException exception)
+    {
+        if (exception.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return "The request body is too large.";
+        }
+
+        if (exception.StatusCode == StatusCodes.Status415UnsupportedMediaType)
+        {
+            return "Unsupported media type: send application/json.";
+        }
+
+        if (exception.InnerException is System.Text.Json.JsonException json)
+        {
+            return JsonErrors.Describe(json);
+        }
+
+        if (exception is ClientInputException)
+        {
+            return exception.Message;
+        }
+
+        var message = exception.Message;
+        if (message.Contains("no body was provided", StringComparison.Ordinal) || message.Contains("not provided from body", StringComparison.Ordinal))
+        {
+            return "The request body is missing: send a JSON object.";
+        }
+
+        if (BindFailure().Match(message) is { Success: true } bind)
+        {
+            return $"{bind.Groups["name"].Value} has an invalid value.";
+        }
+
+        return exception.InnerException is IOException or InvalidDataException || message.Contains("form", StringComparison.OrdinalIgnoreCase)
+            ? "The request body could not be read: it is incomplete or malformed."
+            : "The request is malformed.";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("""parameter "[^"]*?(?<name>\w+)" from""")]
+    private static partial System.Text.RegularExpressions.Regex BindFailure();
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A dependency was unavailable on {Method} {Path}")]
     private static partial void LogUnavailable(ILogger logger, Exception exception, string method, string path);

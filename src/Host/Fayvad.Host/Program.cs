@@ -6,6 +6,7 @@ using Fayvad.Host;
 using Fayvad.Identity;
 using Fayvad.Mail;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Text;
 using Fayvad.Shared.Validation;
 using Mediator;
 using Scalar.AspNetCore;
@@ -18,6 +19,8 @@ builder.Services.ConfigureHttpJsonOptions(options =>
     options.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
     options.SerializerOptions.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower));
     options.SerializerOptions.Converters.Add(new UtcDateTimeOffsetConverter());
+    // NUL, control characters and broken Unicode are refused as the body is read, naming the field.
+    options.SerializerOptions.Converters.Add(new SafeTextConverter());
 });
 builder.Services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
 SnakeCaseNames.UseForValidation();
@@ -58,6 +61,7 @@ if (args.Contains("migrate"))
 app.UseForwardedHeaders();
 app.UseExceptionHandler();
 app.UseStatusCodePages(ErrorPages.WriteAsync);
+app.Use(QueryGuard.RefuseControlCharactersAsync);
 app.UseAuthentication();
 app.UseAuthorization();
 

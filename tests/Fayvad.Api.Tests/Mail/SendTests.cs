@@ -133,13 +133,13 @@ public sealed class SendTests(ApiFactory factory) : MailTest(factory)
         var to = await MailboxAsync("to", sender.Org);
         var victim = await MailboxAsync("victim", sender.Org);
         var marker = Unique("Inject");
-        await TestApi.ReadAsync(await sender.Client.PostAsJsonAsync($"{Root}/email/send/",
-            new { to_emails = new[] { to.Address }, subject = $"{marker}\r\nBcc: {victim.Address}", body = "x" }, Ct), HttpStatusCode.OK);
+        // A subject is one line: a line break is refused, naming the field, and nothing is sent to anyone.
+        await TestApi.AssertErrorAsync(await sender.Client.PostAsJsonAsync($"{Root}/email/send/",
+            new { to_emails = new[] { to.Address }, subject = $"{marker}\r\nBcc: {victim.Address}", body = "x" }, Ct), HttpStatusCode.BadRequest, "subject");
 
-        var received = await MailKitTestKit.WaitForMessageAsync(to.Client, "INBOX", m => MailKitTestKit.Subject(m).StartsWith(marker, StringComparison.Ordinal), Ct);
-        var raw = await MimeMessage.LoadAsync(await to.Client.GetStreamAsync($"{Root}/email/messages/{received.GetProperty("id").GetString()}/raw/", Ct), Ct);
-        Assert.Empty(raw.Bcc);
         await Task.Delay(1000, Ct);
+        Assert.Empty(await MailKitTestKit.ListAsync(to.Client, "INBOX", Ct));
         Assert.Empty(await MailKitTestKit.ListAsync(victim.Client, "INBOX", Ct));
+        Assert.Empty(await MailKitTestKit.ListAsync(sender.Client, "Sent", Ct));
     }
 }

@@ -16,6 +16,9 @@ public static class Paging
     /// <summary>The cap keeps any one page, and so any one query, bounded.</summary>
     public const int MaxLimit = 200;
 
+    /// <summary>Keeps (Page - 1) * Limit inside an int for any accepted limit.</summary>
+    public const int MaxPage = int.MaxValue / MaxLimit;
+
     public static int Skip(this IPagedRequest request) => (request.Page - 1) * request.Limit;
 }
 
@@ -24,7 +27,8 @@ public sealed class PagingRules<T> : AbstractValidator<T>
 {
     public PagingRules()
     {
-        RuleFor(p => p.Page).GreaterThanOrEqualTo(1).WithMessage("page must be 1 or more.");
+        // (page - 1) * limit must stay an int: an offset past it is no page of any list.
+        RuleFor(p => p.Page).InclusiveBetween(1, Paging.MaxPage).WithMessage($"page must be between 1 and {Paging.MaxPage}.");
         RuleFor(p => p.Limit).InclusiveBetween(1, Paging.MaxLimit)
             .WithMessage($"limit must be between 1 and {Paging.MaxLimit}.");
     }

@@ -1,4 +1,5 @@
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
@@ -46,9 +47,9 @@ internal sealed class AccountRequestRules<T> : AbstractValidator<T>
         RuleFor(r => r.Domain).Must(d => Addresses.IsDomainName(d!.Trim())).When(r => !string.IsNullOrEmpty(r.Domain))
             .WithMessage("domain must be a domain name such as example.com.");
         RuleFor(r => r.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
-        RuleFor(r => r.DisplayName).MaximumLength(200);
-        RuleFor(r => r.FirstName).MaximumLength(ProfileRules.NameMaxLength);
-        RuleFor(r => r.LastName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(r => r.DisplayName).MaximumLength(200).SingleLine();
+        RuleFor(r => r.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
+        RuleFor(r => r.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(r => r.QuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(r => r.Quota).GreaterThanOrEqualTo(0).WithMessage("quota (MB) must be 0 (unlimited) or more.");
         RuleFor(r => r.Quota).Equal(r => r.QuotaMb).When(r => r.Quota is not null && r.QuotaMb is not null)

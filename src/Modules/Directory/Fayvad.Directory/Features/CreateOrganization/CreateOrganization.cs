@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
@@ -38,7 +39,7 @@ internal sealed class CreateOrganizationValidator : AbstractValidator<CreateOrga
 {
     public CreateOrganizationValidator()
     {
-        RuleFor(c => c.Name).NotEmpty().MaximumLength(200);
+        RuleFor(c => c.Name).NotEmpty().MaximumLength(200).SingleLine();
         RuleFor(c => c.Slug).Must(Slugs.IsValid).When(c => c.Slug is not null)
             .WithMessage("slug must be lower-case letters, digits and hyphens (at most 63).");
         // Only our own form (it names a slug) may create an organization without its domain.

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
@@ -38,8 +39,8 @@ internal sealed class CreateOrganizationAdminValidator : AbstractValidator<Creat
                 .WithMessage("username must be an email address.");
             RuleFor(c => c.Password).NotEmpty().WithMessage("password is required for a new administrator.")
                 .Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
-            RuleFor(c => c.FirstName).MaximumLength(150);
-            RuleFor(c => c.LastName).MaximumLength(150);
+            RuleFor(c => c.FirstName).MaximumLength(150).SingleLine();
+            RuleFor(c => c.LastName).MaximumLength(150).SingleLine();
         });
         RuleFor(c => c.UserId).GreaterThan(0).When(c => c.UserId is not null);
         RuleFor(c => c.OrganizationId).GreaterThan(0).When(c => c.OrganizationId is not null);

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
@@ -47,8 +48,8 @@ internal sealed class CreateUserValidator : AbstractValidator<CreateUserCommand>
         RuleFor(c => c.Email).Must(e => Addresses.IsAddress(e!.Trim())).When(c => !string.IsNullOrEmpty(c.Email))
             .WithMessage("email must be a valid email address.");
         RuleFor(c => c.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
-        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength);
-        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
+        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(c => c.Role).Must(r => Roles.Contains(r)).When(c => c.Role is not null)
             .WithMessage("role must be one of superadmin, org_admin, user.");
         RuleFor(c => c.OrganizationId).GreaterThan(0).When(c => c.OrganizationId is not null);

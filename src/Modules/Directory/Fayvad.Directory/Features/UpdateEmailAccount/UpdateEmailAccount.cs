@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
@@ -33,9 +34,9 @@ internal sealed class UpdateEmailAccountValidator : AbstractValidator<UpdateEmai
 {
     public UpdateEmailAccountValidator()
     {
-        RuleFor(c => c.DisplayName).MaximumLength(200);
-        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength);
-        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(c => c.DisplayName).MaximumLength(200).SingleLine();
+        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
+        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(c => c.QuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.Quota).GreaterThanOrEqualTo(0).WithMessage("quota (MB) must be 0 (unlimited) or more.");
         RuleFor(c => c.Quota).Equal(c => c.QuotaMb).When(c => c.Quota is not null && c.QuotaMb is not null)

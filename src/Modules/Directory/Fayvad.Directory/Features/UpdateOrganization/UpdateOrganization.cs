@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
@@ -35,7 +36,7 @@ internal sealed class UpdateOrganizationValidator : AbstractValidator<UpdateOrga
 {
     public UpdateOrganizationValidator()
     {
-        RuleFor(c => c.Name).NotEmpty().MaximumLength(200).When(c => c.Name is not null);
+        RuleFor(c => c.Name).NotEmpty().MaximumLength(200).SingleLine().When(c => c.Name is not null);
         RuleFor(c => c.Status).Must(s => s is "active" or "disabled").When(c => c.Status is not null)
             .WithMessage("status must be 'active' or 'disabled'.");
         RuleFor(c => c.MaxAccounts).GreaterThanOrEqualTo(0);

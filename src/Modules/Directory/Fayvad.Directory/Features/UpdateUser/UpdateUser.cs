@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
@@ -25,8 +26,8 @@ internal sealed class UpdateUserValidator : AbstractValidator<UpdateUserCommand>
 {
     public UpdateUserValidator()
     {
-        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength);
-        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
+        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(c => c.Email).Must(Addresses.IsAddress!).When(c => c.Email is not null)
             .WithMessage("email must be a valid email address.");
         RuleFor(c => c.PhoneNumber).Matches(ProfileRules.PhoneNumberPattern).When(c => !string.IsNullOrEmpty(c.PhoneNumber))

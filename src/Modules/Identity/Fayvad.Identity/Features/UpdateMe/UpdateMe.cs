@@ -1,6 +1,7 @@
 using System.Net.Mail;
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -26,8 +27,8 @@ internal sealed class UpdateMeValidator : AbstractValidator<UpdateMeCommand>
 {
     public UpdateMeValidator()
     {
-        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength);
-        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength);
+        RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
+        RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(c => c.Email).Must(IsAddress!).When(c => c.Email is not null).WithMessage("email must be a valid email address.");
         RuleFor(c => c.PhoneNumber).Matches(ProfileRules.PhoneNumberPattern).When(c => !string.IsNullOrEmpty(c.PhoneNumber))
             .WithMessage("phone_number must be digits with optional + ( ) . / - and spaces, at most 32 characters.");

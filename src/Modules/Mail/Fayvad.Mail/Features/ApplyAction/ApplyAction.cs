@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
 using Fayvad.Shared.Http;
@@ -41,6 +42,10 @@ internal sealed class ApplyActionValidator : AbstractValidator<ApplyActionComman
         RuleFor(c => c.Ids).NotEmpty().WithMessage("ids is required: a list of message ids.")
             .Must(ids => ids!.Count <= 1000).When(c => c.Ids is not null, ApplyConditionTo.CurrentValidator)
             .WithMessage("ids may hold at most 1000 message ids.");
+        RuleForEach(c => c.Ids).NotEmpty().WithMessage("ids must hold message ids (non-empty strings).")
+            .MaximumLength(1000).SingleLine();
+        RuleFor(c => c.Folder).MaximumLength(1000).SingleLine();
+        RuleFor(c => c.TargetFolder).MaximumLength(1000).SingleLine();
         RuleFor(c => c.Destination).NotEmpty().When(c => c.Action == "move").OverridePropertyName("folder")
             .WithMessage("folder is required for move: the destination folder.");
     }

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Features.ListFolders;
 using Fayvad.Mail.Imap;
@@ -23,30 +24,73 @@ internal sealed record DeleteFolderCommand(string? Folder) : ICommand<Result<boo
 
 internal static class FolderNameRules
 {
-    /// <summary>One level of a path: no hierarchy separator, no LIST wildcards, no control characters.</summary>
+    /// <summary>Longest name as the server stores it (modified UTF-7): Dovecot refuses a longer one as "too long".</summary>
+    public const int MaxEncodedLength = 200;
+
+    /// <summary>A path the API looks up: anything longer is no folder, and would overflow an IMAP command.</summary>
+    public const int MaxPathLength = 1000;
+
+    /// <summary>One level of a path: no hierarchy separator, no LIST wildcards, no control characters, nothing Dovecot refuses.</summary>
     public static IRuleBuilderOptions<T, string?> FolderName<T>(this IRuleBuilder<T, string?> rule) =>
         rule.NotEmpty().MaximumLength(200)
-            .Must(n => n is null || (n.Trim() == n && n.IndexOfAny(['/', '*', '%', '\r', '\n', '\0']) < 0 && !n.StartsWith('.')))
-            .WithMessage("name must not contain '/', '*', '%' or line breaks, start with '.', or have surrounding spaces.");
+            .Must(n => n is null || (n.Trim() == n && n.IndexOfAny(['/', '*', '%']) < 0 && !n.Any(char.IsControl) && !n.StartsWith('.') && !n.StartsWith('~')))
+            .WithMessage("name must not contain '/', '*', '%' or control characters (line breaks, tabs), start with '.' or '~', or have surrounding spaces.")
+            .Must(n => n is null || EncodedLength(n) <= MaxEncodedLength)
+            .WithMessage("name is too long for the mail server (fewer characters, especially accented or non-Latin ones).");
+
+    /// <summary>The length of <paramref name="name"/> in IMAP's modified UTF-7 (RFC 3501 5.1.3): a run of non-ASCII characters costs '&amp;', base64 of its UTF-16, '-'.</summary>
+    internal static int EncodedLength(string name)
+    {
+        var length = 0;
+        var run = 0;
+        foreach (var c in name)
+        {
+            if (c is >= ' ' and <= '~')
+            {
+                length += run == 0 ? 0 : 2 + (((run * 16) + 5) / 6);
+                run = 0;
+                length += c == '&' ? 2 : 1;
+            }
+            else
+            {
+                run++;
+            }
+        }
+
+        return length + (run == 0 ? 0 : 2 + (((run * 16) + 5) / 6));
+    }
+
+    /// <summary>Dovecot's NO (or MailKit's own refusal) to a name that passed the rules above: the user's input, not a fault.</summary>
+    public static Error? Refused(Exception exception) => exception switch
+    {
+        ImapCommandException { Response: ImapCommandResponse.No or ImapCommandResponse.Bad } imap =>
+            Error.Validation("name", $"The mail server refused the folder name: {imap.ResponseText}"),
+        ArgumentException => Error.Validation("name", "The mail server cannot hold a folder of that name."),
+        _ => null,
+    };
 }
 
 internal sealed class CreateFolderValidator : AbstractValidator<CreateFolderCommand>
 {
-    public CreateFolderValidator() => RuleFor(c => c.Name).FolderName();
+    public CreateFolderValidator()
+    {
+        RuleFor(c => c.Name).FolderName();
+        RuleFor(c => c.Parent).MaximumLength(FolderNameRules.MaxPathLength).SingleLine();
+    }
 }
 
 internal sealed class RenameFolderValidator : AbstractValidator<RenameFolderCommand>
 {
     public RenameFolderValidator()
     {
-        RuleFor(c => c.Folder).NotEmpty();
+        RuleFor(c => c.Folder).NotEmpty().MaximumLength(FolderNameRules.MaxPathLength).SingleLine();
         RuleFor(c => c.Name).FolderName();
     }
 }
 
 internal sealed class DeleteFolderValidator : AbstractValidator<DeleteFolderCommand>
 {
-    public DeleteFolderValidator() => RuleFor(c => c.Folder).NotEmpty();
+    public DeleteFolderValidator() => RuleFor(c => c.Folder).NotEmpty().MaximumLength(FolderNameRules.MaxPathLength).SingleLine();
 }
 
 internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions sessions)
@@ -71,7 +115,16 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
                 return Error.Conflict($"Folder '{path}' already exists.");
             }
 
-            var created = await parent.CreateAsync(command.Name!, true, ct);
+            IMailFolder? created;
+            try
+            {
+                created = await parent.CreateAsync(command.Name!, true, ct);
+            }
+            catch (Exception ex) when (FolderNameRules.Refused(ex) is not null)
+            {
+                return FolderNameRules.Refused(ex)!;
+            }
+
             if (created is null)
             {
                 return Error.Conflict($"Folder '{path}' could not be created.");
@@ -102,7 +155,15 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
                 return Error.Conflict($"Folder '{target}' already exists.");
             }
 
-            await folder.RenameAsync(parent, command.Name!, ct);
+            try
+            {
+                await folder.RenameAsync(parent, command.Name!, ct);
+            }
+            catch (Exception ex) when (FolderNameRules.Refused(ex) is not null)
+            {
+                return FolderNameRules.Refused(ex)!;
+            }
+
             return ToDto(folder);
         }, cancellationToken);
 

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Data;
@@ -35,6 +36,7 @@ internal sealed class RegisterWebhookValidator : AbstractValidator<RegisterWebho
         RuleFor(c => c.Events).NotEmpty().WithMessage("events must list at least one event type, or \"*\".");
         RuleForEach(c => c.Events).Must(e => e == "*" || MailEventTypes.All.Contains(e))
             .WithMessage(c => $"events may hold only \"*\" and: {string.Join(", ", MailEventTypes.All.Order(StringComparer.Ordinal))}.");
+        RuleFor(c => c.Secret).SingleLine();
         RuleFor(c => c.Secret).NotEmpty().Length(16, 200)
             .WithMessage("secret must be 16 to 200 characters (use a random string; it signs every delivery).");
     }

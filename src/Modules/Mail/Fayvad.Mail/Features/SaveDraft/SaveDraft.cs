@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Carter;
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Drafts;
@@ -10,6 +11,7 @@ using Fayvad.Mail.Mime;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Uploads;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Text;
 using Fayvad.Shared.Results;
 using MailKit;
 using Mediator;
@@ -44,7 +46,7 @@ internal sealed class SaveDraftValidator : AbstractValidator<SaveDraftCommand>
         RuleForEach(c => c.ToRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"to_recipients: '{a}' is not a valid email address.");
         RuleForEach(c => c.CcRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"cc_recipients: '{a}' is not a valid email address.");
         RuleForEach(c => c.BccRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"bcc_recipients: '{a}' is not a valid email address.");
-        RuleFor(c => c.Subject).MaximumLength(998);
+        RuleFor(c => c.Subject).MaximumLength(998).SingleLine();
         RuleFor(c => c.AttachmentIds).Must(ids => ids.Count <= 50).WithMessage("attachment_ids: at most 50 files.");
     }
 }
@@ -140,7 +142,7 @@ public sealed class SaveDraftEndpoint : ICarterModule
         }
         catch (JsonException ex)
         {
-            throw new BadHttpRequestException($"The request body is not valid JSON: {ex.Message}");
+            throw new ClientInputException(JsonErrors.Describe(ex));
         }
 
         using (document)
@@ -148,7 +150,19 @@ public sealed class SaveDraftEndpoint : ICarterModule
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new BadHttpRequestException("The request body must be a JSON object.");
+                throw new ClientInputException("The request body must be a JSON object.");
+            }
+
+            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
+            if (JsonErrors.Check(root) is { } textProblem)
+            {
+                throw new ClientInputException(textProblem);
+            }
+
+            if (ComposeShape.Problem(root, ["subject", "body", "body_html"],
+                    ["to_recipients", "cc_recipients", "bcc_recipients", "to", "cc", "bcc"]) is { } shapeProblem)
+            {
+                throw new ClientInputException(shapeProblem);
             }
 
             string? error = null;

@@ -66,12 +66,14 @@ internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
             .WithMessage("query is required (or at least one of from, to, subject, since, before, unread, is_read, starred, has_attachments).");
         RuleFor(q => q.Query).Must(q => q is null || !string.IsNullOrWhiteSpace(q)).WithMessage("query must not be empty.")
             .MaximumLength(500);
-        RuleFor(q => q.Since).Must(BeDate!).When(q => q.Since is not null).WithMessage("since must be a date (YYYY-MM-DD).");
-        RuleFor(q => q.Before).Must(BeDate!).When(q => q.Before is not null).WithMessage("before must be a date (YYYY-MM-DD).");
+        RuleFor(q => q.Since).Must(BeDate!).When(q => q.Since is not null).WithMessage("since must be a date (YYYY-MM-DD) from 1900 to 9998.");
+        RuleFor(q => q.Before).Must(BeDate!).When(q => q.Before is not null).WithMessage("before must be a date (YYYY-MM-DD) from 1900 to 9998.");
     }
 
+    /// <summary>A date IMAP can carry once a day either side is added (SINCE is exclusive of the day before): the year 1 or 9999 cannot.</summary>
     internal static bool BeDate(string value) =>
-        DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out _);
+        DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var date)
+        && date.Year is >= 1900 and <= 9998;
 }
 
 /// <summary>

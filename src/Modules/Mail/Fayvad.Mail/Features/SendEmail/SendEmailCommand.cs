@@ -1,4 +1,5 @@
 using FluentValidation;
+using Fayvad.Shared.Validation;
 using Fayvad.Mail.Mime;
 using Fayvad.Shared.Results;
 using Mediator;
@@ -41,7 +42,7 @@ internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
         RuleForEach(c => c.ToEmails).Must(IsAddress).WithMessage((_, a) => $"to_emails: '{a}' is not a valid email address.");
         RuleForEach(c => c.CcEmails).Must(IsAddress).WithMessage((_, a) => $"cc_emails: '{a}' is not a valid email address.");
         RuleForEach(c => c.BccEmails).Must(IsAddress).WithMessage((_, a) => $"bcc_emails: '{a}' is not a valid email address.");
-        RuleFor(c => c.Subject).MaximumLength(998);
+        RuleFor(c => c.Subject).MaximumLength(998).SingleLine();
         RuleFor(c => c.IdempotencyKey).MaximumLength(200);
         RuleFor(c => c).Must(c => c.Attachments.Count + c.AttachmentIds.Count <= 50).OverridePropertyName("attachments")
             .WithMessage("attachments: at most 50 files.");

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Carter;
 using Fayvad.Mail.Mime;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Text;
 using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -21,6 +22,11 @@ public sealed class SendEmailEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/email/send", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
             {
+                if (!request.HasFormContentType && !request.HasJsonContentType())
+                {
+                    throw new BadHttpRequestException("Unsupported media type.", StatusCodes.Status415UnsupportedMediaType);
+                }
+
                 var key = request.Headers["Idempotency-Key"].ToString();
                 var command = request.HasFormContentType
                     ? await FromFormAsync(request, ct)
@@ -45,7 +51,7 @@ public sealed class SendEmailEndpoint : ICarterModule
         }
         catch (JsonException ex)
         {
-            throw new BadHttpRequestException($"The request body is not valid JSON: {ex.Message}");
+            throw new ClientInputException(JsonErrors.Describe(ex));
         }
 
         using (document)
@@ -53,7 +59,18 @@ public sealed class SendEmailEndpoint : ICarterModule
             var root = document.RootElement;
             if (root.ValueKind != JsonValueKind.Object)
             {
-                throw new BadHttpRequestException("The request body must be a JSON object.");
+                throw new ClientInputException("The request body must be a JSON object.");
+            }
+
+            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
+            if (JsonErrors.Check(root) is { } textProblem)
+            {
+                throw new ClientInputException(textProblem);
+            }
+
+            if (ComposeShape.Problem(root, ["subject", "body", "body_html", "in_reply_to", "reply_to_id"], ["to_emails", "cc_emails", "bcc_emails"]) is { } shapeProblem)
+            {
+                throw new ClientInputException(shapeProblem);
             }
 
             string? bodyError = null;
@@ -93,7 +110,23 @@ public sealed class SendEmailEndpoint : ICarterModule
 
     private static async Task<SendEmailCommand> FromFormAsync(HttpRequest request, CancellationToken ct)
     {
-        var form = await request.ReadFormAsync(ct);
+        IFormCollection form;
+        try
+        {
+            form = await request.ReadFormAsync(ct);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException && !ct.IsCancellationRequested)
+        {
+            throw new ClientInputException("The form data is incomplete or malformed.");
+        }
+        foreach (var (name, values) in form)
+        {
+            if (values.Select(v => TextRules.Problem(v)).FirstOrDefault(p => p is not null) is { } problem)
+            {
+                throw new ClientInputException($"{name} {problem}");
+            }
+        }
+
         var attachments = new List<OutgoingAttachment>();
         foreach (var file in form.Files)
         {

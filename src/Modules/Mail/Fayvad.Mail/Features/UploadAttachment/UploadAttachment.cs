@@ -72,7 +72,19 @@ public sealed class UploadAttachmentEndpoint : ICarterModule
             limit.MaxRequestBodySize = store.MaxFileBytes + (1024 * 1024);
         }
 
-        var reader = new MultipartReader(boundary, request.Body) { BodyLengthLimit = null };
+        try
+        {
+            return await ReadFileAsync(new MultipartReader(boundary, request.Body) { BodyLengthLimit = null }, sender, ct);
+        }
+        catch (IOException) when (!ct.IsCancellationRequested)
+        {
+            // The body ended before its closing boundary: a client's cut-short upload, nothing stored.
+            return ApiResults.Problem(Error.Validation("file", "The upload is incomplete: the multipart body ended before its closing boundary."));
+        }
+    }
+
+    private static async Task<IResult> ReadFileAsync(MultipartReader reader, ISender sender, CancellationToken ct)
+    {
         while (await reader.ReadNextSectionAsync(ct) is { } section)
         {
             if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition)
