@@ -52,6 +52,12 @@ internal sealed class SmtpOptions
     /// encoded size would pass it is refused with 413 before anything is submitted.
     /// </summary>
     public long MaxMessageBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>
+    /// How long an Idempotency-Key claim belongs to the send that made it. A send gives up (503, nothing recorded)
+    /// before its lease ends, so a retry after the lease can take over a claim whose process died (docs/adr/0015).
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
 }
 
 internal sealed class UploadOptions
