@@ -23,7 +23,9 @@ public static class DirectoryModule
 
         services.AddDbContext<DirectoryDbContext>((sp, options) => options
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", DirectoryDbContext.Schema))
-            .UseSnakeCaseNamingConvention());
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(sp.GetRequiredService<AccessChangeInterceptor>()));
+        services.AddSingleton<AccessChangeInterceptor>();
 
         var workFactor = configuration.GetValue("Directory:BcryptWorkFactor", PasswordHasher.DefaultWorkFactor);
         services.AddSingleton(new PasswordHasher(workFactor));

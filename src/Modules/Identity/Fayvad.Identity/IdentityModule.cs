@@ -1,4 +1,5 @@
 using FluentValidation;
+using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Identity.Data;
 using Fayvad.Identity.Features.Login;
@@ -30,6 +31,9 @@ public static class IdentityModule
         services.Configure<TokenOptions>(configuration.GetSection("Identity:Tokens"));
         services.Configure<LoginThrottleOptions>(configuration.GetSection("Identity:LoginThrottle"));
         services.AddScoped<TokenService>();
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<IDirectoryAccessObserver>(sp => sp.GetRequiredService<TokenCache>());
+        services.AddHostedService<AccessChangeListener>();
         services.AddScoped<LoginThrottle>();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
