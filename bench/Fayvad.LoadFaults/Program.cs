@@ -70,7 +70,7 @@ await Task.WhenAll(Enumerable.Range(0, clients).Select(async c =>
             using var response = await http.SendAsync(request, CancellationToken.None);
             status = (int)response.StatusCode;
             var body = await response.Content.ReadAsStringAsync(CancellationToken.None);
-            if (status >= 500)
+            if (status >= 400)
             {
                 errors.AddOrUpdate($"{ops[op]} {status} {(body.Length > 140 ? body[..140] : body)}", 1, (_, v) => v + 1);
             }

@@ -58,6 +58,11 @@ internal sealed class SmtpOptions
     /// before its lease ends, so a retry after the lease can take over a claim whose process died (docs/adr/0015).
     /// </summary>
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Submissions this node runs at once; more wait up to <see cref="SubmissionWait"/>, then 503.</summary>
+    public int MaxConcurrentSubmissions { get; set; } = 16;
+
+    public TimeSpan SubmissionWait { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 internal sealed class UploadOptions
