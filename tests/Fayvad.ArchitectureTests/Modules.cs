@@ -13,7 +13,9 @@ public sealed record Module(string Name, Assembly Implementation, Assembly Contr
 {
     /// <summary>Full names of every type the implementation declares: what no other module may touch.</summary>
     public string[] ImplementationTypeNames =>
-        Implementation.GetTypes().Where(t => !t.Name.StartsWith('<')).Select(t => t.FullName!).ToArray();
+        // Compiler-generated types (and types nested in them, e.g. <PrivateImplementationDetails>+__StaticArrayInitTypeSize=16,
+        // which every assembly may carry under the same name) belong to no module.
+        Implementation.GetTypes().Where(t => !t.FullName!.Contains('<', StringComparison.Ordinal)).Select(t => t.FullName!).ToArray();
 
     public override string ToString() => Name;
 }

@@ -164,3 +164,18 @@ public sealed class PasswordRuleTests
         Assert.Contains("72 bytes", PasswordRules.Problem(new string('é', 37)), StringComparison.Ordinal); // 74 bytes, 37 characters
     }
 }
+
+public sealed class AccessChangeInterceptorTests
+{
+    [Theory]
+    [InlineData("UPDATE directory.users AS u SET is_active = @p WHERE u.id = @p1", true)]
+    [InlineData("UPDATE directory.organizations AS o SET status = @p WHERE o.id = ANY (@ids)", true)]
+    [InlineData("INSERT INTO directory.email_accounts (address) VALUES (@p0) RETURNING id;", true)]
+    [InlineData("DELETE FROM directory.domains\nWHERE id = @p0;", true)]
+    [InlineData("UPDATE \"directory\".\"users\" SET \"role\" = @p0 WHERE id = @p1;", true)]
+    [InlineData("UPDATE directory.users AS u SET last_login_at = @p WHERE u.id = @p1", false)]
+    [InlineData("UPDATE directory.mailbox_usage SET bytes = @p", false)]
+    [InlineData("SELECT u.id FROM directory.users AS u", false)]
+    public void Only_writes_that_can_change_access_are_reported(string sql, bool reported) =>
+        Assert.Equal(reported, AccessChangeInterceptor.ChangesAccess(sql));
+}

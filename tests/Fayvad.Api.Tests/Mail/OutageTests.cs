@@ -95,6 +95,9 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         {
             // stack.sh starts only what is not running, with the stack's own settings.
             await RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+
+            // The tests' own pooled connections died with the server: later tests must not get one.
+            Npgsql.NpgsqlConnection.ClearAllPools();
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(5);

@@ -154,3 +154,19 @@ public interface IDirectoryMailboxes
 
     Task<bool> OrganizationExistsAsync(long organizationId, CancellationToken cancellationToken);
 }
+
+/// <summary>
+/// Who may sign in can change (a user, mailbox, domain or organization written): modules that cache the answer of
+/// <see cref="IDirectoryAuthentication.FindActiveAsync"/> learn it here, on this node at once and on every node
+/// through PostgreSQL's NOTIFY on <see cref="Channel"/>, which the Directory's tables send on commit.
+/// </summary>
+public interface IDirectoryAccessObserver
+{
+    void AccessMayHaveChanged();
+}
+
+public static class DirectoryAccessChanges
+{
+    /// <summary>The NOTIFY channel of the Directory's tables (users, email accounts, domains, organizations).</summary>
+    public const string Channel = "directory_access_changed";
+}

@@ -4,10 +4,12 @@ using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Passwords;
 using Fayvad.Directory.Seeding;
+using Fayvad.Shared.Data;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Fayvad.Directory;
 
@@ -16,12 +18,14 @@ public static class DirectoryModule
 {
     public static IServiceCollection AddDirectoryModule(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString("Fayvad")
-            ?? throw new InvalidOperationException("ConnectionStrings:Fayvad is not set (env ConnectionStrings__Fayvad).");
+        // One pooled, sized data source for the whole process (Shared/Data/Database).
+        services.AddSharedDatabase(configuration);
 
-        services.AddDbContext<DirectoryDbContext>(options => options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", DirectoryDbContext.Schema))
-            .UseSnakeCaseNamingConvention());
+        services.AddDbContext<DirectoryDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", DirectoryDbContext.Schema))
+            .UseSnakeCaseNamingConvention()
+            .AddInterceptors(sp.GetRequiredService<AccessChangeInterceptor>()));
+        services.AddSingleton<AccessChangeInterceptor>();
 
         var workFactor = configuration.GetValue("Directory:BcryptWorkFactor", PasswordHasher.DefaultWorkFactor);
         services.AddSingleton(new PasswordHasher(workFactor));

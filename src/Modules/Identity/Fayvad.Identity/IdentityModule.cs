@@ -1,13 +1,16 @@
 using FluentValidation;
+using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Identity.Data;
 using Fayvad.Identity.Features.Login;
 using Fayvad.Identity.Tokens;
+using Fayvad.Shared.Data;
 using Fayvad.Shared.Modules;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Fayvad.Identity;
 
@@ -18,16 +21,19 @@ public static class IdentityModule
 
     public static IServiceCollection AddIdentityModule(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString("Fayvad")
-            ?? throw new InvalidOperationException("ConnectionStrings:Fayvad is not set (env ConnectionStrings__Fayvad).");
+        // One pooled, sized data source for the whole process (Shared/Data/Database).
+        services.AddSharedDatabase(configuration);
 
-        services.AddDbContext<IdentityDbContext>(options => options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", IdentityDbContext.Schema))
+        services.AddDbContext<IdentityDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", IdentityDbContext.Schema))
             .UseSnakeCaseNamingConvention());
 
         services.Configure<TokenOptions>(configuration.GetSection("Identity:Tokens"));
         services.Configure<LoginThrottleOptions>(configuration.GetSection("Identity:LoginThrottle"));
         services.AddScoped<TokenService>();
+        services.AddSingleton<TokenCache>();
+        services.AddSingleton<IDirectoryAccessObserver>(sp => sp.GetRequiredService<TokenCache>());
+        services.AddHostedService<AccessChangeListener>();
         services.AddScoped<LoginThrottle>();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();

@@ -6,10 +6,12 @@ using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
 using Fayvad.Mail.Uploads;
 using Fayvad.Mail.Store;
+using Fayvad.Shared.Data;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Fayvad.Mail;
 
@@ -18,10 +20,10 @@ public static class MailModule
 {
     public static IServiceCollection AddMailModule(this IServiceCollection services, IConfiguration configuration)
     {
-        var connectionString = configuration.GetConnectionString("Fayvad")
-            ?? throw new InvalidOperationException("ConnectionStrings:Fayvad is not set (env ConnectionStrings__Fayvad).");
-        services.AddDbContext<MailDbContext>(options => options
-            .UseNpgsql(connectionString, npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", MailDbContext.Schema))
+        // One pooled, sized data source for the whole process (Shared/Data/Database).
+        services.AddSharedDatabase(configuration);
+        services.AddDbContext<MailDbContext>((sp, options) => options
+            .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", MailDbContext.Schema))
             .UseSnakeCaseNamingConvention());
         services.AddScoped<IModuleInitializer, MailMigrator>();
 
@@ -41,7 +43,7 @@ public static class MailModule
         services.AddSingleton<IMessageLocator, MessageLocator>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
-        services.AddSingleton(_ => new MailDataSource(Npgsql.NpgsqlDataSource.Create(connectionString)));
+        services.AddSingleton(sp => new MailDataSource(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<EventLog>();
         services.AddSingleton<EventSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());

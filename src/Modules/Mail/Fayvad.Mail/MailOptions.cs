@@ -52,6 +52,17 @@ internal sealed class SmtpOptions
     /// encoded size would pass it is refused with 413 before anything is submitted.
     /// </summary>
     public long MaxMessageBytes { get; set; } = 25 * 1024 * 1024;
+
+    /// <summary>
+    /// How long an Idempotency-Key claim belongs to the send that made it. A send gives up (503, nothing recorded)
+    /// before its lease ends, so a retry after the lease can take over a claim whose process died (docs/adr/0015).
+    /// </summary>
+    public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>Submissions this node runs at once; more wait up to <see cref="SubmissionWait"/>, then 503.</summary>
+    public int MaxConcurrentSubmissions { get; set; } = 16;
+
+    public TimeSpan SubmissionWait { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 internal sealed class UploadOptions

@@ -12,13 +12,15 @@ namespace Fayvad.Identity.Tokens;
 
 /// <summary>
 /// Accepts <c>Authorization: Bearer &lt;token&gt;</c> and the Django REST framework form <c>Token &lt;token&gt;</c>.
-/// The user is re-checked against the Directory on every request, so disabling a user ends its access at once.
+/// A token and its user are checked in PostgreSQL and the Directory, then trusted from the <see cref="TokenCache"/>
+/// until anything that decides access changes, which empties it on every node (docs/adr/0014).
 /// </summary>
 internal sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     TokenService tokens,
+    TokenCache cache,
     IDirectoryAuthentication directory)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
@@ -35,16 +37,30 @@ internal sealed class TokenAuthenticationHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var record = await tokens.FindLiveAsync(token, Context.RequestAborted);
-        if (record is null)
+        var hash = TokenService.Hash(token);
+        long tokenId;
+        DirectoryPrincipal principal;
+        if (cache.Find(hash) is { } cached)
         {
-            return AuthenticateResult.Fail("Invalid or expired token.");
+            (tokenId, principal) = (cached.TokenId, cached.Principal);
         }
-
-        var principal = await directory.FindActiveAsync(record.UserId, Context.RequestAborted);
-        if (principal is null)
+        else
         {
-            return AuthenticateResult.Fail("User inactive or deleted.");
+            var generation = cache.Generation;
+            var record = await tokens.FindLiveAsync(token, Context.RequestAborted);
+            if (record is null)
+            {
+                return AuthenticateResult.Fail("Invalid or expired token.");
+            }
+
+            var found = await directory.FindActiveAsync(record.UserId, Context.RequestAborted);
+            if (found is null)
+            {
+                return AuthenticateResult.Fail("User inactive or deleted.");
+            }
+
+            (tokenId, principal) = (record.Id, found);
+            cache.Store(hash, record.Id, record.ExpiresAt, found, generation);
         }
 
         var claims = new List<Claim>
@@ -52,7 +68,7 @@ internal sealed class TokenAuthenticationHandler(
             new(ClaimTypes.NameIdentifier, principal.UserId.ToString(CultureInfo.InvariantCulture)),
             new(ClaimTypes.Name, principal.Username),
             new(ClaimTypes.Role, principal.Role.ToString()),
-            new(TokenIdClaim, record.Id.ToString(CultureInfo.InvariantCulture)),
+            new(TokenIdClaim, tokenId.ToString(CultureInfo.InvariantCulture)),
         };
         if (principal.OrganizationId is { } organizationId)
         {

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 namespace Fayvad.Identity.Tokens;
 
 /// <summary>Issues, resolves and revokes opaque bearer tokens (256 random bits, stored as SHA-256).</summary>
-internal sealed class TokenService(IdentityDbContext db, TimeProvider clock, IOptions<TokenOptions> options)
+internal sealed class TokenService(IdentityDbContext db, TimeProvider clock, IOptions<TokenOptions> options, TokenCache cache)
 {
     public async Task<(string Token, AccessToken Record)> IssueAsync(long userId, string? clientAddress, CancellationToken cancellationToken)
     {
@@ -35,18 +35,23 @@ internal sealed class TokenService(IdentityDbContext db, TimeProvider clock, IOp
             .SingleOrDefaultAsync(t => t.TokenHash == hash && t.RevokedAt == null && t.ExpiresAt > now, cancellationToken);
     }
 
-    public Task<int> RevokeAsync(long tokenId, CancellationToken cancellationToken)
+    // This node forgets at once; the others when the table's NOTIFY reaches them.
+    public async Task<int> RevokeAsync(long tokenId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        return db.AccessTokens.Where(t => t.Id == tokenId && t.RevokedAt == null)
+        var revoked = await db.AccessTokens.Where(t => t.Id == tokenId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        cache.Clear();
+        return revoked;
     }
 
-    public Task<int> RevokeAllExceptAsync(long userId, long keepTokenId, CancellationToken cancellationToken)
+    public async Task<int> RevokeAllExceptAsync(long userId, long keepTokenId, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
-        return db.AccessTokens.Where(t => t.UserId == userId && t.Id != keepTokenId && t.RevokedAt == null)
+        var revoked = await db.AccessTokens.Where(t => t.UserId == userId && t.Id != keepTokenId && t.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.RevokedAt, now), cancellationToken);
+        cache.Clear();
+        return revoked;
     }
 
     internal static byte[] Hash(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));

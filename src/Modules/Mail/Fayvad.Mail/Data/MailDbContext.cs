@@ -15,9 +15,15 @@ internal sealed class SentRecord
     public required byte[] RequestHash { get; set; }
 
     public bool Completed { get; set; }
+
+    /// <summary>Set before submission, so a retry that takes over a dead claim sends under the same Message-ID.</summary>
     public string? MessageId { get; set; }
+
     public DateTimeOffset? SentAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Until then the claim belongs to the attempt that made it; after it, a retry may take it over (docs/adr/0015).</summary>
+    public DateTimeOffset? ClaimedUntil { get; set; }
 }
 
 internal sealed class MailDbContext(DbContextOptions<MailDbContext> options) : DbContext(options)

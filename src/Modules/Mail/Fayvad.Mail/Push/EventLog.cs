@@ -7,12 +7,10 @@ using NpgsqlTypes;
 
 namespace Fayvad.Mail.Push;
 
-/// <summary>The Mail module's own PostgreSQL data source, for the push plumbing's hand-written SQL.</summary>
-internal sealed class MailDataSource(NpgsqlDataSource source) : IAsyncDisposable
+/// <summary>The process's shared PostgreSQL data source, as the Mail module's hand-written SQL reaches it; the container owns it.</summary>
+internal sealed class MailDataSource(NpgsqlDataSource source)
 {
     public NpgsqlDataSource Source { get; } = source;
-
-    public ValueTask DisposeAsync() => Source.DisposeAsync();
 }
 
 /// <summary>

@@ -21,11 +21,34 @@ internal sealed class RecipientRejectedException(string address, string reason) 
     public string Address { get; } = address;
 }
 
-internal sealed partial class MailSubmitter(IOptions<MailOptions> options, ILogger<MailSubmitter> logger) : IMailSubmitter
+internal sealed partial class MailSubmitter(IOptions<MailOptions> options, ILogger<MailSubmitter> logger) : IMailSubmitter, IDisposable
 {
     private readonly MailOptions _options = options.Value;
 
+    // Each submission is a Postfix smtpd process with its own lookups: bounded, so a burst of sends queues here briefly
+    // instead of starving Postfix and PostgreSQL.
+    private readonly SemaphoreSlim _slots = new(options.Value.Smtp.MaxConcurrentSubmissions);
+
+    public void Dispose() => _slots.Dispose();
+
     public async Task SubmitAsync(string mailbox, MimeMessage message, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
+        if (!await _slots.WaitAsync(_options.Smtp.SubmissionWait, cancellationToken))
+        {
+            throw new MailUnavailableException("The mail server is busy. Nothing was sent; try again shortly.");
+        }
+
+        try
+        {
+            await SubmitNowAsync(mailbox, message, recipients, cancellationToken);
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    private async Task SubmitNowAsync(string mailbox, MimeMessage message, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
         using var client = new SmtpClient { Timeout = (int)_options.Imap.ConnectTimeout.TotalMilliseconds * 3 };
         try
@@ -37,13 +60,14 @@ internal sealed partial class MailSubmitter(IOptions<MailOptions> options, ILogg
             await client.SendAsync(message, new MailboxAddress("", mailbox), recipients, cancellationToken);
             await client.DisconnectAsync(true, cancellationToken);
         }
-        catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && ex.Mailbox is not null)
+        catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && ex.Mailbox is not null && (int)ex.StatusCode >= 500)
         {
             throw new RecipientRejectedException(ex.Mailbox.Address, ex.Message);
         }
         catch (Exception ex) when (ex is IOException or SocketException or SmtpProtocolException or ServiceNotConnectedException
             or AuthenticationException or SmtpCommandException)
         {
+            // A 4xx (e.g. "451 temporary lookup failure") is the server's "try again": 503, like any outage.
             LogSubmitFailed(logger, ex, mailbox);
             throw new MailUnavailableException("The mail server could not accept the message. Nothing was sent; try again.", ex);
         }

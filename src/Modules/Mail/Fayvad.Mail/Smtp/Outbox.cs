@@ -4,6 +4,7 @@ using Fayvad.Shared.Results;
 using MailKit;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using MimeKit;
 using Npgsql;
 
@@ -18,10 +19,14 @@ internal sealed record SentMail(string MessageId, DateTimeOffset Timestamp, bool
 /// Sending, once: idempotency keys claimed in PostgreSQL, submission through Postfix as the user, one copy appended to
 /// Sent (\Seen). A retry under a claimed key gets the first result instead of a second delivery; a key reused for a
 /// different request is a conflict. Shared by a compose send and a draft send.
+/// A claim is leased (<see cref="SmtpOptions.ClaimLease"/>): the attempt gives up before its lease ends, so a claim
+/// still open after it was left by a process that died, and a retry takes it over (docs/adr/0015).
 /// </summary>
 internal sealed partial class Outbox(
-    IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, ILogger<Outbox> logger)
+    IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, IOptions<MailOptions> options, ILogger<Outbox> logger)
 {
+    private readonly TimeSpan _lease = options.Value.Smtp.ClaimLease;
+
     /// <param name="keys">Claimed in order; the first already completed one answers with its first result.</param>
     /// <param name="prepare">Builds the message once every key is claimed; a failure frees the keys.</param>
     /// <param name="afterSent">Runs once delivered and filed in Sent (e.g. remove the draft); its failure does not undo "sent".</param>
@@ -46,9 +51,12 @@ internal sealed partial class Outbox(
             records.Add(claim.Record);
         }
 
+        // The attempt ends well inside its lease, so nobody takes the claim over while it may still submit.
+        using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        budget.CancelAfter(_lease * 3 / 4);
         try
         {
-            var prepared = await prepare(cancellationToken);
+            var prepared = await prepare(budget.Token);
             if (!prepared.IsSuccess)
             {
                 await ReleaseAsync(records);
@@ -57,9 +65,10 @@ internal sealed partial class Outbox(
 
             using var resources = prepared.Value.Resources;
             var message = prepared.Value.Message;
+            await RecordMessageIdAsync(records, message, budget.Token);
             try
             {
-                await submitter.SubmitAsync(mailbox, message, prepared.Value.Recipients, cancellationToken);
+                await submitter.SubmitAsync(mailbox, message, prepared.Value.Recipients, budget.Token);
             }
             catch (RecipientRejectedException rejected)
             {
@@ -85,12 +94,41 @@ internal sealed partial class Outbox(
 
             return sent;
         }
+        catch (OperationCanceledException) when (budget.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            await ReleaseAsync(records.Where(r => !r.Completed).ToList());
+            throw new MailUnavailableException("The mail server took too long to accept the message. Nothing was sent; try again.");
+        }
         catch
         {
             // Not sent: free the keys so the client's retry can send.
             await ReleaseAsync(records.Where(r => !r.Completed).ToList());
             throw;
         }
+    }
+
+    /// <summary>
+    /// The Message-ID is stored with the claim before submission. A retry that takes over a claim whose process died
+    /// reuses it: if that process had in fact delivered, the duplicate carries the same Message-ID and is visible as one.
+    /// </summary>
+    private async Task RecordMessageIdAsync(List<SentRecord> records, MimeMessage message, CancellationToken cancellationToken)
+    {
+        if (records.Count == 0)
+        {
+            return;
+        }
+
+        if (records.Select(r => r.MessageId).FirstOrDefault(id => id is not null) is { } earlier)
+        {
+            message.MessageId = earlier.Trim('<', '>');
+        }
+
+        foreach (var record in records)
+        {
+            record.MessageId = $"<{message.MessageId}>";
+        }
+
+        await db.SaveChangesAsync(cancellationToken);
     }
 
     private async Task<bool> SaveToSentAsync(string mailbox, MimeMessage message)
@@ -133,7 +171,11 @@ internal sealed partial class Outbox(
     private async Task<(SentRecord? Record, SentMail? Replay, Error? Error)> ClaimAsync(
         string mailbox, string key, byte[] hash, CancellationToken cancellationToken)
     {
-        var record = new SentRecord { Mailbox = mailbox, IdempotencyKey = key, RequestHash = hash, CreatedAt = clock.GetUtcNow() };
+        var now = clock.GetUtcNow();
+        var record = new SentRecord
+        {
+            Mailbox = mailbox, IdempotencyKey = key, RequestHash = hash, CreatedAt = now, ClaimedUntil = now + _lease,
+        };
         db.SentRecords.Add(record);
         try
         {
@@ -151,9 +193,30 @@ internal sealed partial class Outbox(
             return (null, null, Error.Conflict("This Idempotency-Key was already used for a different message."));
         }
 
-        return first.Completed
-            ? (null, new SentMail(first.MessageId!, first.SentAt!.Value, true, true), null)
-            : (null, null, Error.Conflict("A send with this Idempotency-Key is still in progress."));
+        if (first.Completed)
+        {
+            return (null, new SentMail(first.MessageId!, first.SentAt!.Value, true, true), null);
+        }
+
+        // A claim past its lease was left by an attempt that died (its own budget ends before the lease): take it over.
+        // Several retries may race for it; the conditional update lets exactly one win.
+        now = clock.GetUtcNow();
+        if (first.ClaimedUntil is null || first.ClaimedUntil < now)
+        {
+            var staleUntil = first.ClaimedUntil;
+            var taken = await db.SentRecords
+                .Where(r => r.Id == first.Id && !r.Completed && r.ClaimedUntil == staleUntil)
+                .ExecuteUpdateAsync(s => s.SetProperty(r => r.ClaimedUntil, now + _lease), cancellationToken);
+            if (taken == 1)
+            {
+                first.ClaimedUntil = now + _lease;
+                db.SentRecords.Attach(first);
+                LogClaimTakenOver(logger, mailbox, staleUntil);
+                return (first, null, null);
+            }
+        }
+
+        return (null, null, Error.Conflict("A send with this Idempotency-Key is still in progress."));
     }
 
     private async Task ReleaseAsync(List<SentRecord> records)
@@ -166,6 +229,9 @@ internal sealed partial class Outbox(
         db.SentRecords.RemoveRange(records);
         await db.SaveChangesAsync(CancellationToken.None);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A send claim of {Mailbox} leased until {ClaimedUntil} was left by a dead attempt; a retry took it over")]
+    private static partial void LogClaimTakenOver(ILogger logger, string mailbox, DateTimeOffset? claimedUntil);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} from {Mailbox} was sent but its copy could not be saved in Sent")]
     private static partial void LogSentCopyFailed(ILogger logger, Exception exception, string mailbox, string messageId);
