@@ -7,7 +7,7 @@ namespace Fayvad.Api.Tests.Mail;
 
 /// <summary>
 /// A send under faults: Postfix stopped (only this stack's, by the pid in its queue folder) and a claim left by a
-/// process that died mid-send. Nothing accepted is lost, nothing is sent twice that need not be (docs/adr/0015).
+/// process that died mid-send. Nothing accepted is lost, nothing is sent twice that need not be (docs/adr/0016).
 /// </summary>
 [Collection(nameof(MailServerOutage))]
 public sealed class SendFaultTests(ApiFactory factory) : MailTest(factory)

@@ -55,7 +55,7 @@ internal sealed class SmtpOptions
 
     /// <summary>
     /// How long an Idempotency-Key claim belongs to the send that made it. A send gives up (503, nothing recorded)
-    /// before its lease ends, so a retry after the lease can take over a claim whose process died (docs/adr/0015).
+    /// before its lease ends, so a retry after the lease can take over a claim whose process died (docs/adr/0016).
     /// </summary>
     public TimeSpan ClaimLease { get; set; } = TimeSpan.FromMinutes(2);
 

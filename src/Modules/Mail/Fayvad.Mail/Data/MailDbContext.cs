@@ -22,7 +22,7 @@ internal sealed class SentRecord
     public DateTimeOffset? SentAt { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
 
-    /// <summary>Until then the claim belongs to the attempt that made it; after it, a retry may take it over (docs/adr/0015).</summary>
+    /// <summary>Until then the claim belongs to the attempt that made it; after it, a retry may take it over (docs/adr/0016).</summary>
     public DateTimeOffset? ClaimedUntil { get; set; }
 }
 

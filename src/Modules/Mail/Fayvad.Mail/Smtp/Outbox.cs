@@ -20,7 +20,7 @@ internal sealed record SentMail(string MessageId, DateTimeOffset Timestamp, bool
 /// Sent (\Seen). A retry under a claimed key gets the first result instead of a second delivery; a key reused for a
 /// different request is a conflict. Shared by a compose send and a draft send.
 /// A claim is leased (<see cref="SmtpOptions.ClaimLease"/>): the attempt gives up before its lease ends, so a claim
-/// still open after it was left by a process that died, and a retry takes it over (docs/adr/0015).
+/// still open after it was left by a process that died, and a retry takes it over (docs/adr/0016).
 /// </summary>
 internal sealed partial class Outbox(
     IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, IOptions<MailOptions> options, ILogger<Outbox> logger)
