@@ -50,6 +50,7 @@ MESSAGE_SIZE_LIMIT=$((25 * 1024 * 1024))
 IMAP_MASTER_USER=fayvad_api
 WAIT_TIMEOUT=${STACK_WAIT_TIMEOUT:-30}
 API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
+PG_RESTARTED=0  # set by start_postgres when this up started it; the mail servers then reconnect
 
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
           postfix postfix-pgsql gettext-base openssl curl)
@@ -253,6 +254,7 @@ start_postgres() {
     log "postgres: already running (pid $(pg_pid))"
   else
     ensure_port_free postgres "$PG_PORT"
+    PG_RESTARTED=1
     log "postgres: starting on $PG_HOST:$PG_PORT"
     touch "$STACK_LOG_DIR/postgres.log"; chown postgres:postgres "$STACK_LOG_DIR/postgres.log"
     as_pg "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$STACK_LOG_DIR/postgres.log" -w -t "$WAIT_TIMEOUT" start \
@@ -373,6 +375,10 @@ start_dovecot() {
     if ((RENDER_CHANGED)); then
       log "dovecot: config changed, reloading"
       doveadm -c "$DOVECOT_CONF" reload
+    elif ((PG_RESTARTED)); then
+      # Its auth and dict processes hold connections to the PostgreSQL that just restarted: fresh ones at once.
+      log "dovecot: PostgreSQL restarted, reloading"
+      doveadm -c "$DOVECOT_CONF" reload
     fi
     log "dovecot: already running (pid $pid)"
     return 0
@@ -404,6 +410,10 @@ start_postfix() {
   if [[ -n $pid ]]; then
     if ((RENDER_CHANGED)); then
       log "postfix: config changed, reloading"
+      postfix -c "$POSTFIX_CONFIG_DIR" reload 2>>"$STACK_LOG_DIR/postfix.log"
+    elif ((PG_RESTARTED)); then
+      # proxymap marks a PostgreSQL it lost as down for 60 s (451 "Temporary lookup failure"): new processes now.
+      log "postfix: PostgreSQL restarted, reloading"
       postfix -c "$POSTFIX_CONFIG_DIR" reload 2>>"$STACK_LOG_DIR/postfix.log"
     fi
     log "postfix: already running (pid $pid)"
@@ -586,6 +596,7 @@ cmd_up() {
   ensure_vmail_user
   ensure_dirs
   load_secrets
+  PG_RESTARTED=0
   start_postgres
   ensure_db_roles
   run_migrations
