@@ -32,7 +32,8 @@ public sealed class DomainAndAccountTests(ApiFactory factory) : ApiTest(factory)
         Assert.Contains(b.Domain, NamesIn(all, "name"));
         // Asked for a page: Django REST framework's page form.
         var page = await TestApi.ReadAsync(await superadmin.GetAsync($"{Root}/domains?limit=200", Ct), HttpStatusCode.OK);
-        Assert.Equal(all.GetArrayLength(), page.GetProperty("count").GetInt32());
+        // Other tests create domains meanwhile: the count can only have grown.
+        Assert.True(page.GetProperty("count").GetInt32() >= all.GetArrayLength());
         Assert.Contains(b.Domain, NamesIn(page.GetProperty("results"), "name"));
 
         await Api.CreateAccountAsync(adminA, "someone@" + a.Domain);

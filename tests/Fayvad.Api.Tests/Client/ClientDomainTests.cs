@@ -57,7 +57,7 @@ public sealed class ClientDomainTests(ApiFactory factory) : DirectoryClientTest(
         Assert.Equal(name, TextOf(item.GetProperty("organization"), "name"));
         // A page on request (the class view also takes a page's results).
         var page = await OkAsync(superadmin.GetAsync($"{Root}/domains/?page_size=1", Ct));
-        Assert.Equal(list.GetArrayLength(), IntOf(page, "count"));
+        Assert.True(IntOf(page, "count") >= list.GetArrayLength()); // other tests add domains meanwhile
         Assert.Single(page.GetProperty("results").EnumerateArray());
         await ErrorAsync(superadmin.GetAsync($"{Root}/domains/?page_size=0", Ct), HttpStatusCode.BadRequest, "page_size");
     }
