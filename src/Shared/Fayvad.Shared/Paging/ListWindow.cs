@@ -13,9 +13,6 @@ namespace Fayvad.Shared.Paging;
 /// </summary>
 public sealed record ListWindow(int Page, int PageSize, bool Paged)
 {
-    /// <summary>Keeps (Page - 1) * PageSize inside an int for any accepted page size.</summary>
-    public const int MaxPage = int.MaxValue / Paging.MaxLimit;
-
     public static readonly ListWindow All = new(1, 0, false);
 
     public static ListWindow From(IQueryCollection query)
@@ -39,8 +36,8 @@ public sealed class ListWindowRules<T> : AbstractValidator<T>
 {
     public ListWindowRules()
     {
-        RuleFor(r => r.Window.Page).InclusiveBetween(1, ListWindow.MaxPage).OverridePropertyName("page")
-            .WithMessage($"page must be between 1 and {ListWindow.MaxPage}.");
+        RuleFor(r => r.Window.Page).InclusiveBetween(1, Paging.MaxPage).OverridePropertyName("page")
+            .WithMessage($"page must be between 1 and {Paging.MaxPage}.");
         RuleFor(r => r.Window.PageSize).InclusiveBetween(1, Paging.MaxLimit).When(r => r.Window.Paged)
             .OverridePropertyName("page_size")
             .WithMessage($"page_size must be between 1 and {Paging.MaxLimit}.");

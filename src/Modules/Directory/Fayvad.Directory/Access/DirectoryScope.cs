@@ -25,4 +25,28 @@ internal static class DirectoryScope
             _ => Error.Forbidden(),
         };
     }
+
+    /// <summary>
+    /// The one organization an admin's organization page is about: the one asked for (superadmin) or their own;
+    /// a caller with neither is told so. Plain users get <paramref name="forbidden"/>.
+    /// </summary>
+    public static Result<long> RequireOrganization(this ICurrentUser user, long? requested, string forbidden)
+    {
+        if (!user.IsAdmin())
+        {
+            return Error.Forbidden(forbidden);
+        }
+
+        var scope = user.ResolveOrganization(requested);
+        if (!scope.IsSuccess)
+        {
+            return scope.Error;
+        }
+
+        return scope.Value is { } organizationId
+            ? organizationId
+            : Error.Validation("organization", user.IsSuperadmin()
+                ? "You do not belong to an organization: pass ?organization=<id>."
+                : "You do not belong to an organization.");
+    }
 }

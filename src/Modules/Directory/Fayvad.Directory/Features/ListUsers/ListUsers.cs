@@ -41,24 +41,13 @@ internal sealed class ListUsersHandler(DirectoryDbContext db, ICurrentUser calle
         var users = db.Users.AsNoTracking();
         if (query.OrganizationOnly)
         {
-            if (!caller.IsAdmin())
-            {
-                return Error.Forbidden("Only an organization administrator can list the organization's users.");
-            }
-
-            var scope = caller.ResolveOrganization(query.Organization);
+            var scope = caller.RequireOrganization(query.Organization, "Only an organization administrator can list the organization's users.");
             if (!scope.IsSuccess)
             {
                 return scope.Error;
             }
 
-            if (scope.Value is not { } organizationId)
-            {
-                return Error.Validation("organization", caller.IsSuperadmin()
-                    ? "You do not belong to an organization: pass ?organization=<id>."
-                    : "You do not belong to an organization.");
-            }
-
+            var organizationId = scope.Value;
             users = users.Where(u => u.OrganizationId == organizationId);
         }
         else

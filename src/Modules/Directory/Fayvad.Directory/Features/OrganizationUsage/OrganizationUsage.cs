@@ -50,23 +50,13 @@ internal sealed class OrganizationUsageHandler(DirectoryDbContext db, ICurrentUs
 
     public async ValueTask<Result<OrganizationUsageResponse>> Handle(OrganizationUsageQuery query, CancellationToken cancellationToken)
     {
-        if (!caller.IsAdmin())
-        {
-            return Error.Forbidden("Only an organization administrator can see the organization's limits.");
-        }
-
-        var scope = caller.ResolveOrganization(query.Organization);
+        var scope = caller.RequireOrganization(query.Organization, "Only an organization administrator can see the organization's limits.");
         if (!scope.IsSuccess)
         {
             return scope.Error;
         }
 
-        if (scope.Value is not { } organizationId)
-        {
-            return Error.Validation("organization", caller.IsSuperadmin()
-                ? "You do not belong to an organization: pass ?organization=<id>."
-                : "You do not belong to an organization.");
-        }
+        var organizationId = scope.Value;
 
         var figures = await db.Organizations.AsNoTracking().Where(o => o.Id == organizationId)
             .Select(o => new

@@ -133,70 +133,43 @@ public sealed class SaveDraftEndpoint : ICarterModule
         }
     }
 
-    private static async Task<SaveDraftCommand> ReadAsync(HttpRequest request, CancellationToken ct)
+    private static Task<SaveDraftCommand> ReadAsync(HttpRequest request, CancellationToken ct) =>
+        ComposeShape.ReadAsync(request, ["subject", "body", "body_html"],
+            ["to_recipients", "cc_recipients", "bcc_recipients", "to", "cc", "bcc"], Read, ct);
+
+    private static SaveDraftCommand Read(JsonElement root)
     {
-        JsonDocument document;
-        try
+        string? error = null;
+        long? id = null;
+        if (root.TryGetProperty("id", out var idValue) && idValue.ValueKind is not JsonValueKind.Null
+            && !(idValue.ValueKind == JsonValueKind.String && idValue.GetString()!.Trim().Length == 0))
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+            id = idValue.ValueKind switch
+            {
+                JsonValueKind.Number when idValue.TryGetInt64(out var n) => n,
+                JsonValueKind.String => DraftStore.ParseId(idValue.GetString()),
+                _ => null,
+            };
+            if (id is not > 0)
+            {
+                error = "id must be the integer id of one of your drafts, or absent to create a draft.";
+            }
         }
-        catch (JsonException ex)
+
+        if (!ComposeInput.TryIds(root, "attachment_ids", out var attachmentIds, out var idsError))
         {
-            throw new ClientInputException(JsonErrors.Describe(ex));
+            error ??= idsError;
         }
 
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
-            {
-                throw new ClientInputException("The request body must be a JSON object.");
-            }
-
-            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
-            if (JsonErrors.Check(root) is { } textProblem)
-            {
-                throw new ClientInputException(textProblem);
-            }
-
-            if (ComposeShape.Problem(root, ["subject", "body", "body_html"],
-                    ["to_recipients", "cc_recipients", "bcc_recipients", "to", "cc", "bcc"]) is { } shapeProblem)
-            {
-                throw new ClientInputException(shapeProblem);
-            }
-
-            string? error = null;
-            long? id = null;
-            if (root.TryGetProperty("id", out var idValue) && idValue.ValueKind is not JsonValueKind.Null
-                && !(idValue.ValueKind == JsonValueKind.String && idValue.GetString()!.Trim().Length == 0))
-            {
-                id = idValue.ValueKind switch
-                {
-                    JsonValueKind.Number when idValue.TryGetInt64(out var n) => n,
-                    JsonValueKind.String => DraftStore.ParseId(idValue.GetString()),
-                    _ => null,
-                };
-                if (id is not > 0)
-                {
-                    error = "id must be the integer id of one of your drafts, or absent to create a draft.";
-                }
-            }
-
-            if (!ComposeInput.TryIds(root, "attachment_ids", out var attachmentIds, out var idsError))
-            {
-                error ??= idsError;
-            }
-
-            return new SaveDraftCommand(
-                id,
-                ComposeInput.Addresses(root, "to_recipients", "to"),
-                ComposeInput.Addresses(root, "cc_recipients", "cc"),
-                ComposeInput.Addresses(root, "bcc_recipients", "bcc"),
-                ComposeInput.Text(root, "subject"),
-                ComposeInput.Text(root, "body"),
-                ComposeInput.Text(root, "body_html"),
-                attachmentIds,
-                error);
-        }
+        return new SaveDraftCommand(
+            id,
+            ComposeInput.Addresses(root, "to_recipients", "to"),
+            ComposeInput.Addresses(root, "cc_recipients", "cc"),
+            ComposeInput.Addresses(root, "bcc_recipients", "bcc"),
+            ComposeInput.Text(root, "subject"),
+            ComposeInput.Text(root, "body"),
+            ComposeInput.Text(root, "body_html"),
+            attachmentIds,
+            error);
     }
 }

@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Fayvad.Shared.Http;
+using Fayvad.Shared.Text;
+using Microsoft.AspNetCore.Http;
 
 namespace Fayvad.Mail.Features.SendEmail;
 
@@ -8,6 +11,46 @@ namespace Fayvad.Mail.Features.SendEmail;
 /// </summary>
 internal static class ComposeShape
 {
+    /// <summary>
+    /// Parses a compose body (send, drafts) as one JSON object, refuses bad text and wrong field types naming the field,
+    /// and hands the root to <paramref name="read"/> while the document is alive.
+    /// </summary>
+    public static async Task<T> ReadAsync<T>(
+        HttpRequest request, IReadOnlyList<string> textFields, IReadOnlyList<string> addressFields, Func<JsonElement, T> read, CancellationToken ct)
+    {
+        JsonDocument document;
+        try
+        {
+            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
+        }
+        catch (JsonException ex)
+        {
+            throw new ClientInputException(JsonErrors.Describe(ex));
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                throw new ClientInputException("The request body must be a JSON object.");
+            }
+
+            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
+            if (JsonErrors.Check(root) is { } textProblem)
+            {
+                throw new ClientInputException(textProblem);
+            }
+
+            if (Problem(root, textFields, addressFields) is { } shapeProblem)
+            {
+                throw new ClientInputException(shapeProblem);
+            }
+
+            return read(root);
+        }
+    }
+
     public static string? Problem(JsonElement root, IReadOnlyList<string> textFields, IReadOnlyList<string> addressFields)
     {
         foreach (var name in textFields)

@@ -42,70 +42,44 @@ public sealed class SendEmailEndpoint : ICarterModule
 
     private static string? Text(JsonElement element, string name) => ComposeInput.Text(element, name);
 
-    private static async Task<SendEmailCommand> FromJsonAsync(HttpRequest request, CancellationToken ct)
+    private static Task<SendEmailCommand> FromJsonAsync(HttpRequest request, CancellationToken ct) =>
+        ComposeShape.ReadAsync(request, ["subject", "body", "body_html", "in_reply_to", "reply_to_id"],
+            ["to_emails", "cc_emails", "bcc_emails"], FromJson, ct);
+
+    private static SendEmailCommand FromJson(JsonElement root)
     {
-        JsonDocument document;
-        try
+        string? bodyError = null;
+        var attachments = new List<OutgoingAttachment>();
+        if (root.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array)
         {
-            document = await JsonDocument.ParseAsync(request.Body, cancellationToken: ct);
-        }
-        catch (JsonException ex)
-        {
-            throw new ClientInputException(JsonErrors.Describe(ex));
-        }
-
-        using (document)
-        {
-            var root = document.RootElement;
-            if (root.ValueKind != JsonValueKind.Object)
+            var index = 0;
+            foreach (var item in list.EnumerateArray())
             {
-                throw new ClientInputException("The request body must be a JSON object.");
-            }
-
-            // NUL, control characters, lone surrogates, invalid UTF-8: refused here, naming the field, before any is read.
-            if (JsonErrors.Check(root) is { } textProblem)
-            {
-                throw new ClientInputException(textProblem);
-            }
-
-            if (ComposeShape.Problem(root, ["subject", "body", "body_html", "in_reply_to", "reply_to_id"], ["to_emails", "cc_emails", "bcc_emails"]) is { } shapeProblem)
-            {
-                throw new ClientInputException(shapeProblem);
-            }
-
-            string? bodyError = null;
-            var attachments = new List<OutgoingAttachment>();
-            if (root.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array)
-            {
-                var index = 0;
-                foreach (var item in list.EnumerateArray())
+                var name = Text(item, "filename") ?? $"attachment-{index + 1}";
+                var type = Text(item, "content_type") ?? "application/octet-stream";
+                var data = Text(item, "content_base64");
+                if (data is null || !TryBase64(data, out var bytes) || !MimeKit.ContentType.TryParse(type, out _))
                 {
-                    var name = Text(item, "filename") ?? $"attachment-{index + 1}";
-                    var type = Text(item, "content_type") ?? "application/octet-stream";
-                    var data = Text(item, "content_base64");
-                    if (data is null || !TryBase64(data, out var bytes) || !MimeKit.ContentType.TryParse(type, out _))
-                    {
-                        bodyError ??= $"attachments[{index}] needs filename, a valid content_type and content_base64 holding base64 data.";
-                    }
-                    else
-                    {
-                        attachments.Add(new OutgoingAttachment(name, type, bytes));
-                    }
-
-                    index++;
+                    bodyError ??= $"attachments[{index}] needs filename, a valid content_type and content_base64 holding base64 data.";
                 }
-            }
+                else
+                {
+                    attachments.Add(new OutgoingAttachment(name, type, bytes));
+                }
 
-            if (!ComposeInput.TryIds(root, "attachment_ids", out var uploadIds, out var idsError))
-            {
-                bodyError ??= idsError;
+                index++;
             }
-
-            return new SendEmailCommand(
-                Addresses(root, "to_emails"), Addresses(root, "cc_emails"), Addresses(root, "bcc_emails"),
-                Text(root, "subject"), Text(root, "body"), Text(root, "body_html"), Text(root, "in_reply_to"),
-                Text(root, "reply_to_id"), attachments, null, bodyError, uploadIds);
         }
+
+        if (!ComposeInput.TryIds(root, "attachment_ids", out var uploadIds, out var idsError))
+        {
+            bodyError ??= idsError;
+        }
+
+        return new SendEmailCommand(
+            Addresses(root, "to_emails"), Addresses(root, "cc_emails"), Addresses(root, "bcc_emails"),
+            Text(root, "subject"), Text(root, "body"), Text(root, "body_html"), Text(root, "in_reply_to"),
+            Text(root, "reply_to_id"), attachments, null, bodyError, uploadIds);
     }
 
     private static async Task<SendEmailCommand> FromFormAsync(HttpRequest request, CancellationToken ct)
