@@ -103,6 +103,26 @@ public sealed class ReadPathTests(ApiFactory factory) : MailTest(factory)
     }
 
     [Fact]
+    public async Task A_folder_renamed_by_another_client_is_gone_under_its_old_name()
+    {
+        var box = await MailboxAsync();
+        using (var imap = await MailKitTestKit.OpenAsync(box.Address, Ct))
+        {
+            await imap.GetFolder(imap.PersonalNamespaces[0]).CreateAsync("Before", true, Ct);
+        }
+
+        await MailKitTestKit.AppendAsync(box.Address, "Before", [MailKitTestKit.Message("a@example.com", box.Address, "moved along", "x")], Ct);
+        Assert.Single(await ListAsync(box, "Before", bodies: true));
+        using (var imap = await MailKitTestKit.OpenAsync(box.Address, Ct))
+        {
+            await (await imap.GetFolderAsync("Before", Ct)).RenameAsync(imap.GetFolder(imap.PersonalNamespaces[0]), "After", Ct);
+        }
+
+        await TestApi.AssertErrorAsync(await box.Client.GetAsync($"{Root}/email/messages/?folder=Before", Ct), HttpStatusCode.NotFound, "Before");
+        Assert.Equal("moved along", MailKitTestKit.Subject((await ListAsync(box, "After", bodies: true)).Single()));
+    }
+
+    [Fact]
     public async Task A_cached_message_is_never_served_to_another_mailbox_with_the_same_folder_uidvalidity_and_uid()
     {
         var org = await Api.CreateOrgAsync();
