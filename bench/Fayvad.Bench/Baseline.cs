@@ -11,8 +11,8 @@ namespace Fayvad.Bench;
 /// connection (the API's pooled connection, minus the pool). Read against src/Modules/Mail/Fayvad.Mail:
 /// Imap/MessageLists.cs, Imap/BodyLoader.cs, Imap/Folders.cs, Features/GetMessages, GetMessage, ListFolders, Search.
 /// What it leaves out is the API's own work: HTTP, the token check, mapping to DTOs, HTML sanitizing, JSON.
-/// With <c>keepSelected</c> (what-if only, not what the API does) a folder that is already selected on the connection is
-/// refreshed with NOOP instead of being EXAMINEd again.
+/// The Best* methods are issue #12's baseline: the best raw plan for the same user-visible work (folder kept selected and
+/// refreshed by NOOP, only the fetch items shown, bodies parsed and sanitized), on a connection of their own.
 /// </summary>
 internal sealed class Baseline : IAsyncDisposable
 {
@@ -79,12 +79,20 @@ internal sealed class Baseline : IAsyncDisposable
     /// <summary>= GetMessageHandler.DetailItems (adds BODY.PEEK[HEADER.FIELDS (REFERENCES)]).</summary>
     private const MessageSummaryItems DetailItems = SummaryItems | MessageSummaryItems.References;
 
+    /// <summary>= MessageMapper.SummaryRequest: the items above plus BODY.PEEK[HEADER.FIELDS (SUBJECT FROM SENDER DATE)].</summary>
+    private static FetchRequest ApiRequest(MessageSummaryItems items) =>
+        new(items) { Headers = new HeaderSet([HeaderId.Subject, HeaderId.From, HeaderId.Sender, HeaderId.Date]) };
+
+    /// <summary>= BodyLoader.WholeMessageLimit: smaller messages come whole in one UID FETCH BODY.PEEK[] for the page.</summary>
+    private const uint WholeMessageLimit = 256 * 1024;
+
     private static readonly HtmlSanitizer Sanitizer = CreateSanitizer();
 
     /// <summary>
-    /// GET /email/messages/?folder=INBOX&amp;page=P&amp;limit=L[&amp;include_body=false]: EXAMINE INBOX (Folders.EnsureOpenAsync,
-    /// every request), FETCH first:last (SummaryItems) by sequence range, then per message BODY.PEEK[text part] and
-    /// BODY.PEEK[html part] (BodyLoader: one UID FETCH per part) when bodies are asked for.
+    /// GET /email/messages/?folder=INBOX&amp;page=P&amp;limit=L[&amp;include_body=false], the API's plan before issue #12:
+    /// EXAMINE INBOX (Folders.EnsureOpenAsync, every request), FETCH first:last (SummaryItems + the raw Subject/From/Sender/Date
+    /// fields) by sequence range, then, when bodies are asked for, BodyLoader's plan: one UID FETCH BODY.PEEK[] of the
+    /// page's messages up to 256 KB, parsed by MimeKit (larger ones part by part). No sanitizing (see BestListAsync).
     /// </summary>
     public async Task<long> ListAsync(int page, bool bodies, CancellationToken ct, bool sanitize = false)
     {
@@ -97,64 +105,126 @@ internal sealed class Baseline : IAsyncDisposable
         }
 
         var first = Math.Max(0, last - _pageSize + 1);
-        var summaries = await inbox.FetchAsync(first, last, new FetchRequest(SummaryItems), ct);
+        var summaries = await inbox.FetchAsync(first, last, ApiRequest(SummaryItems), ct);
         var ordered = summaries.OrderByDescending(s => s.UniqueId.Id).ToList();
         long chars = ordered.Count;
         if (bodies)
         {
-            foreach (var summary in ordered)
-            {
-                var (text, html) = await LoadBodiesAsync(inbox, summary, ct);
-                if (sanitize && html is not null)
-                {
-                    html = Sanitizer.Sanitize(html);
-                }
-
-                chars += (text?.Length ?? 0) + (html?.Length ?? 0);
-            }
+            chars += await LoadPageBodiesAsync(inbox, ordered, sanitize, ct);
         }
 
         return chars;
     }
 
     /// <summary>
-    /// What-if, not what the API does: the same page with bodies in two round trips, FETCH summaries then one
-    /// UID FETCH BODY.PEEK[] of all the page's messages (whole messages, attachments included) parsed by MimeKit.
+    /// The best raw plan for the same page (issue #12's baseline): INBOX kept selected (NOOP, so another client's append or
+    /// expunge is seen), FETCH first:last of only the items the list shows (no extra header fields); with bodies, one
+    /// UID FETCH BODY.PEEK[] of the page's messages up to 256 KB parsed by MimeKit, and HtmlSanitizer on each HTML body
+    /// (what a client showing mail must do).
     /// </summary>
-    public async Task<long> ListWholeMessagesAsync(int page, CancellationToken ct)
+    public async Task<long> BestListAsync(int page, bool bodies, CancellationToken ct)
     {
         var inbox = _client.Inbox;
-        await OpenAsync(inbox, ct);
+        await KeepOpenAsync(inbox, ct);
         var last = inbox.Count - 1 - ((page - 1) * _pageSize);
+        if (last < 0)
+        {
+            return 0;
+        }
+
         var first = Math.Max(0, last - _pageSize + 1);
         var summaries = await inbox.FetchAsync(first, last, new FetchRequest(SummaryItems), ct);
-        long chars = 0;
-        await ((ImapFolder)inbox).GetStreamsAsync(summaries.Select(s => s.UniqueId).ToList(), async (_, _, _, stream, token) =>
+        var ordered = summaries.OrderByDescending(s => s.UniqueId.Id).ToList();
+        long chars = ordered.Count;
+        if (bodies)
         {
-            using var message = await MimeMessage.LoadAsync(stream, token);
-            chars += (message.TextBody?.Length ?? 0) + (message.HtmlBody?.Length ?? 0);
-        }, ct);
+            chars += await LoadPageBodiesAsync(inbox, ordered, sanitize: true, ct);
+        }
+
         return chars;
     }
 
-    /// <summary>GET /email/folders/: one LIST "" "*" RETURN (SUBSCRIBED CHILDREN STATUS (MESSAGES UNSEEN)) (LIST-STATUS).</summary>
+    /// <summary>= BodyLoader.LoadAsync: small messages whole in one UID FETCH BODY.PEEK[], the rest part by part.</summary>
+    private static async Task<long> LoadPageBodiesAsync(IMailFolder folder, List<IMessageSummary> summaries, bool sanitize, CancellationToken ct)
+    {
+        long chars = 0;
+        var withText = summaries.Where(s => s.TextBody is not null || s.HtmlBody is not null).ToList();
+        var whole = withText.Where(s => s.Size is <= WholeMessageLimit).Select(s => s.UniqueId).ToList();
+        if (whole.Count > 0)
+        {
+            await ((ImapFolder)folder).GetStreamsAsync(whole, async (_, _, _, stream, token) =>
+            {
+                using var message = await MimeMessage.LoadAsync(stream, token);
+                var html = message.HtmlBody;
+                if (sanitize && html is not null)
+                {
+                    html = Sanitizer.Sanitize(html);
+                }
+
+                chars += (message.TextBody?.Length ?? 0) + (html?.Length ?? 0);
+            }, ct);
+        }
+
+        foreach (var summary in withText.Where(s => s.Size is not <= WholeMessageLimit))
+        {
+            var (text, html) = await LoadBodiesAsync(folder, summary, ct);
+            if (sanitize && html is not null)
+            {
+                html = Sanitizer.Sanitize(html);
+            }
+
+            chars += (text?.Length ?? 0) + (html?.Length ?? 0);
+        }
+
+        return chars;
+    }
+
+    /// <summary>
+    /// GET /email/folders/, the API's plan: one LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN UIDVALIDITY UIDNEXT
+    /// HIGHESTMODSEQ)) (LIST-STATUS; the last three make each folder's sync state).
+    /// </summary>
     public async Task<long> FoldersAsync(CancellationToken ct)
+    {
+        var folders = await _client.GetFoldersAsync(_client.PersonalNamespaces[0],
+            StatusItems.Count | StatusItems.Unread | StatusItems.UidValidity | StatusItems.UidNext | StatusItems.HighestModSeq, false, ct);
+        return folders.Count(f => !f.Attributes.HasFlag(FolderAttributes.NonExistent) && !f.Attributes.HasFlag(FolderAttributes.NoSelect));
+    }
+
+    /// <summary>Folders with counts, the best raw plan: one LIST "" "*" RETURN (SPECIAL-USE STATUS (MESSAGES UNSEEN)).</summary>
+    public async Task<long> BestFoldersAsync(CancellationToken ct)
     {
         var folders = await _client.GetFoldersAsync(_client.PersonalNamespaces[0], StatusItems.Count | StatusItems.Unread, false, ct);
         return folders.Count(f => !f.Attributes.HasFlag(FolderAttributes.NonExistent) && !f.Attributes.HasFlag(FolderAttributes.NoSelect));
     }
 
     /// <summary>
-    /// GET /email/messages/{id}/: EXAMINE INBOX (RunOnMessageAsync -> MessageResolver), UID FETCH uid (DetailItems), then
-    /// BODY.PEEK of the text and HTML parts (BodyLoader).
+    /// GET /email/messages/{id}/, the API's plan before issue #12: EXAMINE INBOX (RunOnMessageAsync -> MessageResolver),
+    /// UID FETCH uid (DetailItems + the raw header fields), then BodyLoader: UID FETCH BODY.PEEK[] of the message (up to
+    /// 256 KB) parsed by MimeKit. No sanitizing.
     /// </summary>
     public async Task<long> GetMessageAsync(uint uid, CancellationToken ct)
     {
         var inbox = _client.Inbox;
         await OpenAsync(inbox, ct);
-        var summary = (await inbox.FetchAsync([new UniqueId(inbox.UidValidity, uid)], new FetchRequest(DetailItems), ct)).Single();
-        var (text, html) = await LoadBodiesAsync(inbox, summary, ct);
-        return (text?.Length ?? 0) + (html?.Length ?? 0);
+        var summary = (await inbox.FetchAsync([new UniqueId(inbox.UidValidity, uid)], ApiRequest(DetailItems), ct)).Single();
+        return await LoadPageBodiesAsync(inbox, [summary], sanitize: false, ct);
+    }
+
+    /// <summary>
+    /// Open one message, the best raw plan: INBOX kept selected (NOOP), UID FETCH uid (FLAGS INTERNALDATE RFC822.SIZE, what
+    /// the message itself does not say), UID FETCH uid BODY.PEEK[] parsed by MimeKit (headers, bodies and the attachment
+    /// list all come from it), HtmlSanitizer on the HTML body.
+    /// </summary>
+    public async Task<long> BestGetMessageAsync(uint uid, CancellationToken ct)
+    {
+        var inbox = _client.Inbox;
+        await KeepOpenAsync(inbox, ct);
+        var id = new UniqueId(inbox.UidValidity, uid);
+        var flags = (await inbox.FetchAsync([id], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags
+            | MessageSummaryItems.InternalDate | MessageSummaryItems.Size), ct)).Single();
+        using var message = await inbox.GetMessageAsync(id, ct);
+        var html = message.HtmlBody is { } raw ? Sanitizer.Sanitize(raw) : null;
+        return (message.TextBody?.Length ?? 0) + (html?.Length ?? 0) + message.Attachments.Count() + (flags.Flags is null ? 0 : 1);
     }
 
     /// <summary>
@@ -208,10 +278,22 @@ internal sealed class Baseline : IAsyncDisposable
         return count;
     }
 
-    /// <summary>= Folders.EnsureOpenAsync (EXAMINE every time), or with keepSelected a NOOP when the folder is already open.</summary>
+    /// <summary>= Folders.EnsureOpenAsync before issue #12 (EXAMINE every time), or with keepSelected the best plan's NOOP.</summary>
     private async Task OpenAsync(IMailFolder folder, CancellationToken ct)
     {
-        if (_keepSelected && folder.IsOpen)
+        if (_keepSelected)
+        {
+            await KeepOpenAsync(folder, ct);
+            return;
+        }
+
+        await folder.OpenAsync(FolderAccess.ReadOnly, ct);
+    }
+
+    /// <summary>The folder stays selected; a NOOP brings what changed since (EXISTS, EXPUNGE, FETCH FLAGS).</summary>
+    private async Task KeepOpenAsync(IMailFolder folder, CancellationToken ct)
+    {
+        if (folder.IsOpen)
         {
             await _client.NoOpAsync(ct);
             return;

@@ -9,8 +9,11 @@ namespace Fayvad.Bench;
 /// </summary>
 internal static class Quiet
 {
-    public static async Task WaitAsync(CancellationToken ct, double maxBusy = 0.25, int quietSeconds = 3, int timeoutSeconds = 300)
+    /// <summary>BENCH_QUIET_TIMEOUT (seconds, default 300): how long to wait on a machine that others keep busy.</summary>
+    public static async Task WaitAsync(CancellationToken ct, double maxBusy = 0.25, int quietSeconds = 3, int? timeoutSeconds = null)
     {
+        var timeout = timeoutSeconds
+            ?? (int.TryParse(Environment.GetEnvironmentVariable("BENCH_QUIET_TIMEOUT"), NumberStyles.None, CultureInfo.InvariantCulture, out var s) ? s : 300);
         var clock = Stopwatch.StartNew();
         var quiet = 0;
         var last = Busy();
@@ -21,9 +24,9 @@ internal static class Quiet
             var busy = (now.Busy - last.Busy) / (double)Math.Max(1, now.Total - last.Total);
             last = now;
             quiet = busy <= maxBusy ? quiet + 1 : 0;
-            if (clock.Elapsed.TotalSeconds > timeoutSeconds)
+            if (clock.Elapsed.TotalSeconds > timeout)
             {
-                Console.WriteLine(Fmt.Inv($"[bench] WARNING: the machine is still {busy * 100:F0} % busy after {timeoutSeconds} s (another workload?); measuring anyway"));
+                Console.WriteLine(Fmt.Inv($"[bench] WARNING: the machine is still {busy * 100:F0} % busy after {timeout} s (another workload?); measuring anyway"));
                 return;
             }
         }

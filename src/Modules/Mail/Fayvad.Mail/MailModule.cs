@@ -41,6 +41,7 @@ public static class MailModule
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();
         services.AddSingleton<IMessageLocator, MessageLocator>();
+        services.AddSingleton<MessageCache>();
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddSingleton(sp => new MailDataSource(sp.GetRequiredService<NpgsqlDataSource>()));

@@ -33,6 +33,7 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
             "Mail:Webhooks:MaxAttempts, InitialBackoff, MaxBackoff and RequestTimeout", "positive, MaxBackoff at least InitialBackoff");
         Require(failures, options.Webhooks.AllowedPrivateTargets.All(n => System.Net.IPNetwork.TryParse(n, out _)),
             "Mail:Webhooks:AllowedPrivateTargets", "CIDR ranges such as 127.0.0.0/8");
+        Require(failures, options.Cache.MessageCacheMegabytes >= 0, "Mail:Cache:MessageCacheMegabytes", "0 (off) or more");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

@@ -54,7 +54,7 @@ internal static class DraftStore
         var folder = Folders.Special(client, SpecialFolder.Drafts) ?? await Folders.FindAsync(client, "Drafts", cancellationToken);
         if (folder is not null)
         {
-            await Folders.EnsureOpenAsync(folder, access, cancellationToken);
+            await Folders.EnsureOpenAsync(client, folder, access, cancellationToken);
         }
 
         return folder;
@@ -139,7 +139,7 @@ internal static class DraftStore
 
         if (!folder.IsOpen || folder.Access != FolderAccess.ReadWrite)
         {
-            await Folders.EnsureOpenAsync(folder, FolderAccess.ReadWrite, cancellationToken);
+            await folder.OpenAsync(FolderAccess.ReadWrite, cancellationToken);
         }
 
         await folder.AddFlagsAsync(uids, MessageFlags.Deleted, true, cancellationToken);

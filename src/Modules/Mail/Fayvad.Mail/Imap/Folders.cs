@@ -79,6 +79,12 @@ internal static class Folders
             return client.Inbox;
         }
 
+        // The folder this connection keeps selected exists (a deleted one would have ended the session): no LIST.
+        if (KeptFolder.Of(client) is { } kept && kept.FullName == path)
+        {
+            return kept;
+        }
+
         try
         {
             var folder = await client.GetFolderAsync(path, cancellationToken);
@@ -102,12 +108,11 @@ internal static class Folders
         client.Capabilities.HasFlag(ImapCapabilities.SpecialUse) ? client.GetFolder(special) : null;
 
     /// <summary>
-    /// Selects (or examines) the folder anew on every request, even if a pooled connection had it open: another
-    /// client may have added, expunged, or deleted and recreated it since, and only a fresh SELECT brings the current
-    /// count and UIDVALIDITY. With CONDSTORE/QRESYNC indexes this is one cheap round trip.
+    /// Opens the folder for this request. A pooled connection keeps the folder it last selected; when the request is in
+    /// that folder and IMAP reported no change to it, one NOOP replaces the EXAMINE (<see cref="KeptFolder"/>,
+    /// docs/adr/0020). Anything reported since (another client's append, expunge or flag change, a new UIDVALIDITY)
+    /// selects it again, so counts and sync state are those of a fresh SELECT.
     /// </summary>
-    public static async Task EnsureOpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
-    {
-        await folder.OpenAsync(access, cancellationToken);
-    }
+    public static Task EnsureOpenAsync(ImapClient client, IMailFolder folder, FolderAccess access, CancellationToken cancellationToken) =>
+        KeptFolder.OpenAsync(client, folder, access, cancellationToken);
 }

@@ -57,8 +57,10 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
                 catch (Exception ex) when (ImapConnector.IsConnectionFault(ex))
                 {
                     LogConnectionFault(logger, ex, mailbox);
-                    // A kept connection can have died while idle (e.g. the server restarted): one more try on a new one.
-                    var retry = current.Reused && attempt == 1;
+                    // A kept connection can have died while idle (the server restarted, or it had selected a folder another
+                    // session deleted: Dovecot ends such a session). Try again while the one that failed was a kept one; each
+                    // try closes one, so this ends after the user's pool, with a new connection at the latest.
+                    var retry = current.Reused && attempt <= _options.MaxConnectionsPerUser;
                     await CloseAsync(current);
                     pooled = null;
                     if (!retry)

@@ -24,11 +24,16 @@ internal static class MessageLists
             ? await folder.SortAsync(query, [OrderBy.ReverseDate], cancellationToken)
             : await NewestFirstAsync(folder, query, cancellationToken);
 
+    /// <summary>Only what changes: a cached message needs nothing else (<see cref="MessageCache"/>).</summary>
+    private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+
     /// <summary>
     /// One page of a whole folder, newest arrival first, fetched by sequence range: sequence order is arrival order,
-    /// so a page costs one FETCH whatever the folder's size.
+    /// so a page costs one FETCH whatever the folder's size. With a cache, that FETCH asks only for UID and FLAGS, and
+    /// only the messages not cached yet are fetched whole (summary items, and bodies when asked).
     /// </summary>
-    public static async Task<List<MessageDto>> FetchPageAsync(IMailFolder folder, int skip, int limit, bool includeBodies, CancellationToken cancellationToken)
+    public static async Task<List<MessageDto>> FetchPageAsync(
+        IMailFolder folder, int skip, int limit, bool includeBodies, MailboxCache? cache, CancellationToken cancellationToken)
     {
         var last = folder.Count - 1 - skip;
         if (last < 0)
@@ -37,24 +42,111 @@ internal static class MessageLists
         }
 
         var first = Math.Max(0, last - limit + 1);
+        if (cache is { } cached)
+        {
+            var flags = await folder.FetchAsync(first, last, FlagsRequest, cancellationToken);
+            return await MapCachedAsync(folder, flags.OrderByDescending(s => s.UniqueId.Id).ToList(), includeBodies, cached, cancellationToken);
+        }
+
         var summaries = await folder.FetchAsync(first, last, MessageMapper.SummaryRequest(), cancellationToken);
         return await MapAsync(folder, summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), includeBodies, cancellationToken);
     }
 
     /// <summary>Fetches the given UIDs of an open folder and maps them in the order given.</summary>
     public static async Task<List<MessageDto>> FetchAsync(
-        IMailFolder folder, IList<UniqueId> uids, bool includeBodies, CancellationToken cancellationToken)
+        IMailFolder folder, IList<UniqueId> uids, bool includeBodies, MailboxCache? cache, CancellationToken cancellationToken)
     {
         if (uids.Count == 0)
         {
             return [];
         }
 
-        var summaries = await folder.FetchAsync(uids, MessageMapper.SummaryRequest(), cancellationToken);
+        var summaries = await folder.FetchAsync(uids, cache is null ? MessageMapper.SummaryRequest() : FlagsRequest, cancellationToken);
         var byUid = summaries.ToDictionary(s => s.UniqueId.Id);
         // A message expunged between SEARCH and FETCH is simply left out.
         var ordered = uids.Where(u => byUid.ContainsKey(u.Id)).Select(u => byUid[u.Id]).ToList();
-        return await MapAsync(folder, ordered, includeBodies, cancellationToken);
+        return cache is { } cached
+            ? await MapCachedAsync(folder, ordered, includeBodies, cached, cancellationToken)
+            : await MapAsync(folder, ordered, includeBodies, cancellationToken);
+    }
+
+    /// <summary>Cached rows with their fresh flags; what is not cached yet is fetched, mapped and cached first.</summary>
+    private static async Task<List<MessageDto>> MapCachedAsync(
+        IMailFolder folder, List<IMessageSummary> flagged, bool includeBodies, MailboxCache cache, CancellationToken cancellationToken)
+    {
+        var rows = new CachedSummary?[flagged.Count];
+        var bodies = new CachedBodies?[flagged.Count];
+        var missing = new List<UniqueId>();
+        var index = new Dictionary<uint, int>(flagged.Count);
+        for (var i = 0; i < flagged.Count; i++)
+        {
+            var uid = flagged[i].UniqueId.Id;
+            index[uid] = i;
+            var hit = cache.TryGet<CachedSummary>(folder, uid, CachedKind.Summary, out var row);
+            rows[i] = hit ? row : null;
+            if (includeBodies)
+            {
+                var bodyHit = cache.TryGet<CachedBodies>(folder, uid, CachedKind.ListBodies, out var body);
+                bodies[i] = bodyHit ? body : null;
+                hit &= bodyHit;
+            }
+
+            if (!hit)
+            {
+                missing.Add(flagged[i].UniqueId);
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            var full = (await folder.FetchAsync(missing, MessageMapper.SummaryRequest(), cancellationToken)).ToList();
+            var unparsed = new HashSet<uint>();
+            var loaded = includeBodies ? await BodyLoader.LoadAsync(folder, full, cancellationToken, unparsed) : null;
+            foreach (var summary in full)
+            {
+                var uid = summary.UniqueId.Id;
+                var i = index[uid];
+                var row = new CachedSummary(
+                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null) with { IsRead = false, IsStarred = false },
+                    summary.PreviewText);
+                cache.Set(folder, uid, row);
+                rows[i] = row;
+                if (loaded is not null)
+                {
+                    var (text, html) = loaded.GetValueOrDefault(uid);
+                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid));
+                    cache.Set(folder, uid, body);
+                    bodies[i] = body;
+                }
+            }
+        }
+
+        var result = new List<MessageDto>(flagged.Count);
+        for (var i = 0; i < flagged.Count; i++)
+        {
+            // Expunged between the two FETCHes: left out, as a listing racing with an expunge would.
+            if (rows[i] is not { } row)
+            {
+                continue;
+            }
+
+            var flags = flagged[i].Flags ?? MessageFlags.None;
+            var dto = row.Message with { IsRead = flags.HasFlag(MessageFlags.Seen), IsStarred = flags.HasFlag(MessageFlags.Flagged) };
+            if (includeBodies && bodies[i] is { } body)
+            {
+                dto = dto with
+                {
+                    BodyText = body.Text ?? "",
+                    BodyHtml = body.Html,
+                    Snippet = MessageMapper.Snippet(row.Preview, body.Text),
+                    ParseError = body.ParseError,
+                };
+            }
+
+            result.Add(dto);
+        }
+
+        return result;
     }
 
     private static async Task<List<MessageDto>> MapAsync(IMailFolder folder, List<IMessageSummary> summaries, bool includeBodies, CancellationToken cancellationToken)

@@ -62,7 +62,7 @@ internal sealed class MessageLocator : IMessageLocator
                 continue;
             }
 
-            await LookInAsync(folder, wanted, located, cancellationToken);
+            await LookInAsync(client, folder, wanted, located, cancellationToken);
         }
 
         if (wanted.Count == 0)
@@ -81,7 +81,7 @@ internal sealed class MessageLocator : IMessageLocator
 
             if (tried.Add(path))
             {
-                await LookInAsync(byPath[path], wanted, located, cancellationToken);
+                await LookInAsync(client, byPath[path], wanted, located, cancellationToken);
             }
         }
 
@@ -89,9 +89,9 @@ internal sealed class MessageLocator : IMessageLocator
     }
 
     private static async Task LookInAsync(
-        IMailFolder folder, Dictionary<string, List<string>> wanted, Dictionary<string, MessageLocation> located, CancellationToken ct)
+        ImapClient client, IMailFolder folder, Dictionary<string, List<string>> wanted, Dictionary<string, MessageLocation> located, CancellationToken ct)
     {
-        await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
+        await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
         if (folder.Count == 0)
         {
             return;

@@ -15,7 +15,7 @@ internal static class MessageResolver
             return null;
         }
 
-        await Folders.EnsureOpenAsync(folder, access, cancellationToken);
+        await Folders.EnsureOpenAsync(client, folder, access, cancellationToken);
         // A recreated folder has a new UIDVALIDITY: the old id must not reach whatever now has that UID.
         return folder.UidValidity == location.UidValidity ? folder : null;
     }

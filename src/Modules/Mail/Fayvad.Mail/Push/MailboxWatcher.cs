@@ -58,7 +58,7 @@ internal sealed partial class MailboxWatcher(
 
                     onSynced?.Invoke(true);
 
-                    await Folders.EnsureOpenAsync(inbox, FolderAccess.ReadOnly, ct);
+                    await inbox.OpenAsync(FolderAccess.ReadOnly, ct);
                     // Mail that arrived between the pass and this EXAMINE is already counted in it and will never be
                     // announced; so is a STATUS the server slipped into a reply. MailKit applied both to its folders.
                     if (!pass.StillCurrent())

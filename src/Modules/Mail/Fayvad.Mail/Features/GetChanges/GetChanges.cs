@@ -42,7 +42,7 @@ internal sealed class GetChangesHandler(ICurrentUser caller, IImapSessions sessi
                 return Error.NotFound($"Folder '{query.Folder}' not found.");
             }
 
-            await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
+            await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
             if (query.Since is null)
             {
                 return new ChangesResponse(folder.FullName, SyncState.Of(folder).Encode(), [], [], [], false);

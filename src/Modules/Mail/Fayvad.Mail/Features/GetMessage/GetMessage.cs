@@ -16,16 +16,39 @@ namespace Fayvad.Mail.Features.GetMessage;
 /// <param name="Folder">Where to look first for an RFC Message-ID.</param>
 internal sealed record GetMessageQuery(string Id, bool MarkRead, string? Folder = null) : IQuery<Result<MessageDetailDto>>;
 
-internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
+internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator, MessageCache cache)
     : IQueryHandler<GetMessageQuery, Result<MessageDetailDto>>
 {
     private const MessageSummaryItems DetailItems = MessageMapper.SummaryItems | MessageSummaryItems.References;
 
+    private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
+
     public async ValueTask<Result<MessageDetailDto>> Handle(GetMessageQuery query, CancellationToken cancellationToken)
     {
         var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
+        var cached = cache.For(caller.MailboxAddress);
         return await sessions.RunOnMessageAsync<MessageDetailDto>(caller, locator, query.Id, query.Folder, access, async (folder, location, ct) =>
         {
+            // A message's content never changes under its UID: only its flags are fetched again.
+            if (cached is { } hit && hit.TryGet<MessageDetailDto>(folder, location.UniqueId.Id, CachedKind.Detail, out var known))
+            {
+                var current = (await folder.FetchAsync([location.UniqueId], FlagsRequest, ct)).FirstOrDefault();
+                if (current is null)
+                {
+                    return Error.NotFound("Message not found.");
+                }
+
+                var flags = current.Flags ?? MessageFlags.None;
+                var fresh = known with { IsRead = flags.HasFlag(MessageFlags.Seen), IsStarred = flags.HasFlag(MessageFlags.Flagged) };
+                if (query.MarkRead && !fresh.IsRead)
+                {
+                    await folder.AddFlagsAsync(location.UniqueId, MessageFlags.Seen, true, ct);
+                    fresh = fresh with { IsRead = true };
+                }
+
+                return fresh;
+            }
+
             var summary = (await folder.FetchAsync([location.UniqueId], MessageMapper.SummaryRequest(DetailItems), ct)).FirstOrDefault();
             if (summary is null)
             {
@@ -50,13 +73,15 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
             }
 
             var envelope = summary.Envelope!;
-            return new MessageDetailDto(
+            var detail = new MessageDetailDto(
                 dto,
                 envelope.InReplyTo is { Length: > 0 } inReplyTo ? $"<{inReplyTo.Trim('<', '>')}>" : null,
                 summary.References?.Select(r => $"<{r}>").ToList() ?? [],
                 MessageMapper.Addresses(envelope.ReplyTo),
                 remote,
                 attachments);
+            cached?.Set(folder, location.UniqueId.Id, detail with { IsRead = false, IsStarred = false });
+            return detail;
         }, cancellationToken);
     }
 }

@@ -31,10 +31,11 @@ internal sealed class GetMessagesValidator : AbstractValidator<GetMessagesQuery>
     }
 }
 
-internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetMessagesQuery, Result<GetMessagesResponse>>
+internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sessions, MessageCache cache) : IQueryHandler<GetMessagesQuery, Result<GetMessagesResponse>>
 {
     public async ValueTask<Result<GetMessagesResponse>> Handle(GetMessagesQuery query, CancellationToken cancellationToken)
     {
+        var cached = cache.For(caller.MailboxAddress);
         return await sessions.RunInOwnMailboxAsync<GetMessagesResponse>(caller, async (client, ct) =>
         {
             var folder = await Folders.FindAsync(client, query.Folder, ct);
@@ -43,21 +44,21 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
                 return Error.NotFound($"Folder '{query.Folder}' not found.");
             }
 
-            // EXAMINE: read-only, so listing can never change a flag.
-            await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
-            // Taken at EXAMINE, before the fetch: a change racing with the listing is reported again, never missed.
+            // EXAMINE (read-only, so listing can never change a flag), or NOOP when the connection keeps it selected.
+            await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
+            // Taken when opened, before the fetch: a change racing with the listing is reported again, never missed.
             var state = SyncState.Of(folder).Encode();
             List<MessageDto> messages;
             int total;
             if (query.Sort == "date")
             {
                 var uids = await MessageLists.NewestSentFirstAsync(client, folder, SearchQuery.All, ct);
-                messages = await MessageLists.FetchAsync(folder, uids.Skip(query.Skip()).Take(query.Limit).ToList(), query.IncludeBody, ct);
+                messages = await MessageLists.FetchAsync(folder, uids.Skip(query.Skip()).Take(query.Limit).ToList(), query.IncludeBody, cached, ct);
                 total = uids.Count;
             }
             else
             {
-                messages = await MessageLists.FetchPageAsync(folder, query.Skip(), query.Limit, query.IncludeBody, ct);
+                messages = await MessageLists.FetchPageAsync(folder, query.Skip(), query.Limit, query.IncludeBody, cached, ct);
                 total = folder.Count;
             }
 

@@ -80,11 +80,12 @@ internal sealed class SearchValidator : AbstractValidator<SearchQueryMessage>
 /// Server-side SEARCH in one folder or all: text goes to IMAP TEXT (headers and body), which Dovecot answers from its
 /// full-text index. Results from several folders are merged newest first by arrival.
 /// </summary>
-internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<SearchQueryMessage, Result<SearchResponse>>
+internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions, MessageCache cache) : IQueryHandler<SearchQueryMessage, Result<SearchResponse>>
 {
     public async ValueTask<Result<SearchResponse>> Handle(SearchQueryMessage query, CancellationToken cancellationToken)
     {
         var criteria = BuildCriteria(query);
+        var cached = cache.For(caller.MailboxAddress);
         return await sessions.RunInOwnMailboxAsync<SearchResponse>(caller, async (client, ct) =>
         {
             List<IMailFolder> folders;
@@ -109,7 +110,7 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
             var hits = new List<(IMailFolder Folder, UniqueId Uid, DateTimeOffset Arrived)>();
             foreach (var folder in folders)
             {
-                await Folders.EnsureOpenAsync(folder, FolderAccess.ReadOnly, ct);
+                await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
                 if (folders.Count == 1)
                 {
                     var sorted = await WithAttachmentsAsync(folder, await MessageLists.NewestFirstAsync(folder, criteria, ct), query.HasAttachments, ct);
@@ -133,8 +134,8 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions)
             var messages = new List<MessageDto>(page.Count);
             foreach (var group in page.GroupBy(h => h.Folder))
             {
-                await Folders.EnsureOpenAsync(group.Key, FolderAccess.ReadOnly, ct);
-                messages.AddRange(await MessageLists.FetchAsync(group.Key, group.Select(h => h.Uid).ToList(), query.IncludeBody, ct));
+                await Folders.EnsureOpenAsync(client, group.Key, FolderAccess.ReadOnly, ct);
+                messages.AddRange(await MessageLists.FetchAsync(group.Key, group.Select(h => h.Uid).ToList(), query.IncludeBody, cached, ct));
             }
 
             // Restore the merged order after fetching folder by folder.
