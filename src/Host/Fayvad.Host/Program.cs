@@ -5,6 +5,7 @@ using Fayvad.Directory;
 using Fayvad.Host;
 using Fayvad.Identity;
 using Fayvad.Mail;
+using Fayvad.Shared.Health;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Text;
 using Fayvad.Shared.Validation;
@@ -43,7 +44,7 @@ builder.Services.AddAuthorization();
 // Validation runs in the mediator pipeline; Carter's own validator scan is not used.
 builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators());
 builder.Services.AddOpenApi();
-builder.Services.AddHealthChecks();
+builder.Services.AddReadiness(builder.Configuration);
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.Configure<ForwardedHeadersOptions>(options =>
@@ -67,7 +68,7 @@ app.UseAuthorization();
 
 app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");
 app.MapScalarApiReference("/fayvad_api/docs", options => options.WithOpenApiRoutePattern("/fayvad_api/openapi/{documentName}.json"));
-app.MapHealthChecks("/fayvad_api/health");
+app.MapHealthEndpoints(ApiRoutes.Root);
 app.MapCarter();
 
 await app.RunAsync();

@@ -1,12 +1,14 @@
 using FluentValidation;
 using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Data;
+using Fayvad.Mail.Health;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
 using Fayvad.Mail.Uploads;
 using Fayvad.Mail.Store;
 using Fayvad.Shared.Data;
+using Fayvad.Shared.Health;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -36,7 +38,8 @@ public static class MailModule
         services.AddScoped<Outbox>();
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadJanitor>();
-        services.AddSingleton<Contracts.IMailServerStatus, MailServerStatus>();
+        services.AddReadinessCheck<ImapHealthCheck>(ImapHealthCheck.Name);
+        services.AddReadinessCheck<SmtpHealthCheck>(SmtpHealthCheck.Name);
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();
