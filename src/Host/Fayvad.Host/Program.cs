@@ -45,6 +45,7 @@ builder.Services.AddAuthorization();
 builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators());
 builder.Services.AddOpenApi();
 builder.Services.AddReadiness(builder.Configuration);
+builder.Services.AddRateLimitGroups(builder.Configuration);
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.Configure<ForwardedHeadersOptions>(options =>
@@ -64,6 +65,8 @@ app.UseExceptionHandler();
 app.UseStatusCodePages(ErrorPages.WriteAsync);
 app.Use(QueryGuard.RefuseControlCharactersAsync);
 app.UseAuthentication();
+// After authentication: a request is counted against its token, or its address when it has none.
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");

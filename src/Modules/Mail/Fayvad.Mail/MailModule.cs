@@ -9,6 +9,7 @@ using Fayvad.Mail.Uploads;
 using Fayvad.Mail.Store;
 using Fayvad.Shared.Data;
 using Fayvad.Shared.Health;
+using Fayvad.Shared.Http;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -20,6 +21,9 @@ namespace Fayvad.Mail;
 /// <summary>Registers the Mail module: folders, messages, send, drafts, uploads, actions and search over the user's own IMAP mailbox.</summary>
 public static class MailModule
 {
+    /// <summary>Sending mail is rate-limited apart from (and tighter than) other writes.</summary>
+    public const string SendRateLimitGroup = "send";
+
     public static IServiceCollection AddMailModule(this IServiceCollection services, IConfiguration configuration)
     {
         // One pooled, sized data source for the whole process (Shared/Data/Database).
@@ -38,6 +42,7 @@ public static class MailModule
         services.AddScoped<Outbox>();
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadJanitor>();
+        services.AddRateLimitGroup(SendRateLimitGroup, 120, TimeSpan.FromMinutes(1));
         services.AddReadinessCheck<ImapHealthCheck>(ImapHealthCheck.Name);
         services.AddReadinessCheck<SmtpHealthCheck>(SmtpHealthCheck.Name);
         services.AddSingleton<ImapConnector>();
