@@ -46,6 +46,7 @@ builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators())
 builder.Services.AddOpenApi();
 builder.Services.AddReadiness(builder.Configuration);
 builder.Services.AddRateLimitGroups(builder.Configuration);
+builder.AddTelemetry();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.Configure<ForwardedHeadersOptions>(options =>
@@ -72,6 +73,7 @@ app.UseAuthorization();
 app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");
 app.MapScalarApiReference("/fayvad_api/docs", options => options.WithOpenApiRoutePattern("/fayvad_api/openapi/{documentName}.json"));
 app.MapHealthEndpoints(ApiRoutes.Root);
+app.MapMetrics();
 app.MapCarter();
 
 await app.RunAsync();

@@ -38,6 +38,7 @@ public static class MailModule
 
         services.AddOptions<MailOptions>().Bind(configuration.GetSection("Mail")).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>, MailOptionsValidator>();
+        services.AddSingleton<MailMetrics>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();
         services.AddScoped<UploadStore>();

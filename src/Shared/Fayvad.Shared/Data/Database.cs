@@ -54,7 +54,8 @@ public static class Database
             throw new InvalidOperationException("Database:MaxPoolSize must be at least 2.");
         }
 
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The name labels the pool in metrics, instead of the connection string.
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "fayvad" };
         builder.ConnectionStringBuilder.Pooling = true;
         builder.ConnectionStringBuilder.MaxPoolSize = options.MaxPoolSize;
         builder.ConnectionStringBuilder.MinPoolSize = Math.Min(builder.ConnectionStringBuilder.MinPoolSize, options.MaxPoolSize);
