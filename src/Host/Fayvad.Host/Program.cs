@@ -14,6 +14,18 @@ using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
 
+// One JSON object per log line, with the scopes (request id, trace id, user id); Logging:Console:FormatterName=simple
+// gives the human-readable form instead.
+if (builder.Configuration["Logging:Console:FormatterName"] is null)
+{
+    builder.Logging.AddJsonConsole(options =>
+    {
+        options.IncludeScopes = true;
+        options.UseUtcTimestamp = true;
+        options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+    });
+}
+
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
     // The Django client speaks snake_case.
@@ -66,6 +78,7 @@ app.UseExceptionHandler();
 app.UseStatusCodePages(ErrorPages.WriteAsync);
 app.Use(QueryGuard.RefuseControlCharactersAsync);
 app.UseAuthentication();
+app.UseUserLogScope();
 // After authentication: a request is counted against its token, or its address when it has none.
 app.UseRateLimiter();
 app.UseAuthorization();
