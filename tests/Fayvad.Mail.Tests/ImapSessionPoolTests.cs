@@ -112,7 +112,8 @@ public sealed class ImapSessionPoolTests : IAsyncDisposable
                 ConnectTimeout = TimeSpan.FromSeconds(5),
             },
         });
-        return new ImapSessionPool(options, new ImapConnector(options, NullLogger<ImapConnector>.Instance), NullLogger<ImapSessionPool>.Instance);
+        return new ImapSessionPool(options, new ImapConnector(options, NullLogger<ImapConnector>.Instance), NullLogger<ImapSessionPool>.Instance,
+            new MailMetrics(new TestMeterFactory()));
     }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();
@@ -233,5 +234,15 @@ public sealed class ImapSessionPoolTests : IAsyncDisposable
             await _accepting;
             _stop.Dispose();
         }
+    }
+}
+
+/// <summary>Meters for a pool built outside a host.</summary>
+internal sealed class TestMeterFactory : System.Diagnostics.Metrics.IMeterFactory
+{
+    public System.Diagnostics.Metrics.Meter Create(System.Diagnostics.Metrics.MeterOptions options) => new(options);
+
+    public void Dispose()
+    {
     }
 }

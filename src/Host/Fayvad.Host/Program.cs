@@ -5,6 +5,7 @@ using Fayvad.Directory;
 using Fayvad.Host;
 using Fayvad.Identity;
 using Fayvad.Mail;
+using Fayvad.Shared.Health;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Text;
 using Fayvad.Shared.Validation;
@@ -12,6 +13,18 @@ using Mediator;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+
+// One JSON object per log line, with the scopes (request id, trace id, user id); Logging:Console:FormatterName=simple
+// gives the human-readable form instead.
+if (builder.Configuration["Logging:Console:FormatterName"] is null)
+{
+    builder.Logging.AddJsonConsole(options =>
+    {
+        options.IncludeScopes = true;
+        options.UseUtcTimestamp = true;
+        options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
+    });
+}
 
 builder.Services.ConfigureHttpJsonOptions(options =>
 {
@@ -43,7 +56,9 @@ builder.Services.AddAuthorization();
 // Validation runs in the mediator pipeline; Carter's own validator scan is not used.
 builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators());
 builder.Services.AddOpenApi();
-builder.Services.AddHealthChecks();
+builder.Services.AddReadiness(builder.Configuration);
+builder.Services.AddRateLimitGroups(builder.Configuration);
+builder.AddTelemetry();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
 builder.Services.Configure<ForwardedHeadersOptions>(options =>
@@ -63,11 +78,15 @@ app.UseExceptionHandler();
 app.UseStatusCodePages(ErrorPages.WriteAsync);
 app.Use(QueryGuard.RefuseControlCharactersAsync);
 app.UseAuthentication();
+app.UseUserLogScope();
+// After authentication: a request is counted against its token, or its address when it has none.
+app.UseRateLimiter();
 app.UseAuthorization();
 
 app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");
 app.MapScalarApiReference("/fayvad_api/docs", options => options.WithOpenApiRoutePattern("/fayvad_api/openapi/{documentName}.json"));
-app.MapHealthChecks("/fayvad_api/health");
+app.MapHealthEndpoints(ApiRoutes.Root);
+app.MapMetrics();
 app.MapCarter();
 
 await app.RunAsync();

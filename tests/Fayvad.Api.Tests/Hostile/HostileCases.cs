@@ -356,6 +356,8 @@ public static class HostileCases
             ("POST", "/email/drafts/{draftB}/send/", null, Caller.UserA),
             ("GET", "/email/folders/", null, Caller.Anonymous), ("POST", "/auth/logout/", null, Caller.Anonymous), ("POST", "/auth/refresh/", null, Caller.Anonymous),
             ("GET", "/auth/me/", null, Caller.Anonymous), ("POST", "/email/send/", "{\"to_emails\":[\"a@example.com\"],\"subject\":\"x\"}", Caller.Anonymous),
+            // The probes take no input: a query with control characters is still refused before them.
+            ("GET", "/health/live/?probe=a%00b", null, Caller.Anonymous), ("GET", "/health/ready/?probe=a%0D%0Ab", null, Caller.Anonymous),
         };
         foreach (var (method, path, body, caller) in foreign)
         {

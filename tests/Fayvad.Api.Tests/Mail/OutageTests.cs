@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
+using Fayvad.Api.Tests.Client;
 
 namespace Fayvad.Api.Tests.Mail;
 
@@ -16,6 +17,8 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
     {
         var box = await MailboxAsync();
         await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.OK);
+        var superadmin = await Api.SuperadminAsync();
+        Assert.Equal("healthy", (await ReadyAsync()).Text("status"));
 
         // This stack's imap session processes, taken before the stop: they outlive the master, and only these may be
         // killed (other stacks on the machine run processes of the same name).
@@ -50,6 +53,18 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
             await TestApi.AssertErrorAsync(response, HttpStatusCode.ServiceUnavailable, "mail server");
             await TestApi.AssertErrorAsync(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.ServiceUnavailable, "mail server");
 
+            // Not ready within the check timeout plus the cache duration (2 s + 3 s by default).
+            var notReady = await ReadyAsync(until: "unhealthy", within: TimeSpan.FromSeconds(10));
+            var checks = notReady.GetProperty("checks");
+            Assert.Equal("healthy", checks.GetProperty("postgresql").Text("status"));
+            Assert.Equal("unhealthy", checks.GetProperty("imap").Text("status"));
+            // Submission is not even probed while Dovecot is down (a probe would make Postfix throttle it for 60 s).
+            Assert.Contains("Not probed", checks.GetProperty("smtp").Text("error"), StringComparison.Ordinal);
+            var admin = await TestApi.ReadAsync(await superadmin.GetAsync($"{Root}/admin/health/", Ct), HttpStatusCode.OK);
+            Assert.Equal("degraded", admin.Text("status"));
+            Assert.Equal("unreachable", admin.Text("imap"));
+            Assert.Equal("ok", admin.Text("database"));
+
             // No send here: a submission attempt while Dovecot's auth socket is gone makes Postfix throttle its
             // submission service for 60 s (see the closing note), which would fail unrelated tests after this one.
         }
@@ -68,6 +83,7 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.OK, status);
+        await ReadyAsync(until: "healthy", within: TimeSpan.FromSeconds(10));
     }
 
     [Fact]
@@ -90,6 +106,10 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
 
             var login = await Api.Anonymous().PostAsJsonAsync($"{Root}/auth/login/", new { username = box.Address, password = TestApi.Password }, Ct);
             await TestApi.AssertErrorAsync(login, HttpStatusCode.ServiceUnavailable, "database");
+
+            var notReady = await ReadyAsync(until: "unhealthy", within: TimeSpan.FromSeconds(10));
+            Assert.Equal("unhealthy", notReady.GetProperty("checks").GetProperty("postgresql").Text("status"));
+            Assert.Equal("PostgreSQL does not answer.", notReady.GetProperty("checks").GetProperty("postgresql").Text("error"));
         }
         finally
         {
@@ -119,6 +139,27 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         }
         while (status != HttpStatusCode.OK && DateTime.UtcNow < mailDeadline && await Delay());
         Assert.Equal(HttpStatusCode.OK, status);
+        await ReadyAsync(until: "healthy", within: TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>/health/ready, polled until its status is <paramref name="until"/> (200 for healthy, else 503).</summary>
+    private async Task<System.Text.Json.JsonElement> ReadyAsync(string until = "healthy", TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(5));
+        var client = Api.Anonymous();
+        while (true)
+        {
+            var response = await client.GetAsync($"{Root}/health/ready", Ct);
+            var body = System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync(Ct)).RootElement.Clone();
+            if (body.Text("status") == until || DateTime.UtcNow > deadline)
+            {
+                Assert.Equal(until, body.Text("status"));
+                Assert.Equal(until == "healthy" ? HttpStatusCode.OK : HttpStatusCode.ServiceUnavailable, response.StatusCode);
+                return body;
+            }
+
+            await Task.Delay(200, Ct);
+        }
     }
 
     private static async Task<bool> Delay()

@@ -6,15 +6,6 @@ public static class MailModuleInfo
     public const string Name = "Mail";
 }
 
-/// <summary>Whether the mail servers the API depends on answer, for the admin health page.</summary>
-public interface IMailServerStatus
-{
-    /// <summary>Opens (and closes) a connection to each server; never throws for an unreachable one.</summary>
-    Task<MailServerReachability> CheckAsync(CancellationToken cancellationToken);
-}
-
-public sealed record MailServerReachability(bool ImapReachable, bool SmtpReachable);
-
 /// <summary>What the Directory may ask of the mail store (Dovecot's) about the mailboxes it deletes.</summary>
 public interface IMailboxStore
 {

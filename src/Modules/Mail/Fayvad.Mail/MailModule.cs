@@ -1,12 +1,15 @@
 using FluentValidation;
 using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Data;
+using Fayvad.Mail.Health;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
 using Fayvad.Mail.Uploads;
 using Fayvad.Mail.Store;
 using Fayvad.Shared.Data;
+using Fayvad.Shared.Health;
+using Fayvad.Shared.Http;
 using Fayvad.Shared.Modules;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -18,6 +21,9 @@ namespace Fayvad.Mail;
 /// <summary>Registers the Mail module: folders, messages, send, drafts, uploads, actions and search over the user's own IMAP mailbox.</summary>
 public static class MailModule
 {
+    /// <summary>Sending mail is rate-limited apart from (and tighter than) other writes.</summary>
+    public const string SendRateLimitGroup = "send";
+
     public static IServiceCollection AddMailModule(this IServiceCollection services, IConfiguration configuration)
     {
         // One pooled, sized data source for the whole process (Shared/Data/Database).
@@ -32,11 +38,14 @@ public static class MailModule
 
         services.AddOptions<MailOptions>().Bind(configuration.GetSection("Mail")).ValidateOnStart();
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>, MailOptionsValidator>();
+        services.AddSingleton<MailMetrics>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadJanitor>();
-        services.AddSingleton<Contracts.IMailServerStatus, MailServerStatus>();
+        services.AddRateLimitGroup(SendRateLimitGroup, 120, TimeSpan.FromMinutes(1));
+        services.AddReadinessCheck<ImapHealthCheck>(ImapHealthCheck.Name);
+        services.AddReadinessCheck<SmtpHealthCheck>(SmtpHealthCheck.Name);
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<ImapSessionPool>();

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
+using Fayvad.Shared.Health;
 using Npgsql;
 
 namespace Fayvad.Shared.Data;
@@ -33,7 +33,14 @@ public static class Database
     /// <summary>Registers the shared data source once; each module calls it, the first registration wins.</summary>
     public static IServiceCollection AddSharedDatabase(this IServiceCollection services, IConfiguration configuration)
     {
-        services.TryAddSingleton(_ => Create(configuration));
+        if (services.Any(s => s.ServiceType == typeof(NpgsqlDataSource)))
+        {
+            return services;
+        }
+
+        services.AddSingleton(_ => Create(configuration));
+        // The pool is this project's one way into PostgreSQL, so its check lives beside it.
+        services.AddReadinessCheck<DatabaseHealthCheck>(DatabaseHealthCheck.Name);
         return services;
     }
 
@@ -47,7 +54,8 @@ public static class Database
             throw new InvalidOperationException("Database:MaxPoolSize must be at least 2.");
         }
 
-        var builder = new NpgsqlDataSourceBuilder(connectionString);
+        // The name labels the pool in metrics, instead of the connection string.
+        var builder = new NpgsqlDataSourceBuilder(connectionString) { Name = "fayvad" };
         builder.ConnectionStringBuilder.Pooling = true;
         builder.ConnectionStringBuilder.MaxPoolSize = options.MaxPoolSize;
         builder.ConnectionStringBuilder.MinPoolSize = Math.Min(builder.ConnectionStringBuilder.MinPoolSize, options.MaxPoolSize);

@@ -69,6 +69,8 @@ internal sealed class TokenAuthenticationHandler(
             new(ClaimTypes.Name, principal.Username),
             new(ClaimTypes.Role, principal.Role.ToString()),
             new(TokenIdClaim, tokenId.ToString(CultureInfo.InvariantCulture)),
+            // The session, in the standard claim: the rate limiter (Shared) counts per token without knowing this module.
+            new(ClaimTypes.Sid, tokenId.ToString(CultureInfo.InvariantCulture)),
         };
         if (principal.OrganizationId is { } organizationId)
         {

@@ -21,21 +21,38 @@ internal interface IImapSessions
 /// idle ones are health-checked before reuse, closed after <see cref="ImapOptions.IdleTimeout"/>, and a connection that
 /// failed at the protocol level is discarded, never reused.
 /// </summary>
-internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IImapConnector connector, ILogger<ImapSessionPool> logger)
-    : IImapSessions, IHostedService, IAsyncDisposable
+internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, IAsyncDisposable
 {
-    private readonly ImapOptions _options = options.Value.Imap;
+    private readonly ImapOptions _options;
+    private readonly IImapConnector _connector;
+    private readonly ILogger<ImapSessionPool> _logger;
+    private readonly MailMetrics _metrics;
     private readonly ConcurrentDictionary<string, UserPool> _users = new(StringComparer.OrdinalIgnoreCase);
-    private readonly SemaphoreSlim _total = new(options.Value.Imap.MaxConnections, options.Value.Imap.MaxConnections);
+    private readonly SemaphoreSlim _total;
     private CancellationTokenSource? _stopping;
     private Task? _evictor;
+    private int _waiting;
+
+    public ImapSessionPool(IOptions<MailOptions> options, IImapConnector connector, ILogger<ImapSessionPool> logger, MailMetrics metrics)
+    {
+        _options = options.Value.Imap;
+        _connector = connector;
+        _logger = logger;
+        _metrics = metrics;
+        _total = new SemaphoreSlim(_options.MaxConnections, _options.MaxConnections);
+        metrics.Meter.CreateObservableGauge("fayvad.mail.imap.pool.open", () => OpenConnections, "{connection}", "IMAP connections open (in use or idle).");
+        metrics.Meter.CreateObservableGauge("fayvad.mail.imap.pool.idle", () => IdleConnections, "{connection}", "IMAP connections idle in the pool.");
+        metrics.Meter.CreateObservableGauge("fayvad.mail.imap.pool.waiting", () => Volatile.Read(ref _waiting), "{request}", "Requests waiting for an IMAP connection.");
+    }
 
     public int OpenConnections => _options.MaxConnections - _total.CurrentCount;
+
+    public int IdleConnections => _users.Values.Sum(u => u.Idle.Count);
 
     public async Task<T> RunAsync<T>(string mailbox, Func<ImapClient, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var user = _users.GetOrAdd(mailbox, _ => new UserPool(_options.MaxConnectionsPerUser));
-        if (!await user.Slots.WaitAsync(_options.LeaseTimeout, cancellationToken))
+        if (!await WaitCountedAsync(user.Slots, cancellationToken))
         {
             throw new MailUnavailableException("The mail server is busy for this mailbox. Try again shortly.");
         }
@@ -56,7 +73,8 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
                 }
                 catch (Exception ex) when (ImapConnector.IsConnectionFault(ex))
                 {
-                    LogConnectionFault(logger, ex, mailbox);
+                    LogConnectionFault(_logger, ex, mailbox);
+                    _metrics.ImapFaults.Add(1);
                     // A kept connection can have died while idle (the server restarted, or it had selected a folder another
                     // session deleted: Dovecot ends such a session). Try again while the one that failed was a kept one; each
                     // try closes one, so this ends after the user's pool, with a new connection at the latest.
@@ -120,19 +138,42 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
             await CloseAsync(idle);
         }
 
-        if (!await _total.WaitAsync(_options.LeaseTimeout, cancellationToken))
+        if (!await WaitCountedAsync(_total, cancellationToken))
         {
             throw new MailUnavailableException("Too many open mail connections. Try again shortly.");
         }
 
         try
         {
-            return new Pooled(await connector.ConnectAsync(mailbox, cancellationToken));
+            return new Pooled(await _connector.ConnectAsync(mailbox, cancellationToken));
         }
-        catch
+        catch (Exception ex)
         {
+            if (ex is MailUnavailableException)
+            {
+                _metrics.ImapFaults.Add(1);
+            }
+
             _total.Release();
             throw;
+        }
+    }
+
+    private async Task<bool> WaitCountedAsync(SemaphoreSlim slots, CancellationToken cancellationToken)
+    {
+        if (slots.Wait(0, CancellationToken.None))
+        {
+            return true;
+        }
+
+        Interlocked.Increment(ref _waiting);
+        try
+        {
+            return await slots.WaitAsync(_options.LeaseTimeout, cancellationToken);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _waiting);
         }
     }
 

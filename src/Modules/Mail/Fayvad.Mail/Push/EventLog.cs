@@ -18,7 +18,7 @@ internal sealed class MailDataSource(NpgsqlDataSource source)
 /// order and a reader resuming after N never skips one; the commit that writes them also stores the folder states
 /// they were derived from, queues webhook deliveries and NOTIFYs every node.
 /// </summary>
-internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
+internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json, MailMetrics metrics)
 {
     public const string EventsChannel = "mail_events";
     public const string WebhooksChannel = "mail_webhooks";
@@ -160,6 +160,7 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
 
         var batch = new NpgsqlBatch(connection, tx);
         var now = DateTimeOffset.UtcNow;
+        int? webhookInsert = null;
         if (events.Count > 0)
         {
             var seqs = new long[events.Count];
@@ -180,6 +181,7 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
                 """, mailbox, seqs, types, folders, bodies, now));
             if (organizationId is { } org)
             {
+                webhookInsert = batch.BatchCommands.Count;
                 // Only a mailbox of an organization can have webhooks; their body wraps the same event JSON.
                 var webhookIds = seqs.Select(seq => WebhookEventId(mailbox, seq)).ToArray();
                 var webhookBodies = events.Select((e, i) => JsonSerializer.Serialize(new WebhookBody(webhookIds[i], e.Type, now, mailbox, e.Data), _json)).ToArray();
@@ -220,6 +222,16 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json)
 
         await batch.ExecuteNonQueryAsync(ct);
         await tx.CommitAsync(ct);
+        foreach (var e in events)
+        {
+            metrics.PushEvents.Add(1, new KeyValuePair<string, object?>("type", e.Type));
+        }
+
+        if (webhookInsert is { } index && batch.BatchCommands[index].RecordsAffected > 0)
+        {
+            metrics.WebhooksQueued.Add(batch.BatchCommands[index].RecordsAffected);
+        }
+
         return true;
     }
 

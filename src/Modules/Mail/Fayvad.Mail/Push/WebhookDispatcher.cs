@@ -17,7 +17,8 @@ namespace Fayvad.Mail.Push;
 /// means one more delivery of the same event id (at least once).
 /// </summary>
 internal sealed partial class WebhookDispatcher(
-    MailDataSource data, EventSignals signals, IHttpClientFactory clients, IOptions<MailOptions> options, ILogger<WebhookDispatcher> logger)
+    MailDataSource data, EventSignals signals, IHttpClientFactory clients, IOptions<MailOptions> options, ILogger<WebhookDispatcher> logger,
+    MailMetrics metrics)
     : BackgroundService
 {
     public const string HttpClientName = "webhooks";
@@ -148,8 +149,13 @@ internal sealed partial class WebhookDispatcher(
         cmd.Parameters.Add(new NpgsqlParameter<string?> { TypedValue = error?[..Math.Min(error.Length, 500)], NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
         cmd.Parameters.AddWithValue(delivered ? TimeSpan.Zero : Backoff(delivery.Attempts));
         await cmd.ExecuteNonQueryAsync(CancellationToken.None);
-        if (!delivered)
+        if (delivered)
         {
+            metrics.WebhooksDelivered.Add(1);
+        }
+        else
+        {
+            metrics.WebhooksFailed.Add(1, new KeyValuePair<string, object?>("final", giveUp));
             LogDeliveryFailed(logger, delivery.EventId, delivery.Url, delivery.Attempts, error!);
         }
     }

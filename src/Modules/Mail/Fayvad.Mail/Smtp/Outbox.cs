@@ -23,7 +23,8 @@ internal sealed record SentMail(string MessageId, DateTimeOffset Timestamp, bool
 /// still open after it was left by a process that died, and a retry takes it over (docs/adr/0016).
 /// </summary>
 internal sealed partial class Outbox(
-    IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, IOptions<MailOptions> options, ILogger<Outbox> logger)
+    IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, IOptions<MailOptions> options, ILogger<Outbox> logger,
+    MailMetrics metrics)
 {
     private readonly TimeSpan _lease = options.Value.Smtp.ClaimLease;
 
@@ -45,7 +46,13 @@ internal sealed partial class Outbox(
             if (claim.Record is null)
             {
                 await ReleaseAsync(records);
-                return claim.Replay is { } replay ? replay : claim.Error!;
+                if (claim.Replay is { } replay)
+                {
+                    metrics.SendReplays.Add(1);
+                    return replay;
+                }
+
+                return claim.Error!;
             }
 
             records.Add(claim.Record);
@@ -69,11 +76,19 @@ internal sealed partial class Outbox(
             try
             {
                 await submitter.SubmitAsync(mailbox, message, prepared.Value.Recipients, budget.Token);
+                metrics.SendSubmitted.Add(1);
             }
             catch (RecipientRejectedException rejected)
             {
+                metrics.SendFailed.Add(1, new KeyValuePair<string, object?>("reason", "recipient_refused"));
                 await ReleaseAsync(records);
                 return Error.Validation("to_emails", $"The mail server refused the recipient {rejected.Address}. Nothing was sent.");
+            }
+            catch (Exception ex) when (ex is MailUnavailableException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                // The caller's own cancellation is not the server's failure; an outage or our time budget running out is.
+                metrics.SendFailed.Add(1, new KeyValuePair<string, object?>("reason", ex is MailUnavailableException ? "unavailable" : "timeout"));
+                throw;
             }
 
             // Delivered: from here on the answer is "sent", even if the Sent copy cannot be saved.

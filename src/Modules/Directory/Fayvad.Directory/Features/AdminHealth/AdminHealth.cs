@@ -1,28 +1,28 @@
 using Carter;
 using Fayvad.Directory.Access;
-using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;
-using Fayvad.Mail.Contracts;
+using Fayvad.Shared.Health;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
 
 namespace Fayvad.Directory.Features.AdminHealth;
 
 internal sealed record AdminHealthQuery : IQuery<Result<AdminHealthResponse>>;
 
 /// <summary>
-/// The client server's health page: <c>status</c> is healthy, degraded (a mail server does not answer) or unhealthy
-/// (the database does not); each part is "ok", "unavailable" or "unreachable". No cache is used, and it says so.
+/// The client server's health page, from the same checks as <c>/health/ready</c>: <c>status</c> is healthy, degraded
+/// (a mail server does not answer) or unhealthy (the database does not); each part is "ok", "unavailable" or
+/// "unreachable"; <c>checks</c> has each check's status, latency and error. No cache server is used, and it says so (the checks' result is reused for a few seconds).
 /// </summary>
-internal sealed record AdminHealthResponse(string Status, string Database, string Cache, string Imap, string Smtp, DateTimeOffset Timestamp);
+internal sealed record AdminHealthResponse(
+    string Status, string Database, string Cache, string Imap, string Smtp, DateTimeOffset Timestamp,
+    IReadOnlyDictionary<string, CheckBody> Checks);
 
-internal sealed class AdminHealthHandler(DirectoryDbContext db, ICurrentUser caller, IMailServerStatus mailServers, TimeProvider clock)
+internal sealed class AdminHealthHandler(ICurrentUser caller, Readiness readiness, TimeProvider clock)
     : IQueryHandler<AdminHealthQuery, Result<AdminHealthResponse>>
 {
     public async ValueTask<Result<AdminHealthResponse>> Handle(AdminHealthQuery query, CancellationToken cancellationToken)
@@ -32,29 +32,19 @@ internal sealed class AdminHealthHandler(DirectoryDbContext db, ICurrentUser cal
             return Error.Forbidden("Only a superadmin can see the platform's health.");
         }
 
-        var mail = mailServers.CheckAsync(cancellationToken);
-        var databaseOk = await DatabaseAnswersAsync(cancellationToken);
-        var reach = await mail;
-        var status = !databaseOk ? "unhealthy" : reach.ImapReachable && reach.SmtpReachable ? "healthy" : "degraded";
+        var result = await readiness.CheckAsync(cancellationToken);
+        var databaseOk = result.IsHealthy("postgresql");
+        var imapOk = result.IsHealthy("imap");
+        var smtpOk = result.IsHealthy("smtp");
+        var status = !databaseOk ? "unhealthy" : imapOk && smtpOk ? "healthy" : "degraded";
         return new AdminHealthResponse(
             status,
             databaseOk ? "ok" : "unavailable",
             "not used",
-            reach.ImapReachable ? "ok" : "unreachable",
-            reach.SmtpReachable ? "ok" : "unreachable",
-            clock.GetUtcNow());
-    }
-
-    private async Task<bool> DatabaseAnswersAsync(CancellationToken cancellationToken)
-    {
-        try
-        {
-            return await db.Database.SqlQuery<int>($"SELECT 1 AS \"Value\"").SingleAsync(cancellationToken) == 1;
-        }
-        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException or TimeoutException)
-        {
-            return false;
-        }
+            imapOk ? "ok" : "unreachable",
+            smtpOk ? "ok" : "unreachable",
+            clock.GetUtcNow(),
+            ReadinessBody.From(result).Checks);
     }
 }
 

@@ -7,6 +7,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Identity.Features.Login;
@@ -74,6 +75,8 @@ public sealed class LoginEndpoint : ICarterModule
         {
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             return (await sender.Send(new LoginCommand(body.Username, body.Password, client), ct)).ToOk();
-        }).AllowAnonymous().WithTags("Identity").WithName("Login");
+        })
+            // Login has its own throttle on failures (LoginThrottle, shared by every node through PostgreSQL).
+            .AllowAnonymous().DisableRateLimiting().WithTags("Identity").WithName("Login");
     }
 }

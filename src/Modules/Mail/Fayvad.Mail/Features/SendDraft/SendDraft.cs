@@ -126,6 +126,6 @@ public sealed class SendDraftEndpoint : ICarterModule
                 var key = request.Headers["Idempotency-Key"].ToString().Trim();
                 return (await sender.Send(new SendDraftCommand(id, key.Length == 0 ? null : key), ct)).ToOk();
             })
-            .RequireAuthorization().WithTags("Mail").WithName("SendDraft");
+            .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendDraft");
     }
 }

@@ -35,7 +35,7 @@ public sealed class SendEmailEndpoint : ICarterModule
                 return (await sender.Send(command, ct)).ToOk();
             })
             .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBytes))
-            .RequireAuthorization().WithTags("Mail").WithName("SendEmail");
+            .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendEmail");
     }
 
     private static List<string> Addresses(JsonElement root, string name) => ComposeInput.Addresses(root, name);

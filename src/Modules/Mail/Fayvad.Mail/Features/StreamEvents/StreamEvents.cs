@@ -45,7 +45,7 @@ internal sealed record SseFrame(long? Id, string? Type, string? Data, string? Co
 }
 
 internal sealed class StreamEventsHandler(
-    EventLog log, EventSignals signals, WatcherRegistry watchers, IServiceScopeFactory scopes, IOptions<MailOptions> options)
+    EventLog log, EventSignals signals, WatcherRegistry watchers, IServiceScopeFactory scopes, IOptions<MailOptions> options, MailMetrics metrics)
     : IStreamQueryHandler<StreamEventsQuery, SseFrame>
 {
     private const int Batch = 200;
@@ -56,6 +56,7 @@ internal sealed class StreamEventsHandler(
         // Subscribe before reading the log: a commit landing in between still wakes us.
         using var wake = signals.Subscribe(query.Mailbox);
         using var watch = watchers.Acquire(query.Mailbox, query.OrganizationId);
+        using var open = new OpenStream(metrics);
         var (_, syncedAt) = await log.EnsureStreamAsync(query.Mailbox, query.OrganizationId, cancellationToken);
         // A mailbox watched for the first time is baselined before "connected": mail arriving after that is an event.
         for (var waited = 0; syncedAt is null && waited < 100; waited++)
@@ -103,6 +104,20 @@ internal sealed class StreamEventsHandler(
                 nextBeat = DateTime.UtcNow + heartbeat;
             }
         }
+    }
+
+    /// <summary>Counts the stream as open until the enumeration ends (client gone, token revoked, shutdown).</summary>
+    private sealed class OpenStream : IDisposable
+    {
+        private readonly MailMetrics _metrics;
+
+        public OpenStream(MailMetrics metrics)
+        {
+            _metrics = metrics;
+            metrics.PushOpenStreams.Add(1);
+        }
+
+        public void Dispose() => _metrics.PushOpenStreams.Add(-1);
     }
 
     private static async Task<bool> WaitAsync(EventSignals.Subscription wake, TimeSpan wait, CancellationToken ct)
