@@ -57,6 +57,7 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Directory:Dns:Port", StackSettings.Get("DNS_PORT"));
         builder.UseSetting("Directory:Dns:MailHost", TestDns.MailHost);
         builder.UseSetting("Directory:Dns:Timeout", "00:00:02");
+        builder.UseSetting("Mail:AuthenticationResults:TrustedServers:0", TestDns.MailHost);
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 

@@ -9,6 +9,7 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Fayvad.Mail.Features.GetMessage;
 
@@ -16,7 +17,7 @@ namespace Fayvad.Mail.Features.GetMessage;
 /// <param name="Folder">Where to look first for an RFC Message-ID.</param>
 internal sealed record GetMessageQuery(string Id, bool MarkRead, string? Folder = null) : IQuery<Result<MessageDetailDto>>;
 
-internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
+internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator, IOptions<MailOptions> options)
     : IQueryHandler<GetMessageQuery, Result<MessageDetailDto>>
 {
     private const MessageSummaryItems DetailItems = MessageMapper.SummaryItems | MessageSummaryItems.References;
@@ -26,7 +27,9 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
         var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
         return await sessions.RunOnMessageAsync<MessageDetailDto>(caller, locator, query.Id, query.Folder, access, async (folder, location, ct) =>
         {
-            var summary = (await folder.FetchAsync([location.UniqueId], MessageMapper.SummaryRequest(DetailItems), ct)).FirstOrDefault();
+            var request = MessageMapper.SummaryRequest(DetailItems);
+            request.Headers!.Add(AuthenticationResultsReader.HeaderName);
+            var summary = (await folder.FetchAsync([location.UniqueId], request, ct)).FirstOrDefault();
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");
@@ -56,7 +59,8 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
                 summary.References?.Select(r => $"<{r}>").ToList() ?? [],
                 MessageMapper.Addresses(envelope.ReplyTo),
                 remote,
-                attachments);
+                attachments,
+                AuthenticationResultsReader.Read(summary.Headers, options.Value.AuthenticationResults.TrustedServers));
         }, cancellationToken);
     }
 }
