@@ -17,6 +17,7 @@ def dnsfunc(name, timeout=5):
     for rrset in answer.answer:
         for rdata in rrset:
             return b"".join(rdata.strings)
+    print(f"no TXT at {name!r}", file=sys.stderr)
     return None
 
 
