@@ -40,6 +40,13 @@ POSTFIX_CONFIG_DIR=$STACK_DIR/postfix/etc
 POSTFIX_QUEUE_DIR=$STACK_DIR/postfix/queue
 POSTFIX_DATA_DIR=$STACK_DIR/postfix/data
 
+DKIM_DIR=$STACK_DIR/opendkim
+DKIM_CONF=$DKIM_DIR/opendkim.conf
+DKIM_RUN_DIR=$DKIM_DIR/run
+
+NSD_DIR=$STACK_DIR/nsd
+NSD_CONF=$NSD_DIR/nsd.conf
+
 API_PROJECT=$REPO/src/Host/Fayvad.Host
 API_PID_FILE=$STACK_DIR/api.pid
 API_LOG=$STACK_LOG_DIR/api.log
@@ -53,8 +60,9 @@ API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 PG_RESTARTED=0  # set by start_postgres when this up started it; the mail servers then reconnect
 
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
-          postfix postfix-pgsql gettext-base openssl curl)
-SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
+          postfix postfix-pgsql gettext-base openssl curl
+          opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython)
+SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD DKIM_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
               DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
               DEMO_SERVICE_PASSWORD)
 # The bare-username superadmin the Django client's direct-call pages log in as (not a secret; env wins).
@@ -65,7 +73,8 @@ TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MESSAGE_SIZE
                PG_HOST PG_PORT PG_DB PG_SOCKET_DIR MAIL_DB_PASSWORD
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
                IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY
-               POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR)
+               POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR
+               DKIM_PORT DKIM_RUN_DIR DKIM_DB_PASSWORD DNS_PORT NSD_DIR)
 
 # ------------------------------------------------------------------ helpers
 log()  { printf '[stack] %s\n' "$*"; }
@@ -126,6 +135,8 @@ load_ports() {
   LMTP_PORT=${STACK_LMTP_PORT:-$(saved_val LMTP_PORT)};           LMTP_PORT=${LMTP_PORT:-10024}
   API_PORT=${STACK_API_PORT:-$(saved_val API_PORT)};              API_PORT=${API_PORT:-8000}
   DOVEADM_PORT=${STACK_DOVEADM_PORT:-$(saved_val DOVEADM_PORT)};  DOVEADM_PORT=${DOVEADM_PORT:-10190}
+  DKIM_PORT=${STACK_DKIM_PORT:-$(saved_val DKIM_PORT)};           DKIM_PORT=${DKIM_PORT:-10891}
+  DNS_PORT=${STACK_DNS_PORT:-$(saved_val DNS_PORT)};              DNS_PORT=${DNS_PORT:-10053}
 }
 
 # One up/down at a time per checkout (a developer and a test run may race).
@@ -180,6 +191,10 @@ ensure_dirs() {
   install -d -m 0755 "$POSTFIX_CONFIG_DIR" "$POSTFIX_QUEUE_DIR"
   # Postfix master dies with "open lock file ... Permission denied" otherwise.
   install -d -m 0700 -o postfix -g postfix "$POSTFIX_DATA_DIR"
+  # OpenDKIM drops to the opendkim user: its config (with the DB password) is 0640 root:opendkim.
+  install -d -m 0750 -o root -g opendkim "$DKIM_DIR"
+  install -d -m 0750 -o opendkim -g opendkim "$DKIM_RUN_DIR"
+  install -d -m 0755 "$NSD_DIR" "$NSD_DIR/zones" "$NSD_DIR/state" "$NSD_DIR/run"
   # A repo under a private home directory would lock the service users out.
   local u
   for u in postgres vmail dovecot postfix; do
@@ -269,10 +284,13 @@ ensure_db_roles() {
   psql_super -d postgres <<SQL
 \set app_pw '$DB_PASSWORD'
 \set mail_pw '$MAIL_DB_PASSWORD'
+\set dkim_pw '$DKIM_DB_PASSWORD'
 SELECT 'CREATE ROLE fayvad LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fayvad') \gexec
 SELECT 'CREATE ROLE fayvad_mail LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fayvad_mail') \gexec
+SELECT 'CREATE ROLE fayvad_dkim LOGIN' WHERE NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'fayvad_dkim') \gexec
 ALTER ROLE fayvad WITH LOGIN PASSWORD :'app_pw';
 ALTER ROLE fayvad_mail WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'mail_pw';
+ALTER ROLE fayvad_dkim WITH LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE PASSWORD :'dkim_pw';
 SELECT 'CREATE DATABASE $PG_DB OWNER fayvad' WHERE NOT EXISTS (SELECT FROM pg_database WHERE datname = '$PG_DB') \gexec
 SQL
 }
@@ -299,6 +317,11 @@ BEGIN
   IF to_regclass('directory.mailbox_usage') IS NOT NULL THEN
     GRANT SELECT, INSERT, UPDATE, DELETE ON directory.mailbox_usage TO fayvad_mail;
   ELSE missing := missing || 'directory.mailbox_usage'::text; END IF;
+  -- The signer reads its one view (private keys of signing domains) and nothing else; fayvad_mail never sees keys.
+  IF to_regclass('directory.dkim_signing') IS NOT NULL THEN
+    GRANT USAGE ON SCHEMA directory TO fayvad_dkim;
+    GRANT SELECT ON directory.dkim_signing TO fayvad_dkim;
+  ELSE missing := missing || 'directory.dkim_signing'::text; END IF;
   IF cardinality(missing) > 0 THEN
     RAISE NOTICE 'MISSING %', array_to_string(missing, ', ');
   END IF;
@@ -308,7 +331,7 @@ SQL
   if grep -q MISSING <<<"$out"; then
     warn "mail contract not in the DB yet ($(sed -n 's/.*MISSING //p' <<<"$out")): every IMAP/SMTP login and delivery will fail until the Directory migration creates it"
   else
-    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mailbox_usage"
+    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mailbox_usage; fayvad_dkim on dkim_signing"
   fi
 }
 
@@ -430,6 +453,86 @@ start_postfix() {
   fi
 }
 
+# ------------------------------------------------------------------ 6. OpenDKIM
+dkim_pid() {
+  local pid; pid=$(read_pid "$DKIM_RUN_DIR/opendkim.pid")
+  if pid_alive "$pid"; then echo "$pid"; fi
+}
+
+# Tables come from SQL per message, so only a config change needs a restart (OpenDKIM has no reload of its DSNs).
+start_opendkim() {
+  RENDER_CHANGED=0
+  # The password sits in an OpenDKIM DSN (user:pwd@port+host): separators there would split it.
+  [[ $DKIM_DB_PASSWORD =~ ^[A-Za-z0-9._~-]+$ ]] || die "DKIM_DB_PASSWORD may only contain letters, digits and . _ ~ -"
+  render "$DEPLOY_DIR/opendkim/opendkim.conf" "$DKIM_CONF" 0640 root:opendkim
+  local pid; pid=$(dkim_pid)
+  if [[ -n $pid ]]; then
+    if ((RENDER_CHANGED)); then
+      log "opendkim: config changed, restarting"
+      stop_pids opendkim "$pid"
+    else
+      log "opendkim: already running (pid $pid)"
+      return 0
+    fi
+  fi
+  ensure_port_free opendkim "$DKIM_PORT"
+  log "opendkim: starting (milter $LISTEN_ADDRESS:$DKIM_PORT, keys from directory.dkim_signing)"
+  opendkim -x "$DKIM_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim.log" 2>&1 9>&- ||
+    { tail -n 30 "$STACK_LOG_DIR/opendkim.log" >&2; die "opendkim did not start"; }
+}
+
+stop_pids() {
+  local what=$1 pid=$2 pids
+  pids="$pid $(descendants "$pid")"
+  kill -TERM "$pid" 2>/dev/null || true
+  # shellcheck disable=SC2086
+  wait_gone "$what" $pids
+}
+
+# ------------------------------------------------------------------ 6. NSD (loopback authoritative DNS)
+nsd_pid() {
+  local pid; pid=$(read_pid "$NSD_DIR/run/nsd.pid")
+  if pid_alive "$pid"; then echo "$pid"; fi
+}
+
+# A zone with only its SOA and NS until someone publishes records into it.
+ensure_zone() {
+  local zone=$1 file=$NSD_DIR/zones/$1.zone
+  [[ -f $file ]] && return 0
+  cat >"$file" <<ZONE
+\$ORIGIN $zone.
+\$TTL 60
+@ IN SOA ns.$zone. hostmaster.$zone. 1 3600 600 86400 60
+@ IN NS ns.$zone.
+ns IN A $LISTEN_ADDRESS
+ZONE
+}
+
+start_nsd() {
+  RENDER_CHANGED=0
+  render "$DEPLOY_DIR/nsd/nsd.conf" "$NSD_CONF" 0644 root:root
+  ensure_zone fayvad.com
+  ensure_zone test
+  local pid; pid=$(nsd_pid)
+  if [[ -n $pid ]]; then
+    if ((RENDER_CHANGED)); then
+      log "nsd: config changed, restarting"
+      stop_pids nsd "$pid"
+    else
+      log "nsd: already running (pid $pid)"
+      return 0
+    fi
+  fi
+  ensure_port_free nsd "$DNS_PORT"
+  log "nsd: starting (DNS $LISTEN_ADDRESS:$DNS_PORT, zones fayvad.com and test)"
+  nsd -c "$NSD_CONF" </dev/null >>"$STACK_LOG_DIR/nsd.log" 2>&1 9>&- ||
+    { tail -n 30 "$STACK_LOG_DIR/nsd.log" >&2; die "nsd did not start"; }
+}
+
+dns_answers() {
+  nsd-control -c "$NSD_CONF" status >/dev/null 2>&1
+}
+
 # ------------------------------------------------------------------ 7. readiness
 # Reads the greeting of a TCP service; succeeds when it starts with $2.
 greets() {
@@ -439,6 +542,10 @@ greets() {
     IFS= read -r line <&3 || exit 1
     printf "%s\r\n" "$2" >&3
     [[ $line == "$1"* ]]' "$port" "$expect" "$bye" 2>/dev/null
+}
+
+port_listens() {
+  [[ -n $(ss -Hltn "sport = :$1" 2>/dev/null) ]]
 }
 
 pg_answers() {
@@ -471,7 +578,9 @@ wait_ready() {
   wait_until "dovecot doveadm HTTP ($DOVEADM_PORT)" "$STACK_LOG_DIR/dovecot.log" doveadm_answers
   wait_until "postfix inbound SMTP ($SMTP_PORT)" "$STACK_LOG_DIR/postfix.log" greets "$SMTP_PORT" '220' 'QUIT'
   wait_until "postfix submission ($SUBMISSION_PORT)" "$STACK_LOG_DIR/postfix.log" greets "$SUBMISSION_PORT" '220' 'QUIT'
-  log "ready: postgres, IMAP, LMTP, SMTP and submission answer"
+  wait_until "opendkim milter ($DKIM_PORT)" "$STACK_LOG_DIR/opendkim.log" port_listens "$DKIM_PORT"
+  wait_until "nsd ($DNS_PORT)" "$STACK_LOG_DIR/nsd.log" dns_answers
+  log "ready: postgres, IMAP, LMTP, SMTP, submission, OpenDKIM and NSD answer"
 }
 
 # ------------------------------------------------------------------ 8. stack.env
@@ -519,6 +628,12 @@ DEMO_SERVICE_PASSWORD=$DEMO_SERVICE_PASSWORD
 STACK_DIR=$STACK_DIR
 DOVECOT_CONF=$DOVECOT_CONF
 POSTFIX_CONFIG_DIR=$POSTFIX_CONFIG_DIR
+DKIM_PORT=$DKIM_PORT
+DKIM_DB_USER=fayvad_dkim
+DKIM_DB_PASSWORD=$DKIM_DB_PASSWORD
+DNS_PORT=$DNS_PORT
+NSD_CONF=$NSD_CONF
+NSD_ZONES_DIR=$NSD_DIR/zones
 EOF
   chmod 0600 "$tmp"; mv -f "$tmp" "$STACK_ENV"
 }
@@ -550,6 +665,7 @@ start_api() {
         Mail__Imap__MasterUser="$IMAP_MASTER_USER" Mail__Imap__MasterPassword="$IMAP_MASTER_PASSWORD" \
         Mail__Smtp__Host="$LISTEN_ADDRESS" Mail__Smtp__Port="$SUBMISSION_PORT" \
         Mail__Smtp__InboundPort="$SMTP_PORT" \
+        Directory__Dns__Server="$LISTEN_ADDRESS" Directory__Dns__Port="$DNS_PORT" \
         Mail__Doveadm__Url="http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1" Mail__Doveadm__ApiKey="$DOVEADM_API_KEY" \
         dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
     pid=$!
@@ -602,7 +718,9 @@ cmd_up() {
   run_migrations
   grant_mail_role
   start_dovecot
+  start_opendkim
   start_postfix
+  start_nsd
   wait_ready
   write_stack_env
   ((with_api)) && start_api
@@ -636,8 +754,13 @@ cmd_down() {
     # servers wind down at the same time.
     kill -TERM "$pid" 2>/dev/null || true
   fi
+  for pid in $(dkim_pid) $(nsd_pid); do
+    log "opendkim/nsd: stopping (pid $pid)"
+    pids+=" $pid $(descendants "$pid")"
+    kill -TERM "$pid" 2>/dev/null || true
+  done
   # shellcheck disable=SC2086
-  [[ -z $pids ]] || wait_gone "postfix/dovecot" $pids
+  [[ -z $pids ]] || wait_gone "postfix/dovecot/opendkim/nsd" $pids
   if pg_running; then
     pid=$(pg_pid)
     log "postgres: stopping (pid $pid)"
@@ -669,6 +792,10 @@ cmd_status() {
   if [[ -n $pid ]]; then line dovecot "running (pid $pid) imap :$IMAP_PORT lmtp :$LMTP_PORT"; else line dovecot stopped; down=1; fi
   pid=$(postfix_pid)
   if [[ -n $pid ]]; then line postfix "running (pid $pid) smtp :$SMTP_PORT submission :$SUBMISSION_PORT"; else line postfix stopped; down=1; fi
+  pid=$(dkim_pid)
+  if [[ -n $pid ]]; then line opendkim "running (pid $pid) milter :$DKIM_PORT"; else line opendkim stopped; down=1; fi
+  pid=$(nsd_pid)
+  if [[ -n $pid ]]; then line nsd "running (pid $pid) dns :$DNS_PORT"; else line nsd stopped; down=1; fi
   pid=$(api_pid)
   if [[ -n $pid ]]; then line api "running (pid $pid) http://localhost:$API_PORT"; else line api "not running (up --api starts it)"; fi
   if ((quiet)); then return $((down ? 3 : 0)); fi

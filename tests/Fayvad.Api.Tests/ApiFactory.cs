@@ -52,6 +52,12 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Mail:Webhooks:AllowedPrivateTargets:0", "127.0.0.0/8");
         // The upload expiry test backdates an upload and waits for the janitor's next sweep.
         builder.UseSetting("Mail:Uploads:SweepInterval", "00:00:01");
+        // DNS checks ask the stack's loopback NSD, which the tests publish zones into (Dns/TestDns).
+        builder.UseSetting("Directory:Dns:Server", "127.0.0.1");
+        builder.UseSetting("Directory:Dns:Port", StackSettings.Get("DNS_PORT"));
+        builder.UseSetting("Directory:Dns:MailHost", TestDns.MailHost);
+        builder.UseSetting("Directory:Dns:Timeout", "00:00:02");
+        builder.UseSetting("Mail:AuthenticationResults:TrustedServers:0", TestDns.MailHost);
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 

@@ -37,6 +37,9 @@ public static class DirectoryModule
         services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
 
+        services.Configure<Dkim.DnsOptions>(configuration.GetSection("Directory:Dns"));
+        services.AddSingleton<Dkim.DnsChecker>();
+
         services.Configure<DeletionOptions>(configuration.GetSection("Directory:Deletion"));
         services.AddHostedService<DeletionPurger>();
 

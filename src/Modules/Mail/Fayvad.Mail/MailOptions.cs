@@ -12,6 +12,14 @@ internal sealed class MailOptions
     public UploadOptions Uploads { get; set; } = new();
     public DoveadmOptions Doveadm { get; set; } = new();
     public CacheOptions Cache { get; set; } = new();
+    public AuthenticationResultsOptions AuthenticationResults { get; set; } = new();
+}
+
+/// <summary>Whose Authentication-Results the message detail shows (docs/adr/0019).</summary>
+internal sealed class AuthenticationResultsOptions
+{
+    /// <summary>The authserv-ids of the servers that receive this domain's mail. Empty: the topmost header is taken.</summary>
+    public List<string> TrustedServers { get; set; } = [];
 }
 
 internal sealed class CacheOptions

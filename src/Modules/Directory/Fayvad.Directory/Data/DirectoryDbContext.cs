@@ -13,6 +13,8 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
     public DbSet<User> Users => Set<User>();
     public DbSet<EmailAccount> EmailAccounts => Set<EmailAccount>();
     public DbSet<MailboxUsage> MailboxUsage => Set<MailboxUsage>();
+    public DbSet<DkimKey> DkimKeys => Set<DkimKey>();
+    public DbSet<DomainDnsCheck> DnsChecks => Set<DomainDnsCheck>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -81,6 +83,28 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
                 .OnDelete(DeleteBehavior.Cascade);
             e.HasOne(a => a.Domain).WithMany(d => d.Accounts).HasForeignKey(a => a.DomainId)
                 .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DkimKey>(e =>
+        {
+            e.ToTable("dkim_keys");
+            e.Property(k => k.Selector).HasMaxLength(63);
+            e.Property(k => k.State).HasConversion(s => s.ToString().ToLowerInvariant(),
+                s => s == "active" ? DkimKeyState.Active : s == "retired" ? DkimKeyState.Retired : DkimKeyState.Pending).HasMaxLength(16);
+            e.HasIndex(k => new { k.DomainId, k.Selector }).IsUnique();
+            // One signing key per domain: the signer's view must answer one row.
+            e.HasIndex(k => k.DomainId).IsUnique().HasFilter("state = 'active'").HasDatabaseName("ix_dkim_keys_one_active");
+            e.HasQueryFilter(k => k.Domain.DeletedAt == null);
+            e.HasOne(k => k.Domain).WithMany(d => d.DkimKeys).HasForeignKey(k => k.DomainId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<DomainDnsCheck>(e =>
+        {
+            e.ToTable("domain_dns_checks");
+            e.HasKey(c => c.DomainId);
+            e.Property(c => c.Status).HasMaxLength(16);
+            e.Property(c => c.Records).HasColumnType("jsonb");
+            e.HasOne<MailDomain>().WithOne().HasForeignKey<DomainDnsCheck>(c => c.DomainId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<MailboxUsage>(e =>

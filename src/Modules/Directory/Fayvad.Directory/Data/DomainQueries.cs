@@ -5,7 +5,8 @@ namespace Fayvad.Directory.Data;
 
 /// <summary>
 /// A domain with our fields and the client's (docs/adr/0010): <c>quota</c> (MB, 0 = no limit),
-/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>type</c> ("domain") and the three flags.
+/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>type</c> ("domain") and the three flags; <c>dns_status</c>
+/// and <c>dns_checked_at</c> are the last DNS check's (null before the first).
 /// </summary>
 internal sealed record DomainDto(
     long Id,
@@ -21,7 +22,9 @@ internal sealed record DomainDto(
     bool Antivirus,
     bool Antispam,
     string Type,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    string? DnsStatus,
+    DateTimeOffset? DnsCheckedAt)
 {
     /// <summary>The only kind of domain this server hosts (no relay or alias domains).</summary>
     public const string HostedType = "domain";
@@ -48,5 +51,8 @@ internal static class DomainQueries
             d.Antivirus,
             d.Antispam,
             DomainDto.HostedType,
-            d.CreatedAt));
+            d.CreatedAt,
+            // The last DNS check (docs/adr/0019): null until one ran.
+            db.DnsChecks.Where(c => c.DomainId == d.Id).Select(c => c.Status).FirstOrDefault(),
+            db.DnsChecks.Where(c => c.DomainId == d.Id).Select(c => (DateTimeOffset?)c.CheckedAt).FirstOrDefault()));
 }

@@ -49,7 +49,7 @@ internal sealed class MailDomain : ISoftDeletable
     /// <summary>0 means no limit beyond the organization's.</summary>
     public int TotalQuotaMb { get; set; }
 
-    /// <summary>Stored and reported for the client's badges; the stack runs no signer or scanner yet (docs/adr/0010).</summary>
+    /// <summary>OpenDKIM signs this domain's mail while true, the domain is enabled and a key's record was seen (docs/adr/0019).</summary>
     public bool DkimEnabled { get; set; }
 
     public bool Antivirus { get; set; }
@@ -59,6 +59,52 @@ internal sealed class MailDomain : ISoftDeletable
     public DateTimeOffset? DeletedAt { get; set; }
     public DateTimeOffset? PurgeAfter { get; set; }
     public List<EmailAccount> Accounts { get; } = [];
+    public List<DkimKey> DkimKeys { get; } = [];
+}
+
+internal enum DkimKeyState
+{
+    /// <summary>Published in dns/ but not signing: no check has seen its record yet.</summary>
+    Pending,
+
+    /// <summary>The key OpenDKIM signs with (one per domain).</summary>
+    Active,
+
+    /// <summary>Replaced by a newer key; still listed in dns/ until <see cref="DkimKey.RetiredAt"/> + the overlap.</summary>
+    Retired,
+}
+
+/// <summary>A domain's DKIM key pair. The private key is read only by the API and, through a view, by the signer.</summary>
+internal sealed class DkimKey
+{
+    public long Id { get; set; }
+    public long DomainId { get; set; }
+    public MailDomain Domain { get; set; } = null!;
+    public required string Selector { get; set; }
+
+    /// <summary>PKCS#1 PEM, as OpenDKIM's KeyTable takes it.</summary>
+    public required string PrivateKey { get; set; }
+
+    /// <summary>Base64 SubjectPublicKeyInfo: the p= of the TXT record.</summary>
+    public required string PublicKey { get; set; }
+
+    public DkimKeyState State { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ActivatedAt { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+}
+
+/// <summary>The last DNS check of a domain, as the check route answered it.</summary>
+internal sealed class DomainDnsCheck
+{
+    public long DomainId { get; set; }
+    public DateTimeOffset CheckedAt { get; set; }
+
+    /// <summary>ok, problems or unreachable.</summary>
+    public required string Status { get; set; }
+
+    /// <summary>The per-record results (JSON array).</summary>
+    public required string Records { get; set; }
 }
 
 internal sealed class User : ISoftDeletable

@@ -55,8 +55,14 @@ internal sealed partial class DemoSeeder(
         var domain = await db.Domains.IgnoreQueryFilters().SingleOrDefaultAsync(d => d.Name == Domain, cancellationToken);
         if (domain is null)
         {
-            domain = new MailDomain { Name = Domain, Organization = organization, DefaultMailboxQuotaMb = 1024, CreatedAt = now };
+            domain = new MailDomain { Name = Domain, Organization = organization, DefaultMailboxQuotaMb = 1024, DkimEnabled = true, CreatedAt = now };
             db.Domains.Add(domain);
+        }
+
+        // A demo domain made before DKIM existed gets its first (pending) key too.
+        if (domain.Id == 0 || !await db.DkimKeys.IgnoreQueryFilters().AnyAsync(k => k.DomainId == domain.Id, cancellationToken))
+        {
+            domain.DkimKeys.Add(Dkim.DkimKeyFactory.Create(0, [], now, DkimKeyState.Pending));
         }
 
         await db.SaveChangesAsync(cancellationToken);

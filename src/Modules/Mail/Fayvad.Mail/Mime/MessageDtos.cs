@@ -50,9 +50,10 @@ internal sealed record MessageDetailDto : MessageDto
 {
     public MessageDetailDto(
         MessageDto message, string? inReplyTo, IReadOnlyList<string> references, IReadOnlyList<string> replyTo, bool hasRemoteContent,
-        IReadOnlyList<AttachmentDto> attachments)
+        IReadOnlyList<AttachmentDto> attachments, AuthenticationResultsDto? authenticationResults = null)
         : base(message)
     {
+        AuthenticationResults = authenticationResults;
         InReplyTo = inReplyTo;
         References = references;
         ReplyTo = replyTo;
@@ -65,6 +66,9 @@ internal sealed record MessageDetailDto : MessageDto
     public IReadOnlyList<string> ReplyTo { get; init; }
     public bool HasRemoteContent { get; init; }
     public IReadOnlyList<AttachmentDto> Attachments { get; init; }
+
+    /// <summary>The receiving server's SPF, DKIM and DMARC verdicts; null when it wrote none (docs/adr/0019).</summary>
+    public AuthenticationResultsDto? AuthenticationResults { get; init; }
 
     // The same facts under the names of the client's first server (dc33da3).
     public AddressDto From => new(Sender, SenderName);

@@ -23,6 +23,95 @@ namespace Fayvad.Directory.Data.Migrations
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("Fayvad.Directory.Model.DkimKey", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset?>("ActivatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("activated_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("DomainId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("domain_id");
+
+                    b.Property<string>("PrivateKey")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("private_key");
+
+                    b.Property<string>("PublicKey")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("public_key");
+
+                    b.Property<DateTimeOffset?>("RetiredAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("retired_at");
+
+                    b.Property<string>("Selector")
+                        .IsRequired()
+                        .HasMaxLength(63)
+                        .HasColumnType("character varying(63)")
+                        .HasColumnName("selector");
+
+                    b.Property<string>("State")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("state");
+
+                    b.HasKey("Id")
+                        .HasName("pk_dkim_keys");
+
+                    b.HasIndex("DomainId")
+                        .IsUnique()
+                        .HasDatabaseName("ix_dkim_keys_one_active")
+                        .HasFilter("state = 'active'");
+
+                    b.HasIndex("DomainId", "Selector")
+                        .IsUnique()
+                        .HasDatabaseName("ix_dkim_keys_domain_id_selector");
+
+                    b.ToTable("dkim_keys", "directory");
+                });
+
+            modelBuilder.Entity("Fayvad.Directory.Model.DomainDnsCheck", b =>
+                {
+                    b.Property<long>("DomainId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("domain_id");
+
+                    b.Property<DateTimeOffset>("CheckedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("checked_at");
+
+                    b.Property<string>("Records")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("records");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("DomainId")
+                        .HasName("pk_domain_dns_checks");
+
+                    b.ToTable("domain_dns_checks", "directory");
+                });
+
             modelBuilder.Entity("Fayvad.Directory.Model.EmailAccount", b =>
                 {
                     b.Property<long>("Id")
@@ -373,6 +462,28 @@ namespace Fayvad.Directory.Data.Migrations
                     b.ToTable("users", "directory");
                 });
 
+            modelBuilder.Entity("Fayvad.Directory.Model.DkimKey", b =>
+                {
+                    b.HasOne("Fayvad.Directory.Model.MailDomain", "Domain")
+                        .WithMany("DkimKeys")
+                        .HasForeignKey("DomainId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_dkim_keys_domains_domain_id");
+
+                    b.Navigation("Domain");
+                });
+
+            modelBuilder.Entity("Fayvad.Directory.Model.DomainDnsCheck", b =>
+                {
+                    b.HasOne("Fayvad.Directory.Model.MailDomain", null)
+                        .WithOne()
+                        .HasForeignKey("Fayvad.Directory.Model.DomainDnsCheck", "DomainId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_domain_dns_checks_domains_domain_id");
+                });
+
             modelBuilder.Entity("Fayvad.Directory.Model.EmailAccount", b =>
                 {
                     b.HasOne("Fayvad.Directory.Model.MailDomain", "Domain")
@@ -420,6 +531,8 @@ namespace Fayvad.Directory.Data.Migrations
             modelBuilder.Entity("Fayvad.Directory.Model.MailDomain", b =>
                 {
                     b.Navigation("Accounts");
+
+                    b.Navigation("DkimKeys");
                 });
 
             modelBuilder.Entity("Fayvad.Directory.Model.Organization", b =>

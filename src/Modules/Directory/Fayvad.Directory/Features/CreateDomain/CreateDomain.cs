@@ -4,6 +4,7 @@ using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
+using Fayvad.Directory.Dkim;
 using Fayvad.Directory.Model;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -90,7 +91,8 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             Enabled = command.Enabled ?? true,
             DefaultMailboxQuotaMb = command.DefaultMb,
             TotalQuotaMb = command.TotalMb,
-            DkimEnabled = command.DkimEnabled ?? false,
+            // Signing is the point of a mail domain today (docs/adr/0019): on unless the form says otherwise.
+            DkimEnabled = command.DkimEnabled ?? true,
             Antivirus = command.Antivirus ?? false,
             Antispam = command.Antispam ?? false,
             CreatedAt = clock.GetUtcNow(),
@@ -129,6 +131,9 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         {
             return Error.Validation("organization_id", "organization_id is required.");
         }
+
+        // The first key is pending: OpenDKIM signs with it once a DNS check has seen its record (docs/adr/0019).
+        domain.DkimKeys.Add(DkimKeyFactory.Create(0, [], domain.CreatedAt, DkimKeyState.Pending));
 
         if (!await db.TrySaveUniqueAsync(cancellationToken))
         {

@@ -9,6 +9,7 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.Options;
 
 namespace Fayvad.Mail.Features.GetMessage;
 
@@ -16,7 +17,8 @@ namespace Fayvad.Mail.Features.GetMessage;
 /// <param name="Folder">Where to look first for an RFC Message-ID.</param>
 internal sealed record GetMessageQuery(string Id, bool MarkRead, string? Folder = null) : IQuery<Result<MessageDetailDto>>;
 
-internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator, MessageCache cache)
+internal sealed class GetMessageHandler(
+    ICurrentUser caller, IImapSessions sessions, IMessageLocator locator, MessageCache cache, IOptions<MailOptions> options)
     : IQueryHandler<GetMessageQuery, Result<MessageDetailDto>>
 {
     private const MessageSummaryItems DetailItems = MessageMapper.SummaryItems | MessageSummaryItems.References;
@@ -49,7 +51,9 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
                 return fresh;
             }
 
-            var summary = (await folder.FetchAsync([location.UniqueId], MessageMapper.SummaryRequest(DetailItems), ct)).FirstOrDefault();
+            var request = MessageMapper.SummaryRequest(DetailItems);
+            request.Headers!.Add(AuthenticationResultsReader.HeaderName);
+            var summary = (await folder.FetchAsync([location.UniqueId], request, ct)).FirstOrDefault();
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");
@@ -79,7 +83,8 @@ internal sealed class GetMessageHandler(ICurrentUser caller, IImapSessions sessi
                 summary.References?.Select(r => $"<{r}>").ToList() ?? [],
                 MessageMapper.Addresses(envelope.ReplyTo),
                 remote,
-                attachments);
+                attachments,
+                AuthenticationResultsReader.Read(summary.Headers, options.Value.AuthenticationResults.TrustedServers));
             cached?.Set(folder, location.UniqueId.Id, detail with { IsRead = false, IsStarred = false });
             return detail;
         }, cancellationToken);
