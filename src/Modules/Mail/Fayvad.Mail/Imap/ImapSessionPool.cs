@@ -118,7 +118,9 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
             await CloseAsync(idle);
         }
 
-        if (!await _total.WaitAsync(_options.LeaseTimeout, cancellationToken))
+        // At the cap, another user's idle connection is worth less than this request (many users, few at a time).
+        if (!_total.Wait(0, CancellationToken.None) && (!await CloseOldestIdleAsync() || !_total.Wait(0, CancellationToken.None))
+            && !await _total.WaitAsync(_options.LeaseTimeout, cancellationToken))
         {
             throw new MailUnavailableException("Too many open mail connections. Try again shortly.");
         }
@@ -176,6 +178,49 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
             pooled.Client.Dispose();
             _total.Release();
         }
+    }
+
+    /// <summary>Closes the least recently used idle connection of any user; false when none is idle.</summary>
+    private async Task<bool> CloseOldestIdleAsync()
+    {
+        UserPool? oldestUser = null;
+        var oldest = long.MaxValue;
+        foreach (var (_, user) in _users)
+        {
+            foreach (var pooled in user.Idle)
+            {
+                if (pooled.LastUsed < oldest)
+                {
+                    oldest = pooled.LastUsed;
+                    oldestUser = user;
+                }
+            }
+        }
+
+        if (oldestUser is null)
+        {
+            return false;
+        }
+
+        var idle = new List<Pooled>();
+        while (oldestUser.Idle.TryPop(out var pooled))
+        {
+            idle.Add(pooled);
+        }
+
+        if (idle.Count == 0)
+        {
+            return false;
+        }
+
+        var victim = idle.MinBy(p => p.LastUsed)!;
+        foreach (var pooled in idle.Where(p => p != victim).OrderBy(p => p.LastUsed))
+        {
+            oldestUser.Idle.Push(pooled);
+        }
+
+        await CloseAsync(victim);
+        return true;
     }
 
     /// <summary>Closes idle connections past the idle timeout; users whose pool is empty keep only a tiny entry.</summary>
