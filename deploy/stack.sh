@@ -354,8 +354,8 @@ render_dovecot() {
   render "$DEPLOY_DIR/dovecot/dovecot.conf" "$DOVECOT_CONF" 0644 root:root
   render "$DEPLOY_DIR/dovecot/dovecot-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-sql.conf.ext" 0640 root:dovecot
   render "$DEPLOY_DIR/dovecot/dovecot-dict-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-dict-sql.conf.ext" 0640 root:dovecot
-  # Run by the mail processes (vmail) through push_notification_lua.
-  render "$DEPLOY_DIR/dovecot/push-hints.lua" "$DOVECOT_CONF_DIR/push-hints.lua" 0644 root:root
+  # Run by the mail processes (vmail) through push_notification_lua: outside the 0750 conf folder, which they cannot enter.
+  render "$DEPLOY_DIR/dovecot/push-hints.lua" "$STACK_DIR/dovecot/push-hints.lua" 0644 root:root
   # Holds the doveadm HTTP API key: read by Dovecot's config process (root) only.
   render "$DEPLOY_DIR/dovecot/doveadm-api.conf.ext" "$DOVECOT_CONF_DIR/doveadm-api.conf.ext" 0600 root:root
   # Master user for the API. Re-hash only when the password changed (bcrypt is

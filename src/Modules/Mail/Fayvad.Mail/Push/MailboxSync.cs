@@ -24,6 +24,9 @@ internal sealed class MailboxSync(EventLog log, PushOptions options)
     {
         while (true)
         {
+            // A lent connection may have a folder selected, and Dovecot answers STATUS of the selected folder from the
+            // session's own view, which only a sync moves on: without this, others' changes there would stay unseen.
+            await client.NoOpAsync(ct);
             // The registry created the stream row before taking the lease.
             var (lastSeq, syncedAt) = await log.PositionAsync(mailbox, ct);
             var stored = await log.LoadStatesAsync(mailbox, ct);
