@@ -119,8 +119,14 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
         }
 
         // At the cap, another user's idle connection is worth less than this request (many users, few at a time).
-        if (!_total.Wait(0, CancellationToken.None) && (!await CloseOldestIdleAsync() || !_total.Wait(0, CancellationToken.None))
-            && !await _total.WaitAsync(_options.LeaseTimeout, cancellationToken))
+        // Concurrent takers may grab the slot one eviction frees, so evict again while idle connections remain.
+        var slot = _total.Wait(0, CancellationToken.None);
+        while (!slot && await CloseOldestIdleAsync())
+        {
+            slot = _total.Wait(0, CancellationToken.None);
+        }
+
+        if (!slot && !await _total.WaitAsync(_options.LeaseTimeout, cancellationToken))
         {
             throw new MailUnavailableException("Too many open mail connections. Try again shortly.");
         }
