@@ -60,7 +60,7 @@ API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 PG_RESTARTED=0  # set by start_postgres when this up started it; the mail servers then reconnect
 
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
-          postfix postfix-pgsql gettext-base openssl curl
+          postfix postfix-pgsql gettext-base openssl curl lua-socket
           opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython)
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD DKIM_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
               DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
@@ -72,7 +72,7 @@ DEMO_SERVICE_USER=${DEMO_SERVICE_USER:-fayvad_service}
 TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MESSAGE_SIZE_LIMIT
                PG_HOST PG_PORT PG_DB PG_SOCKET_DIR MAIL_DB_PASSWORD
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
-               IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY
+               IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY PUSH_HINT_PORT
                POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR
                DKIM_PORT DKIM_RUN_DIR DKIM_DB_PASSWORD DNS_PORT NSD_DIR)
 
@@ -137,6 +137,8 @@ load_ports() {
   DOVEADM_PORT=${STACK_DOVEADM_PORT:-$(saved_val DOVEADM_PORT)};  DOVEADM_PORT=${DOVEADM_PORT:-10190}
   DKIM_PORT=${STACK_DKIM_PORT:-$(saved_val DKIM_PORT)};           DKIM_PORT=${DKIM_PORT:-10891}
   DNS_PORT=${STACK_DNS_PORT:-$(saved_val DNS_PORT)};              DNS_PORT=${DNS_PORT:-10053}
+  # UDP, bound by the API (Mail:Push:HintPort); Dovecot sends push hints there (docs/adr/0021).
+  PUSH_HINT_PORT=${STACK_PUSH_HINT_PORT:-$(saved_val PUSH_HINT_PORT)}; PUSH_HINT_PORT=${PUSH_HINT_PORT:-10300}
 }
 
 # One up/down at a time per checkout (a developer and a test run may race).
@@ -375,6 +377,8 @@ render_dovecot() {
   render "$DEPLOY_DIR/dovecot/dovecot.conf" "$DOVECOT_CONF" 0644 root:root
   render "$DEPLOY_DIR/dovecot/dovecot-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-sql.conf.ext" 0640 root:dovecot
   render "$DEPLOY_DIR/dovecot/dovecot-dict-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-dict-sql.conf.ext" 0640 root:dovecot
+  # Run by the mail processes (vmail) through push_notification_lua: outside the 0750 conf folder, which they cannot enter.
+  render "$DEPLOY_DIR/dovecot/push-hints.lua" "$STACK_DIR/dovecot/push-hints.lua" 0644 root:root
   # Holds the doveadm HTTP API key: read by Dovecot's config process (root) only.
   render "$DEPLOY_DIR/dovecot/doveadm-api.conf.ext" "$DOVECOT_CONF_DIR/doveadm-api.conf.ext" 0600 root:root
   # Master user for the API. Re-hash only when the password changed (bcrypt is
@@ -605,6 +609,7 @@ SUBMISSION_PORT=$SUBMISSION_PORT
 LMTP_PORT=$LMTP_PORT
 DOVEADM_URL=http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1
 DOVEADM_PORT=$DOVEADM_PORT
+PUSH_HINT_PORT=$PUSH_HINT_PORT
 DOVEADM_API_KEY=$DOVEADM_API_KEY
 PG_HOST=$PG_HOST
 PG_PORT=$PG_PORT
@@ -667,6 +672,7 @@ start_api() {
         Mail__Smtp__InboundPort="$SMTP_PORT" \
         Directory__Dns__Server="$LISTEN_ADDRESS" Directory__Dns__Port="$DNS_PORT" \
         Mail__Doveadm__Url="http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1" Mail__Doveadm__ApiKey="$DOVEADM_API_KEY" \
+        Mail__Push__Mode="${STACK_PUSH_MODE:-hints}" Mail__Push__HintAddress="$LISTEN_ADDRESS" Mail__Push__HintPort="$PUSH_HINT_PORT" \
         dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
     pid=$!
     echo "$pid" >"$API_PID_FILE"

@@ -86,10 +86,20 @@ internal sealed class LatencyBench(Options options, StackEnv env, ApiClient api,
         var token = await api.LoginAsync(address, password, ct);
         report.Line($"bench mailbox {address} (created by the demo org admin; password generated, not kept)");
 
-        // Before the stream opens, so that the mailbox's first watch takes the folder into its baseline.
+        // Before the stream opens, so that the mailbox's first watch takes the folders into its baseline.
+        var spreadFolders = Enumerable.Range(1, options.SpreadFolders).Select(n => $"Spread{n}").ToList();
         using (var imap = await OpenImapAsync(address, ct))
         {
-            await imap.GetFolder(imap.PersonalNamespaces[0]).CreateAsync(options.Folder, true, ct);
+            var root = imap.GetFolder(imap.PersonalNamespaces[0]);
+            await root.CreateAsync(options.Folder, true, ct);
+            if (options.Phases.Contains("spread"))
+            {
+                foreach (var name in spreadFolders)
+                {
+                    await root.CreateAsync(name, true, ct);
+                }
+            }
+
             await imap.DisconnectAsync(true, ct);
         }
 
@@ -145,6 +155,11 @@ internal sealed class LatencyBench(Options options, StackEnv env, ApiClient api,
             await imap.DisconnectAsync(true, ct);
         }
 
+        if (options.Phases.Contains("spread"))
+        {
+            await SpreadAsync(address, spreadFolders, waiters, ct);
+        }
+
         // Lost events may still come: give them a minute, to tell "late" from "never".
         for (var waited = 0; waiters.StillLost > 0 && waited < 60; waited++)
         {
@@ -166,6 +181,89 @@ internal sealed class LatencyBench(Options options, StackEnv env, ApiClient api,
         if (waiters.Unmatched > 0 || stream.Ended)
         {
             report.Anomaly($"latency stream: {waiters.Unmatched} unexpected message.new, ended={stream.Ended} {stream.Error}");
+        }
+    }
+
+    /// <summary>
+    /// Phase 3 (issue #12): many APPENDs spread over several folders, none of them INBOX, sent back to back without
+    /// waiting for their events; counts the events later than <see cref="Report.LateMs"/>. This is where Dovecot's list
+    /// index log rotates (at 64 KB), after which NOTIFY went quiet for unselected folders (bench/README-push.md).
+    /// </summary>
+    private async Task SpreadAsync(string address, List<string> folders, EventWaiters waiters, CancellationToken ct)
+    {
+        report.Section($"3. {options.Appends} APPENDs round robin over {folders.Count} folders ({string.Join(", ", folders)}), {options.AppendGapMs} ms apart, not waiting for events");
+        using var imap = await OpenImapAsync(address, ct);
+        var targets = new List<IMailFolder>();
+        foreach (var name in folders)
+        {
+            targets.Add(await imap.GetFolderAsync(name, ct));
+        }
+
+        var listLog = new ListIndexLog(env, address);
+        var from = new MailboxAddress("Push bench", "bench@example.com");
+        var to = MailboxAddress.Parse(address);
+        var sent = new List<(int Index, string Folder, string Subject, long T0, Task<long> Seen)>();
+        var rotations = new List<int>();
+        var progress = Stopwatch.StartNew();
+        for (var i = 0; i < options.Appends; i++)
+        {
+            var folder = targets[i % targets.Count];
+            var subject = $"pushbench {runId} spread #{i.ToString(CultureInfo.InvariantCulture)}";
+            var message = new MimeMessage { Subject = subject, Body = new TextPart("plain") { Text = $"Push benchmark message spread #{i}.\n" } };
+            message.From.Add(from);
+            message.To.Add(to);
+            var seen = waiters.Expect(folder.FullName, subject);
+            await folder.AppendAsync(new AppendRequest(message), ct);
+            sent.Add((i, folder.FullName, subject, Stopwatch.GetTimestamp(), seen));
+            if (listLog.Rotated())
+            {
+                rotations.Add(i);
+            }
+
+            if ((i + 1) % 250 == 0)
+            {
+                Console.Error.WriteLine($"[bench] spread: {i + 1}/{options.Appends} appended ({progress.Elapsed.TotalSeconds:0} s)");
+            }
+
+            await Task.Delay(options.AppendGapMs, ct);
+        }
+
+        await imap.DisconnectAsync(true, ct);
+        var all = Task.WhenAll(sent.Select(s => s.Seen));
+        await Task.WhenAny(all, Task.Delay(TimeSpan.FromSeconds(options.TimeoutSeconds), ct));
+        var samples = new Samples("API: SSE message.new");
+        var late = new List<int>();
+        foreach (var (index, folder, subject, t0, seen) in sent)
+        {
+            if (seen.IsCompletedSuccessfully)
+            {
+                var ms = Stopwatch.GetElapsedTime(t0, seen.Result).TotalMilliseconds;
+                samples.Add(ms);
+                if (ms > Report.LateMs)
+                {
+                    late.Add(index);
+                }
+            }
+            else
+            {
+                samples.AddLost();
+                late.Add(index);
+                waiters.GiveUp(folder, subject, $"spread #{index}", t0);
+            }
+        }
+
+        report.Line($"  t0 = APPEND's tagged OK; t1 = the event's data line read off the SSE stream; sent in {progress.Elapsed.TotalSeconds:0.0} s");
+        report.Line(Samples.Header);
+        report.Line(samples.Row());
+        report.Line($"  Dovecot rotated this mailbox's dovecot.list.index.log during: {(rotations.Count == 0 ? "no append" : string.Join(", ", rotations.Select(i => "#" + i.ToString(CultureInfo.InvariantCulture))))}");
+        var pass = late.Count == 0;
+        var verdict = $"spread over {folders.Count} folders: {late.Count} of {options.Appends} events later than {Report.LateMs / 1000:0} s (lost {samples.Lost}), "
+                      + $"p95 {Samples.F(samples.Percentile(95))} ms, max {Samples.F(samples.Max)} ms; target 0 late: {(pass ? "PASS" : "FAIL")}";
+        report.Line("  " + verdict);
+        report.Summary(verdict);
+        if (!pass)
+        {
+            report.Anomaly($"spread: {late.Count} events later than {Report.LateMs / 1000:0} s; first #{late[0]}");
         }
     }
 

@@ -31,12 +31,21 @@ internal sealed class Options
 
     public string Folder { get; private set; } = "BenchFolder";
 
-    public IReadOnlySet<string> Phases { get; private set; } = new HashSet<string>(StringComparer.Ordinal) { "inbox", "folder", "streams" };
+    /// <summary>Phase "spread": this many APPENDs, round robin over <see cref="SpreadFolders"/> folders other than INBOX.</summary>
+    public int Appends { get; private set; } = 1000;
+
+    public int SpreadFolders { get; private set; } = 5;
+
+    /// <summary>Pause between two APPENDs of the spread phase (they do not wait for the events).</summary>
+    public int AppendGapMs { get; private set; } = 20;
+
+    public IReadOnlySet<string> Phases { get; private set; } = new HashSet<string>(StringComparer.Ordinal) { "inbox", "folder", "spread", "streams" };
 
     public static string Usage => """
         usage: Fayvad.PushBench [--stack-env PATH] [--messages 200] [--warmup 5] [--gap-ms 100] [--timeout-s 15]
                                 [--streams 200] [--open-concurrency 10] [--step 50] [--settle-s 20] [--idle-s 30]
-                                [--folder BenchFolder] [--phases inbox,folder,streams]
+                                [--folder BenchFolder] [--appends 1000] [--spread-folders 5] [--append-gap-ms 20]
+                                [--phases inbox,folder,spread,streams]
         Needs a stack started with `deploy/stack.sh up --api` and root (ss -p, /proc, doveadm). bench/push.sh does it all.
         """;
 
@@ -63,11 +72,14 @@ internal sealed class Options
                 case "--settle-s": options.SettleSeconds = Number(0); break;
                 case "--idle-s": options.IdleSeconds = Number(1); break;
                 case "--folder": options.Folder = Value(); break;
+                case "--appends": options.Appends = Number(1); break;
+                case "--spread-folders": options.SpreadFolders = Number(1); break;
+                case "--append-gap-ms": options.AppendGapMs = Number(0); break;
                 case "--phases":
                     var phases = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToHashSet(StringComparer.Ordinal);
-                    if (phases.Count == 0 || phases.Except(["inbox", "folder", "streams"]).Any())
+                    if (phases.Count == 0 || phases.Except(["inbox", "folder", "spread", "streams"]).Any())
                     {
-                        throw new BenchException("--phases takes a comma list of inbox, folder, streams");
+                        throw new BenchException("--phases takes a comma list of inbox, folder, spread, streams");
                     }
 
                     options.Phases = phases;

@@ -69,7 +69,7 @@ namespace Fayvad.PushBench
 
             report.Line($"IMAP :{env.Get("IMAP_PORT")}, SMTP inbound :{env.Get("SMTP_PORT")}, PostgreSQL :{env.Get("PG_PORT")}; phases {string.Join(",", options.Phases.Order(StringComparer.Ordinal))}");
 
-            if (options.Phases.Contains("inbox") || options.Phases.Contains("folder"))
+            if (options.Phases.Contains("inbox") || options.Phases.Contains("folder") || options.Phases.Contains("spread"))
             {
                 await new LatencyBench(options, env, api, http, runId, report).RunAsync(ct);
             }

@@ -45,6 +45,10 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         builder.UseSetting("Directory:Deletion:Purge", "false");
         // Short enough that a revoked token's stream ends, and a failing webhook is retried, within a test's patience.
         builder.UseSetting("Mail:Push:Heartbeat", "00:00:02");
+        // Push from Dovecot's hints (docs/adr/0021), as the stack runs it; a short sweep for the lost-hint test.
+        builder.UseSetting("Mail:Push:Mode", "Hints");
+        builder.UseSetting("Mail:Push:HintPort", StackSettings.Get("PUSH_HINT_PORT"));
+        builder.UseSetting("Mail:Push:SweepInterval", "00:00:03");
         builder.UseSetting("Mail:Webhooks:InitialBackoff", "00:00:01");
         // Webhook tests run their own API processes (to restart one); this in-process node only queues.
         builder.UseSetting("Mail:Webhooks:Deliver", "false");

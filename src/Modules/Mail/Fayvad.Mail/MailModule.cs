@@ -57,9 +57,15 @@ public static class MailModule
         services.AddSingleton<EventLog>();
         services.AddSingleton<EventSignals>();
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
+        // Push: Dovecot's hints and passes on pooled connections, or a NOTIFY/IDLE connection per mailbox (docs/adr/0021).
         services.AddSingleton<WatcherRegistry>();
+        services.AddSingleton<HintWatchRegistry>();
+        services.AddSingleton<HintListener>();
+        services.AddSingleton<IMailboxWatches>(sp => PushModeHost.Mode(sp) == PushMode.Hints
+            ? sp.GetRequiredService<HintWatchRegistry>()
+            : sp.GetRequiredService<WatcherRegistry>());
+        services.AddHostedService<PushModeHost>();
         services.AddSingleton<Features.CheckNew.SpecialFolderPaths>();
-        services.AddHostedService(sp => sp.GetRequiredService<WatcherRegistry>());
         services.AddSingleton<WebhookInterest>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());
         services.AddHostedService<WebhookDispatcher>();

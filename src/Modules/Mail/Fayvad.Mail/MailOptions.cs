@@ -100,6 +100,33 @@ internal sealed class UploadOptions
 
 internal sealed class PushOptions
 {
+    /// <summary>
+    /// How changes are noticed (docs/adr/0021): <c>Hints</c>, Dovecot's push_notification Lua driver sends a UDP hint
+    /// per change and passes run on pooled connections; <c>Notify</c>, an IMAP NOTIFY/IDLE connection per watched
+    /// mailbox, for a server whose configuration the project does not own.
+    /// </summary>
+    public Fayvad.Mail.Push.PushMode Mode { get; set; } = Fayvad.Mail.Push.PushMode.Notify;
+
+    /// <summary>Where this node receives hints (UDP); loopback unless Dovecot runs on another host.</summary>
+    public string HintAddress { get; set; } = "127.0.0.1";
+
+    public int HintPort { get; set; } = 10300;
+
+    /// <summary>
+    /// Hints mode: every watched mailbox is also checked this often (spread over the interval), so a lost hint (API
+    /// down, datagram dropped) costs at most this much latency, never an event.
+    /// </summary>
+    public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>Hints mode: sync passes run at once on this node; more wait.</summary>
+    public int MaxConcurrentPasses { get; set; } = 16;
+
+    /// <summary>
+    /// Hints mode: a hint for a mailbox another node watches is passed to it through PostgreSQL NOTIFY. Off for a
+    /// single node, which saves one query per hint about a mailbox nobody watches.
+    /// </summary>
+    public bool ForwardHints { get; set; } = true;
+
     /// <summary>A comment line this often keeps proxies from closing an idle stream; the token is re-checked as often.</summary>
     public TimeSpan Heartbeat { get; set; } = TimeSpan.FromSeconds(15);
 

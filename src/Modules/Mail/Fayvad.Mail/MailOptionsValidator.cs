@@ -28,6 +28,11 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         Require(failures, options.Smtp.ClaimLease >= TimeSpan.FromSeconds(30), "Mail:Smtp:ClaimLease", "at least 30 seconds (a send gives up at three quarters of it)");
         Require(failures, options.Push.Heartbeat > TimeSpan.Zero && options.Push.LeaseTtl > TimeSpan.Zero && options.Push.Retention > TimeSpan.Zero,
             "Mail:Push:Heartbeat, LeaseTtl and Retention", "positive durations");
+        Require(failures, options.Push.Mode != Push.PushMode.Hints
+            || (System.Net.IPAddress.TryParse(options.Push.HintAddress, out _) && options.Push.HintPort is > 0 and <= 65535),
+            "Mail:Push:HintAddress and Mail:Push:HintPort", "an IP address and a UDP port (1-65535) for Dovecot's push hints");
+        Require(failures, options.Push.SweepInterval >= TimeSpan.FromSeconds(1) && options.Push.MaxConcurrentPasses > 0,
+            "Mail:Push:SweepInterval and Mail:Push:MaxConcurrentPasses", "at least 1 second, and above 0");
         Require(failures, options.Webhooks.MaxAttempts > 0 && options.Webhooks.InitialBackoff > TimeSpan.Zero
             && options.Webhooks.MaxBackoff >= options.Webhooks.InitialBackoff && options.Webhooks.RequestTimeout > TimeSpan.Zero,
             "Mail:Webhooks:MaxAttempts, InitialBackoff, MaxBackoff and RequestTimeout", "positive, MaxBackoff at least InitialBackoff");

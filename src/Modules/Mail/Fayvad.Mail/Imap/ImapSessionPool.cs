@@ -138,7 +138,15 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
             await CloseAsync(idle);
         }
 
-        if (!await WaitCountedAsync(_total, cancellationToken))
+        // At the cap, another user's idle connection is worth less than this request (many users, few at a time).
+        // Concurrent takers may grab the slot one eviction frees, so evict again while idle connections remain.
+        var slot = _total.Wait(0, CancellationToken.None);
+        while (!slot && await CloseOldestIdleAsync())
+        {
+            slot = _total.Wait(0, CancellationToken.None);
+        }
+
+        if (!slot && !await WaitCountedAsync(_total, cancellationToken))
         {
             throw new MailUnavailableException("Too many open mail connections. Try again shortly.");
         }
@@ -219,6 +227,49 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
             pooled.Client.Dispose();
             _total.Release();
         }
+    }
+
+    /// <summary>Closes the least recently used idle connection of any user; false when none is idle.</summary>
+    private async Task<bool> CloseOldestIdleAsync()
+    {
+        UserPool? oldestUser = null;
+        var oldest = long.MaxValue;
+        foreach (var (_, user) in _users)
+        {
+            foreach (var pooled in user.Idle)
+            {
+                if (pooled.LastUsed < oldest)
+                {
+                    oldest = pooled.LastUsed;
+                    oldestUser = user;
+                }
+            }
+        }
+
+        if (oldestUser is null)
+        {
+            return false;
+        }
+
+        var idle = new List<Pooled>();
+        while (oldestUser.Idle.TryPop(out var pooled))
+        {
+            idle.Add(pooled);
+        }
+
+        if (idle.Count == 0)
+        {
+            return false;
+        }
+
+        var victim = idle.MinBy(p => p.LastUsed)!;
+        foreach (var pooled in idle.Where(p => p != victim).OrderBy(p => p.LastUsed))
+        {
+            oldestUser.Idle.Push(pooled);
+        }
+
+        await CloseAsync(victim);
+        return true;
     }
 
     /// <summary>Closes idle connections past the idle timeout; users whose pool is empty keep only a tiny entry.</summary>

@@ -23,6 +23,9 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json, 
     public const string EventsChannel = "mail_events";
     public const string WebhooksChannel = "mail_webhooks";
 
+    /// <summary>A push hint passed on to the node that holds the mailbox's lease (payload: the mailbox).</summary>
+    public const string HintsChannel = "mail_hints";
+
     private readonly NpgsqlDataSource _db = data.Source;
     private readonly JsonSerializerOptions _json = json.Value.SerializerOptions;
 
@@ -246,6 +249,88 @@ internal sealed class EventLog(MailDataSource data, IOptions<JsonOptions> json, 
         cmd.Parameters.AddWithValue(node);
         cmd.Parameters.AddWithValue(ttl);
         return await cmd.ExecuteNonQueryAsync(ct) == 1;
+    }
+
+    /// <summary>Creates the stream rows that do not exist yet, in one statement.</summary>
+    public async Task EnsureStreamsAsync(IReadOnlyList<string> mailboxes, IReadOnlyList<long?> organizationIds, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("""
+            INSERT INTO mail.mailbox_streams (mailbox, organization_id, last_seq)
+            SELECT m, o, 0 FROM unnest($1::text[], $2::bigint[]) AS s(m, o)
+            ON CONFLICT (mailbox) DO UPDATE SET organization_id = COALESCE(EXCLUDED.organization_id, mailbox_streams.organization_id)
+            """);
+        cmd.Parameters.AddWithValue(mailboxes.ToArray());
+        cmd.Parameters.Add(new NpgsqlParameter<long?[]> { TypedValue = organizationIds.ToArray(), NpgsqlDbType = NpgsqlDbType.Array | NpgsqlDbType.Bigint });
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Takes or renews the leases of many mailboxes in one statement; returns those this node holds now.</summary>
+    public async Task<HashSet<string>> LeaseManyAsync(IReadOnlyList<string> mailboxes, string node, TimeSpan ttl, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("""
+            UPDATE mail.mailbox_streams SET watcher_node = $2, watcher_until = now() + $3
+            WHERE mailbox = ANY($1) AND (watcher_node = $2 OR watcher_node IS NULL OR watcher_until < now())
+            RETURNING mailbox
+            """);
+        cmd.Parameters.AddWithValue(mailboxes.ToArray());
+        cmd.Parameters.AddWithValue(node);
+        cmd.Parameters.AddWithValue(ttl);
+        var held = new HashSet<string>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            held.Add(reader.GetString(0));
+        }
+
+        return held;
+    }
+
+    public async Task ReleaseLeasesAsync(IReadOnlyList<string> mailboxes, string node, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("UPDATE mail.mailbox_streams SET watcher_node = NULL, watcher_until = NULL WHERE mailbox = ANY($1) AND watcher_node = $2");
+        cmd.Parameters.AddWithValue(mailboxes.ToArray());
+        cmd.Parameters.AddWithValue(node);
+        await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Passes hints on to the nodes that hold a live lease on those mailboxes; returns how many were passed on.</summary>
+    public async Task<long> ForwardHintsAsync(IReadOnlyList<string> mailboxes, string node, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand($"""
+            SELECT count(pg_notify('{HintsChannel}', mailbox)) FROM mail.mailbox_streams
+            WHERE mailbox = ANY($1) AND watcher_node <> $2 AND watcher_until > now()
+            """);
+        cmd.Parameters.AddWithValue(mailboxes.ToArray());
+        cmd.Parameters.AddWithValue(node);
+        return await cmd.ExecuteScalarAsync(ct) is long n ? n : 0;
+    }
+
+    /// <summary>The stored folder states of many mailboxes, keyed by mailbox then folder.</summary>
+    public async Task<Dictionary<string, Dictionary<string, FolderState>>> LoadStatesAsync(IReadOnlyList<string> mailboxes, CancellationToken ct)
+    {
+        await using var cmd = _db.CreateCommand("""
+            SELECT mailbox, folder, uid_validity, uid_next, highest_mod_seq, messages, unseen FROM mail.folder_states WHERE mailbox = ANY($1)
+            """);
+        cmd.Parameters.AddWithValue(mailboxes.ToArray());
+        var all = new Dictionary<string, Dictionary<string, FolderState>>(StringComparer.Ordinal);
+        await using var reader = await cmd.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var mailbox = reader.GetString(0);
+            if (!all.TryGetValue(mailbox, out var states))
+            {
+                all[mailbox] = states = new Dictionary<string, FolderState>(StringComparer.Ordinal);
+            }
+
+            var folder = reader.GetString(1);
+            states[folder] = new FolderState
+            {
+                Mailbox = mailbox, Folder = folder, UidValidity = reader.GetInt64(2), UidNext = reader.GetInt64(3),
+                HighestModSeq = reader.GetInt64(4), Messages = reader.GetInt32(5), Unseen = reader.GetInt32(6),
+            };
+        }
+
+        return all;
     }
 
     public async Task ReleaseLeaseAsync(string mailbox, string node, CancellationToken ct)

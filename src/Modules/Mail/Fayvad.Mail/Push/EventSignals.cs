@@ -38,6 +38,12 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
 
     public int ListenerCount => _listeners.Values.Sum(s => s.Count);
 
+    /// <summary>A push hint another node passed on (payload: the mailbox); see <see cref="HintWatchRegistry"/>.</summary>
+    public event Action<string>? HintForwarded;
+
+    /// <summary>LISTEN is (back) in place: whatever was notified meanwhile is unknown.</summary>
+    public event Action? Reconnected;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         var delay = TimeSpan.FromSeconds(1);
@@ -47,13 +53,14 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
             {
                 await using var connection = await data.Source.OpenConnectionAsync(stoppingToken);
                 connection.Notification += (_, e) => Dispatch(e.Channel, e.Payload);
-                await using (var listen = new NpgsqlCommand($"LISTEN {EventLog.EventsChannel}; LISTEN {EventLog.WebhooksChannel}", connection))
+                await using (var listen = new NpgsqlCommand($"LISTEN {EventLog.EventsChannel}; LISTEN {EventLog.WebhooksChannel}; LISTEN {EventLog.HintsChannel}", connection))
                 {
                     await listen.ExecuteNonQueryAsync(stoppingToken);
                 }
 
                 _listening.TrySetResult();
                 WakeAll();
+                Reconnected?.Invoke();
                 delay = TimeSpan.FromSeconds(1);
                 while (!stoppingToken.IsCancellationRequested)
                 {
@@ -78,6 +85,10 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
         if (channel == EventLog.WebhooksChannel)
         {
             _webhooks.Writer.TryWrite(true);
+        }
+        else if (channel == EventLog.HintsChannel)
+        {
+            HintForwarded?.Invoke(payload);
         }
         else if (_listeners.TryGetValue(payload, out var set))
         {

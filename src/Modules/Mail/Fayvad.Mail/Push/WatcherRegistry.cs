@@ -7,13 +7,13 @@ using Microsoft.Extensions.Options;
 namespace Fayvad.Mail.Push;
 
 /// <summary>
-/// Which mailboxes this node watches: those with a listener here (an event stream, or webhooks of their organization),
+/// The <c>notify</c> push mode. Which mailboxes this node watches: those with a listener here (an event stream, or webhooks of their organization),
 /// one IMAP connection each, and only under the mailbox's lease in PostgreSQL, so that across all nodes a mailbox has
 /// one watcher. A node that cannot get the lease still serves its listeners: the leaseholder's events reach it by
 /// NOTIFY. When the last listener leaves, the watch lingers a little, then stops and frees the lease.
 /// </summary>
 internal sealed partial class WatcherRegistry(
-    ImapConnector connector, EventLog log, IOptions<MailOptions> options, ILoggerFactory loggers) : IHostedService, IDisposable
+    ImapConnector connector, EventLog log, IOptions<MailOptions> options, ILoggerFactory loggers) : IMailboxWatches, IHostedService, IDisposable
 {
     private readonly PushOptions _options = options.Value.Push;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);

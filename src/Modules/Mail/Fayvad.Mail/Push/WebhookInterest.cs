@@ -13,7 +13,7 @@ namespace Fayvad.Mail.Push;
 /// no long-lived connection, so the API itself is the listener. Re-read on a timer and whenever a webhook changes here.
 /// </summary>
 internal sealed partial class WebhookInterest(
-    MailDataSource data, IServiceScopeFactory scopes, WatcherRegistry watchers, IOptions<MailOptions> options, ILogger<WebhookInterest> logger)
+    MailDataSource data, IServiceScopeFactory scopes, IMailboxWatches watchers, IOptions<MailOptions> options, ILogger<WebhookInterest> logger)
     : BackgroundService
 {
     private readonly Dictionary<string, IDisposable> _held = new(StringComparer.OrdinalIgnoreCase);

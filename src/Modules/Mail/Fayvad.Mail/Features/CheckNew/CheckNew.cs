@@ -74,7 +74,7 @@ internal sealed class CheckNewValidator : AbstractValidator<CheckNewQuery>
 /// polling client holds one watch connection, and only the first call for an unwatched mailbox waits for its first sync.
 /// </summary>
 internal sealed class CheckNewHandler(
-    ICurrentUser caller, WatcherRegistry watchers, EventLog log, SpecialFolderPaths specialFolders, IOptions<MailOptions> options)
+    ICurrentUser caller, IMailboxWatches watchers, EventLog log, SpecialFolderPaths specialFolders, IOptions<MailOptions> options)
     : IQueryHandler<CheckNewQuery, Result<CheckNewResponse>>
 {
     private readonly PushOptions _push = options.Value.Push;

@@ -45,7 +45,7 @@ internal sealed record SseFrame(long? Id, string? Type, string? Data, string? Co
 }
 
 internal sealed class StreamEventsHandler(
-    EventLog log, EventSignals signals, WatcherRegistry watchers, IServiceScopeFactory scopes, IOptions<MailOptions> options, MailMetrics metrics)
+    EventLog log, EventSignals signals, IMailboxWatches watchers, IServiceScopeFactory scopes, IOptions<MailOptions> options, MailMetrics metrics)
     : IStreamQueryHandler<StreamEventsQuery, SseFrame>
 {
     private const int Batch = 200;
