@@ -34,6 +34,8 @@ public static class MailModule
         services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>, MailOptionsValidator>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();
+        services.AddSingleton<ClaimFinisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClaimFinisher>());
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadJanitor>();
         services.AddSingleton<Contracts.IMailServerStatus, MailServerStatus>();

@@ -65,6 +65,9 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
                     {
                         throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex);
                     }
+
+                    // The server probably restarted: this mailbox's other idle connections are as dead as this one.
+                    await CloseIdleAsync(user);
                 }
                 catch (Exception ex) when (ex is ImapCommandException or FolderNotFoundException or MessageNotFoundException)
                 {
@@ -175,6 +178,14 @@ internal sealed partial class ImapSessionPool(IOptions<MailOptions> options, IIm
         {
             pooled.Client.Dispose();
             _total.Release();
+        }
+    }
+
+    private async Task CloseIdleAsync(UserPool user)
+    {
+        while (user.Idle.TryPop(out var idle))
+        {
+            await CloseAsync(idle);
         }
     }
 
