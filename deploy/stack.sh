@@ -386,11 +386,14 @@ start_dovecot() {
       log "dovecot: config changed, reloading"
       doveadm -c "$DOVECOT_CONF" reload
     elif ((PG_RESTARTED)); then
-      # Its dict process keeps failing on the dead SQL connection: a fresh one (the master starts it on demand).
-      # Not auth (it retries on a new connection; stopping it makes Postfix's SASL fail) and not a reload, which would
-      # end every open IMAP session a few seconds later (docs/adr/0017).
-      log "dovecot: PostgreSQL restarted, restarting its dict process"
-      doveadm -c "$DOVECOT_CONF" service stop dict
+      # Its dict and quota-status processes keep failing on their dead SQL connections: end them (by pid, children of
+      # this master), the master starts fresh ones on demand. Not a reload: that would end every open IMAP session a
+      # few seconds later (docs/adr/0017).
+      log "dovecot: PostgreSQL restarted, restarting its dict and quota-status processes"
+      local child
+      for child in $(ps -o pid=,comm= --ppid "$pid" | awk '$2 == "dict" || $2 == "quota-status" { print $1 }'); do
+        kill -TERM "$child" 2>/dev/null || true
+      done
     fi
     log "dovecot: already running (pid $pid)"
     return 0

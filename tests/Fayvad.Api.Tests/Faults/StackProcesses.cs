@@ -71,9 +71,13 @@ public static class StackProcesses
         if (dependency == Dependency.PostgreSql)
         {
             // The restart procedure of deploy/README.md (stack.sh up does the same): Postfix's proxymap keeps a database
-            // it saw fail as down for 60 s, and Dovecot's dict keeps its dead connection: fresh processes for both (auth retries by itself).
+            // it saw fail as down for 60 s; a reload gives it fresh processes. Dovecot's dict and quota-status processes
+            // keep failing on their dead SQL connections: ended, the master starts fresh ones on demand.
             await RunAsync("postfix", "-c", StackSettings.Get("POSTFIX_CONFIG_DIR"), "reload");
-            await RunAsync("doveadm", "-c", StackSettings.Get("DOVECOT_CONF"), "service", "stop", "dict");
+            foreach (var pid in DovecotChildren("dict", "quota-status"))
+            {
+                await RunAsync("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
+            }
         }
     }
 
@@ -114,13 +118,15 @@ public static class StackProcesses
     }
 
     /// <summary>The imap processes whose parent is this stack's Dovecot master.</summary>
-    public static List<int> DovecotSessionPids()
+    public static List<int> DovecotSessionPids() => DovecotChildren("imap");
+
+    private static List<int> DovecotChildren(params string[] names)
     {
         var master = ReadPid(Path.Combine(StackDir, "dovecot", "run", "master.pid"));
         var pids = new List<int>();
         foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
         {
-            if (int.TryParse(Path.GetFileName(dir), out var pid) && StatOf(pid) is { } stat && stat.Parent == master && stat.Name == "imap")
+            if (int.TryParse(Path.GetFileName(dir), out var pid) && StatOf(pid) is { } stat && stat.Parent == master && names.Contains(stat.Name))
             {
                 pids.Add(pid);
             }
