@@ -59,7 +59,7 @@ WAIT_TIMEOUT=${STACK_WAIT_TIMEOUT:-30}
 API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 PG_RESTARTED=0  # set by start_postgres when this up started it; the mail servers then reconnect
 
-PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
+PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
           postfix postfix-pgsql gettext-base openssl curl lua-socket
           opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython)
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD DKIM_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
@@ -381,6 +381,16 @@ render_dovecot() {
   render "$DEPLOY_DIR/dovecot/push-hints.lua" "$STACK_DIR/dovecot/push-hints.lua" 0644 root:root
   # Holds the doveadm HTTP API key: read by Dovecot's config process (root) only.
   render "$DEPLOY_DIR/dovecot/doveadm-api.conf.ext" "$DOVECOT_CONF_DIR/doveadm-api.conf.ext" 0600 root:root
+  # The duplicate check LMTP runs before delivery: read (and its compiled form) by the vmail user, so outside conf/.
+  install -d -m 0755 "$STACK_DIR/dovecot/sieve"
+  if ! cmp -s "$DEPLOY_DIR/dovecot/sieve/duplicates.sieve" "$STACK_DIR/dovecot/sieve/duplicates.sieve" ||
+     [[ ! -f $STACK_DIR/dovecot/sieve/duplicates.svbin ]]; then
+    install -m 0644 "$DEPLOY_DIR/dovecot/sieve/duplicates.sieve" "$STACK_DIR/dovecot/sieve/duplicates.sieve"
+    sievec -c "$DOVECOT_CONF" "$STACK_DIR/dovecot/sieve/duplicates.sieve" 2>/dev/null ||
+      sievec "$STACK_DIR/dovecot/sieve/duplicates.sieve"
+    chmod 0644 "$STACK_DIR/dovecot/sieve/duplicates.svbin"
+    RENDER_CHANGED=1
+  fi
   # Master user for the API. Re-hash only when the password changed (bcrypt is
   # salted, so a fresh hash would always look like a change). The auth process
   # runs as dovecot: 0600 root:root makes master logins fail, 0640 root:dovecot works.
@@ -403,9 +413,14 @@ start_dovecot() {
       log "dovecot: config changed, reloading"
       doveadm -c "$DOVECOT_CONF" reload
     elif ((PG_RESTARTED)); then
-      # Its auth and dict processes hold connections to the PostgreSQL that just restarted: fresh ones at once.
-      log "dovecot: PostgreSQL restarted, reloading"
-      doveadm -c "$DOVECOT_CONF" reload
+      # Its dict and quota-status processes keep failing on their dead SQL connections: end them (by pid, children of
+      # this master), the master starts fresh ones on demand. Not a reload: that would end every open IMAP session a
+      # few seconds later (docs/adr/0017).
+      log "dovecot: PostgreSQL restarted, restarting its dict and quota-status processes"
+      local child
+      for child in $(ps -o pid=,comm= --ppid "$pid" | awk '$2 == "dict" || $2 == "quota-status" { print $1 }'); do
+        kill -TERM "$child" 2>/dev/null || true
+      done
     fi
     log "dovecot: already running (pid $pid)"
     return 0

@@ -41,6 +41,8 @@ public static class MailModule
         services.AddSingleton<MailMetrics>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();
+        services.AddSingleton<ClaimFinisher>();
+        services.AddHostedService(sp => sp.GetRequiredService<ClaimFinisher>());
         services.AddScoped<UploadStore>();
         services.AddHostedService<UploadJanitor>();
         services.AddRateLimitGroup(SendRateLimitGroup, 120, TimeSpan.FromMinutes(1));

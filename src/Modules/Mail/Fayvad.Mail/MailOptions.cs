@@ -81,6 +81,12 @@ internal sealed class SmtpOptions
     public int MaxConcurrentSubmissions { get; set; } = 16;
 
     public TimeSpan SubmissionWait { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Connect, greeting, EHLO and AUTH together. Postfix answers in milliseconds; a server that is down or cannot
+    /// authenticate (Dovecot gone) may accept the connection and say nothing, which must be a quick 503, not a hang.
+    /// </summary>
+    public TimeSpan ConnectTimeout { get; set; } = TimeSpan.FromSeconds(4);
 }
 
 internal sealed class UploadOptions

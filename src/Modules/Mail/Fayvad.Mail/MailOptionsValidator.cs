@@ -25,6 +25,7 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         Require(failures, options.Smtp.Port is > 0 and <= 65535, "Mail:Smtp:Port", "a TCP port (1-65535)");
         Require(failures, options.Smtp.MaxMessageBytes > 0, "Mail:Smtp:MaxMessageBytes", "above 0");
         Require(failures, options.Smtp.MaxConcurrentSubmissions > 0, "Mail:Smtp:MaxConcurrentSubmissions", "above 0");
+        Require(failures, options.Smtp.ConnectTimeout > TimeSpan.Zero, "Mail:Smtp:ConnectTimeout", "above 0");
         Require(failures, options.Smtp.ClaimLease >= TimeSpan.FromSeconds(30), "Mail:Smtp:ClaimLease", "at least 30 seconds (a send gives up at three quarters of it)");
         Require(failures, options.Push.Heartbeat > TimeSpan.Zero && options.Push.LeaseTtl > TimeSpan.Zero && options.Push.Retention > TimeSpan.Zero,
             "Mail:Push:Heartbeat, LeaseTtl and Retention", "positive durations");

@@ -85,6 +85,9 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
                     {
                         throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex);
                     }
+
+                    // The server probably restarted: this mailbox's other idle connections are as dead as this one.
+                    await CloseIdleAsync(user);
                 }
                 catch (Exception ex) when (ex is ImapCommandException or FolderNotFoundException or MessageNotFoundException)
                 {
@@ -270,6 +273,14 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
         await CloseAsync(victim);
         return true;
+    }
+
+    private async Task CloseIdleAsync(UserPool user)
+    {
+        while (user.Idle.TryPop(out var idle))
+        {
+            await CloseAsync(idle);
+        }
     }
 
     /// <summary>Closes idle connections past the idle timeout; users whose pool is empty keep only a tiny entry.</summary>

@@ -23,7 +23,13 @@ internal sealed record SentMail(string MessageId, DateTimeOffset Timestamp, bool
 /// still open after it was left by a process that died, and a retry takes it over (docs/adr/0016).
 /// </summary>
 internal sealed partial class Outbox(
-    IMailSubmitter submitter, IImapSessions sessions, MailDbContext db, TimeProvider clock, IOptions<MailOptions> options, ILogger<Outbox> logger,
+    IMailSubmitter submitter,
+    IImapSessions sessions,
+    MailDbContext db,
+    ClaimFinisher finisher,
+    TimeProvider clock,
+    IOptions<MailOptions> options,
+    ILogger<Outbox> logger,
     MailMetrics metrics)
 {
     private readonly TimeSpan _lease = options.Value.Smtp.ClaimLease;
@@ -60,6 +66,7 @@ internal sealed partial class Outbox(
 
         // The attempt ends well inside its lease, so nobody takes the claim over while it may still submit.
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var maybeSent = false;
         budget.CancelAfter(_lease * 3 / 4);
         try
         {
@@ -84,6 +91,17 @@ internal sealed partial class Outbox(
                 await ReleaseAsync(records);
                 return Error.Validation("to_emails", $"The mail server refused the recipient {rejected.Address}. Nothing was sent.");
             }
+            catch (SubmissionUncertainException uncertain)
+            {
+                // Maybe queued: the claim keeps its Message-ID and ends now, so the retry takes it over at once and sends
+                // under the same Message-ID, which delivery discards as a duplicate if the first copy got through.
+                metrics.SendFailed.Add(1, new KeyValuePair<string, object?>("reason", "uncertain"));
+                await EndLeaseAsync(records);
+                maybeSent = true;
+                throw new MailUnavailableException(
+                    "The mail server stopped answering while it received the message. Retry with the same Idempotency-Key: it will not be delivered twice.",
+                    uncertain);
+            }
             catch (Exception ex) when (ex is MailUnavailableException || (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested))
             {
                 // The caller's own cancellation is not the server's failure; an outage or our time budget running out is.
@@ -101,7 +119,20 @@ internal sealed partial class Outbox(
                 record.SentAt = sent.Timestamp;
             }
 
-            await db.SaveChangesAsync(CancellationToken.None);
+            try
+            {
+                await db.SaveChangesAsync(CancellationToken.None);
+            }
+            catch (Exception ex) when (ClaimFinisher.IsDatabaseOutage(ex))
+            {
+                // Postfix has it: the answer is "sent" whatever PostgreSQL says; the record follows when it is back.
+                LogCompletionDeferred(logger, ex, mailbox);
+                foreach (var record in records)
+                {
+                    finisher.Complete(record.Id, record.ClaimedUntil!.Value, sent.MessageId, sent.Timestamp);
+                }
+            }
+
             if (afterSent is not null)
             {
                 await RunAfterSentAsync(mailbox, afterSent);
@@ -114,7 +145,7 @@ internal sealed partial class Outbox(
             await ReleaseAsync(records.Where(r => !r.Completed).ToList());
             throw new MailUnavailableException("The mail server took too long to accept the message. Nothing was sent; try again.");
         }
-        catch
+        catch when (!maybeSent)
         {
             // Not sent: free the keys so the client's retry can send.
             await ReleaseAsync(records.Where(r => !r.Completed).ToList());
@@ -234,6 +265,24 @@ internal sealed partial class Outbox(
         return (null, null, Error.Conflict("A send with this Idempotency-Key is still in progress."));
     }
 
+    private async Task EndLeaseAsync(List<SentRecord> records)
+    {
+        try
+        {
+            var now = clock.GetUtcNow();
+            foreach (var record in records)
+            {
+                record.ClaimedUntil = now;
+            }
+
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ClaimFinisher.IsDatabaseOutage(ex))
+        {
+            // The lease then ends on its own; the Message-ID is already recorded.
+        }
+    }
+
     private async Task ReleaseAsync(List<SentRecord> records)
     {
         if (records.Count == 0)
@@ -241,8 +290,19 @@ internal sealed partial class Outbox(
             return;
         }
 
-        db.SentRecords.RemoveRange(records);
-        await db.SaveChangesAsync(CancellationToken.None);
+        try
+        {
+            db.SentRecords.RemoveRange(records);
+            await db.SaveChangesAsync(CancellationToken.None);
+        }
+        catch (Exception ex) when (ClaimFinisher.IsDatabaseOutage(ex))
+        {
+            // PostgreSQL failed under this send: free the keys as soon as it is back, not at the end of the lease.
+            foreach (var record in records)
+            {
+                finisher.Release(record.Id, record.ClaimedUntil!.Value);
+            }
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A send claim of {Mailbox} leased until {ClaimedUntil} was left by a dead attempt; a retry took it over")]
@@ -250,6 +310,9 @@ internal sealed partial class Outbox(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Message {MessageId} from {Mailbox} was sent but its copy could not be saved in Sent")]
     private static partial void LogSentCopyFailed(ILogger logger, Exception exception, string mailbox, string messageId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A message from {Mailbox} was sent; PostgreSQL failed while recording it, which is retried")]
+    private static partial void LogCompletionDeferred(ILogger logger, Exception exception, string mailbox);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "A message from {Mailbox} was sent but the clean-up after it failed")]
     private static partial void LogAfterSentFailed(ILogger logger, Exception exception, string mailbox);
