@@ -53,7 +53,8 @@ API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 PG_RESTARTED=0  # set by start_postgres when this up started it; the mail servers then reconnect
 
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian
-          postfix postfix-pgsql gettext-base openssl curl)
+          postfix postfix-pgsql gettext-base openssl curl
+          nodejs chromium)  # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
               DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
               DEMO_SERVICE_PASSWORD)

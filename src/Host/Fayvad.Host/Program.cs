@@ -42,7 +42,7 @@ builder.Services.AddMediator((MediatorOptions options) =>
 builder.Services.AddAuthorization();
 // Validation runs in the mediator pipeline; Carter's own validator scan is not used.
 builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators());
-builder.Services.AddOpenApi();
+builder.Services.AddApiContract();
 builder.Services.AddHealthChecks();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
@@ -65,10 +65,17 @@ app.Use(QueryGuard.RefuseControlCharactersAsync);
 app.UseAuthentication();
 app.UseAuthorization();
 
-app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");
-app.MapScalarApiReference("/fayvad_api/docs", options => options.WithOpenApiRoutePattern("/fayvad_api/openapi/{documentName}.json"));
+app.MapOpenApi(OpenApiContract.DocumentPath);
+// Everything the page needs is served from here (nothing may leave loopback): no fonts, telemetry or agent from Scalar.
+app.MapScalarApiReference(OpenApiContract.DocsPath, options => options
+    .WithOpenApiRoutePattern(OpenApiContract.DocumentPath)
+    .DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp()
+    .AddPreferredSecuritySchemes("Bearer"));
 app.MapHealthChecks("/fayvad_api/health");
-app.MapCarter();
+// The error statuses every endpoint shares go into the document once, by convention (docs/adr/0022).
+var api = app.MapGroup("");
+((IEndpointConventionBuilder)api).Finally(OpenApiContract.AddSharedResponses);
+api.MapCarter();
 
 await app.RunAsync();
 

@@ -74,6 +74,6 @@ public sealed class LoginEndpoint : ICarterModule
         {
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             return (await sender.Send(new LoginCommand(body.Username, body.Password, client), ct)).ToOk();
-        }).AllowAnonymous().WithTags("Identity").WithName("Login");
+        }).AllowAnonymous().WithTags("Identity").WithName("Login").Returns<LoginResponse>().Fails(401, 403, 429);
     }
 }
