@@ -80,6 +80,12 @@ internal static class OpenApiContract
             schema.Pattern = null;
         }
 
+        // A list of text: its items are text too (the custom converter hides that as well).
+        if (schema.Type is { } list && list.HasFlag(JsonSchemaType.Array) && schema.Items is null && context.JsonTypeInfo.ElementType == typeof(string))
+        {
+            schema.Items = new OpenApiSchema { Type = JsonSchemaType.String };
+        }
+
         // Text goes through SafeTextConverter, a custom converter the generator cannot see through: it is a string,
         // null only where the property is declared nullable.
         if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
@@ -110,6 +116,12 @@ internal static class OpenApiContract
                 methods 405, with the same body.
                 """,
         };
+        // The server is whoever served the document; a trailing slash would double every path's.
+        foreach (var server in document.Servers ?? [])
+        {
+            server.Url = server.Url?.TrimEnd('/');
+        }
+
         document.Components ??= new OpenApiComponents();
         document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
         {
@@ -163,6 +175,8 @@ internal static class OpenApiContract
     {
         var metadata = context.Description.ActionDescriptor.EndpointMetadata;
         var document = context.Document!;
+        // "ListDomains" says "List domains": the endpoint's name is its summary unless it gives one.
+        operation.Summary ??= operation.OperationId is { } id ? Sentence(id) : null;
 
         if (metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any())
         {
@@ -201,11 +215,16 @@ internal static class OpenApiContract
         if (metadata.OfType<ListResponseDoc>().FirstOrDefault() is { } list
             && operation.Responses.TryGetValue("200", out var ok) && ok.Content?.TryGetValue(Json, out var okJson) == true && okJson.Schema is { } array)
         {
-            var page = await context.GetOrCreateSchemaAsync(list.PageType, null, ct);
+            var name = list.PageType.GetGenericArguments()[0].Name + "Page";
+            if (document.Components?.Schemas?.ContainsKey(name) != true)
+            {
+                document.AddComponent(name, await context.GetOrCreateSchemaAsync(list.PageType, null, ct));
+            }
+
             okJson.Schema = new OpenApiSchema
             {
                 Description = "A bare array; the page object when page, page_size or limit is given.",
-                OneOf = [array, page],
+                OneOf = [array, new OpenApiSchemaReference(name, document)],
             };
         }
 
@@ -272,6 +291,12 @@ internal static class OpenApiContract
         }
 
         DescribeErrors(operation);
+    }
+
+    private static string Sentence(string name)
+    {
+        var words = System.Text.RegularExpressions.Regex.Split(name, "(?<=[a-z])(?=[A-Z])");
+        return string.Join(' ', words.Select((w, i) => i == 0 ? w : w.ToLowerInvariant()));
     }
 
     /// <summary>A data type's wire field names, as the serializer writes them.</summary>
