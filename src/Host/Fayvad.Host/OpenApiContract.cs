@@ -86,19 +86,34 @@ internal static class OpenApiContract
             schema.Items = new OpenApiSchema { Type = JsonSchemaType.String };
         }
 
+        // A nullable property of a named type is written as a bare reference by the generator: the contract says null too.
+        if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object && schema.Properties is { } properties)
+        {
+            foreach (var property in context.JsonTypeInfo.Properties)
+            {
+                if (properties.TryGetValue(property.Name, out var inner) && inner is OpenApiSchema { Type: var innerType } named
+                    && (innerType is null || innerType.Value.HasFlag(JsonSchemaType.Object)) && innerType?.HasFlag(JsonSchemaType.Null) != true
+                    && property.PropertyType != typeof(string) && IsNullable(property.AttributeProvider))
+                {
+                    properties[property.Name] = new OpenApiSchema { AnyOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, named] };
+                }
+            }
+        }
+
         // Text goes through SafeTextConverter, a custom converter the generator cannot see through: it is a string,
         // null only where the property is declared nullable.
         if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
         {
-            var nullable = context.JsonPropertyInfo?.AttributeProvider switch
-            {
-                PropertyInfo property => new NullabilityInfoContext().Create(property).ReadState != NullabilityState.NotNull,
-                ParameterInfo parameter => new NullabilityInfoContext().Create(parameter).ReadState != NullabilityState.NotNull,
-                _ => false,
-            };
-            schema.Type = nullable ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
+            schema.Type = IsNullable(context.JsonPropertyInfo?.AttributeProvider) ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
         }
     }
+
+    private static bool IsNullable(ICustomAttributeProvider? member) => member switch
+    {
+        PropertyInfo property => new NullabilityInfoContext().Create(property).ReadState != NullabilityState.NotNull,
+        ParameterInfo parameter => new NullabilityInfoContext().Create(parameter).ReadState != NullabilityState.NotNull,
+        _ => false,
+    };
 
     private static Task DescribeDocumentAsync(OpenApiDocument document, OpenApiDocumentTransformerContext context, CancellationToken ct)
     {
@@ -256,6 +271,11 @@ internal static class OpenApiContract
             operation.RequestBody = requestBody;
             requestBody.Required = true;
             requestBody.Content ??= new Dictionary<string, OpenApiMediaType>();
+            if (body.JsonType is { } json && !requestBody.Content.ContainsKey(Json))
+            {
+                requestBody.Content[Json] = new OpenApiMediaType { Schema = await context.GetOrCreateSchemaAsync(json, null, ct) };
+            }
+
             if (body.FormFiles.Count > 0)
             {
                 var form = new OpenApiSchema { Type = JsonSchemaType.Object, Properties = new Dictionary<string, IOpenApiSchema>() };

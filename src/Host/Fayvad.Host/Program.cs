@@ -68,7 +68,7 @@ app.UseAuthorization();
 app.MapOpenApi(OpenApiContract.DocumentPath);
 // Everything the page needs is served from here (nothing may leave loopback): no fonts, telemetry or agent from Scalar.
 app.MapScalarApiReference(OpenApiContract.DocsPath, options => options
-    .WithOpenApiRoutePattern(OpenApiContract.DocumentPath)
+    .WithOpenApiRoutePattern(OpenApiContract.DocumentPath).WithTitle("Fayvad mail API")
     .DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp()
     .AddPreferredSecuritySchemes("Bearer"));
 app.MapHealthChecks("/fayvad_api/health");

@@ -22,8 +22,12 @@ public sealed class ContractDocument
     private ContractDocument(JsonObject document)
     {
         _paths = document["paths"]!.AsObject();
-        var schemas = document["components"]?["schemas"]?.DeepClone() ?? new JsonObject();
-        Close(schemas);
+        var schemas = document["components"]?["schemas"]?.DeepClone().AsObject() ?? new JsonObject();
+        foreach (var (_, schema) in schemas)
+        {
+            Close(schema);
+        }
+
         _definitions = schemas.ToJsonString().Replace(ComponentsPrefix, "#/$defs/", StringComparison.Ordinal);
         _templates = _paths.Select(p => (p.Key, p.Key.Trim('/').Split('/'))).ToList();
     }
@@ -40,7 +44,10 @@ public sealed class ContractDocument
     public static ContractDocument Parse(string json) => new(JsonNode.Parse(json)!.AsObject());
 
     /// <summary>Null when the document describes this response; otherwise what does not match.</summary>
-    public string? Check(HttpMethod method, string path, int status, MediaTypeHeaderValue? contentType, string? body)
+    public string? Check(HttpMethod method, string path, int status, MediaTypeHeaderValue? contentType, string? body) =>
+        Check(method, path, status, contentType?.MediaType, body);
+
+    public string? Check(HttpMethod method, string path, int status, string? contentType, string? body)
     {
         var normalized = path.Length > 1 ? path.TrimEnd('/') : path;
         var template = Match(normalized);
@@ -71,7 +78,7 @@ public sealed class ContractDocument
             return string.IsNullOrEmpty(body) ? null : $"{name}: {status} is documented without a body, but one came: {Clip(body)}";
         }
 
-        if (contentType?.MediaType is not { } mediaType)
+        if (contentType is not { } mediaType)
         {
             return $"{name}: {status} came without a content type; documented: {string.Join(", ", content.Select(c => c.Key))}";
         }
@@ -215,7 +222,9 @@ public sealed class ContractCheckingHandler(ContractDocument? document = null) :
             return response;
         }
 
-        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        // A file's own content type (from a mail's MIME header) may be one .NET does not parse: read the raw header.
+        var mediaType = response.Content.Headers.ContentType?.MediaType
+            ?? (response.Content.Headers.TryGetValues("Content-Type", out var raw) ? raw.First().Split(';')[0].Trim().ToLowerInvariant() : null);
         string? body = null;
         if (mediaType is null || ContractDocument.IsJson(mediaType))
         {
@@ -223,7 +232,7 @@ public sealed class ContractCheckingHandler(ContractDocument? document = null) :
             body = await response.Content.ReadAsStringAsync(cancellationToken);
         }
 
-        if (contract.Check(request.Method, path, (int)response.StatusCode, response.Content.Headers.ContentType, body) is { } violation)
+        if (contract.Check(request.Method, path, (int)response.StatusCode, mediaType, body) is { } violation)
         {
             response.Dispose();
             throw new ContractViolationException(violation);

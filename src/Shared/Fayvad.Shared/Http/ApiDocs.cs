@@ -61,12 +61,17 @@ public static class ApiDocs
 
     /// <summary>
     /// A body the endpoint reads itself: JSON of <typeparamref name="T"/>, and, when <paramref name="formFiles"/> is
-    /// given, the same fields as multipart/form-data with those file parts.
+    /// given, the same fields as multipart/form-data with those file parts. Only a JSON-only body gets Accepts
+    /// metadata: routing answers 415 to any other media type an endpoint declares it does not take.
     /// </summary>
     public static RouteHandlerBuilder AcceptsBody<T>(this RouteHandlerBuilder builder, long? maxBytes = null, params string[] formFiles)
         where T : notnull
     {
-        builder.Accepts<T>("application/json");
+        if (formFiles.Length == 0)
+        {
+            builder.Accepts<T>("application/json");
+        }
+
         return builder.WithMetadata(new BodyDoc(typeof(T), maxBytes, formFiles));
     }
 

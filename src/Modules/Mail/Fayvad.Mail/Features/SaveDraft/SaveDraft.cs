@@ -142,7 +142,7 @@ public sealed class SaveDraftEndpoint : ICarterModule
         {
             app.MapPost(ApiRoutes.Root + path, async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
                     (await sender.Send(await ReadAsync(request, ct), ct)).ToOk())
-                .RequireAuthorization().WithTags("Mail").WithName(name).Returns<SaveDraftResponse>().Fails(403, 413).AcceptsBody<SaveDraftBody>();
+                .RequireAuthorization().WithTags("Mail").WithName(name).Returns<SaveDraftResponse>().Fails(403, 404, 413).AcceptsBody<SaveDraftBody>();
         }
     }
 
