@@ -20,14 +20,15 @@ internal static class OpenApiContract
     private const string Json = "application/json";
 
     /// <summary>
-    /// The error statuses any endpoint of this shape can answer with <c>{"error"}</c>: 401 when it needs a token, 400
-    /// when it reads input, 404 when its path names something, 413/415 when it reads a body, 503 for a dependency.
+    /// The error statuses any endpoint of this shape can answer with <c>{"error"}</c>: 400 (every query string is
+    /// refused with control characters, QueryGuard), 503 for a dependency, 401 when it needs a token, 404 when its
+    /// path names something, 413/415 when it reads a body.
     /// </summary>
     public static void AddSharedResponses(EndpointBuilder endpoint)
     {
         var metadata = endpoint.Metadata;
         var declared = metadata.OfType<IProducesResponseTypeMetadata>().Select(p => p.StatusCode).ToHashSet();
-        var statuses = new List<int> { StatusCodes.Status503ServiceUnavailable };
+        var statuses = new List<int> { StatusCodes.Status400BadRequest, StatusCodes.Status503ServiceUnavailable };
         var authorized = metadata.OfType<IAuthorizeData>().Any() && !metadata.OfType<IAllowAnonymous>().Any();
         if (authorized)
         {
@@ -36,10 +37,6 @@ internal static class OpenApiContract
 
         var hasPathParameters = endpoint is RouteEndpointBuilder { RoutePattern.Parameters.Count: > 0 };
         var body = metadata.OfType<IAcceptsMetadata>().Any() || metadata.OfType<BodyDoc>().Any();
-        if (hasPathParameters || body || metadata.OfType<QueryParameterDoc>().Any())
-        {
-            statuses.Add(StatusCodes.Status400BadRequest);
-        }
 
         if (hasPathParameters)
         {
@@ -86,18 +83,9 @@ internal static class OpenApiContract
             schema.Items = new OpenApiSchema { Type = JsonSchemaType.String };
         }
 
-        // A nullable property of a named type is written as a bare reference by the generator: the contract says null too.
-        if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object && schema.Properties is { } properties)
+        if (context.JsonTypeInfo.Kind == System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object && schema.Properties is not null)
         {
-            foreach (var property in context.JsonTypeInfo.Properties)
-            {
-                if (properties.TryGetValue(property.Name, out var inner) && inner is OpenApiSchema { Type: var innerType } named
-                    && (innerType is null || innerType.Value.HasFlag(JsonSchemaType.Object)) && innerType?.HasFlag(JsonSchemaType.Null) != true
-                    && property.PropertyType != typeof(string) && IsNullable(property.AttributeProvider))
-                {
-                    properties[property.Name] = new OpenApiSchema { AnyOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, named] };
-                }
-            }
+            DescribeProperties(schema, context.JsonTypeInfo);
         }
 
         // Text goes through SafeTextConverter, a custom converter the generator cannot see through: it is a string,
@@ -105,6 +93,44 @@ internal static class OpenApiContract
         if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)
         {
             schema.Type = IsNullable(context.JsonPropertyInfo?.AttributeProvider) ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
+        }
+    }
+
+    /// <summary>
+    /// An object's properties as the C# declares them: text is a string (nullable only if declared so), a nullable
+    /// property of a named type may be null (the generator writes a bare reference), and a nullable property is not
+    /// required (a client may leave it out; the API writes null).
+    /// </summary>
+    private static void DescribeProperties(OpenApiSchema schema, System.Text.Json.Serialization.Metadata.JsonTypeInfo info)
+    {
+        foreach (var property in info.Properties)
+        {
+            if (schema.Properties?.TryGetValue(property.Name, out var inner) != true || inner is not OpenApiSchema named)
+            {
+                continue;
+            }
+
+            var nullable = IsNullable(property.AttributeProvider);
+            if (nullable)
+            {
+                schema.Required?.Remove(property.Name);
+            }
+
+            if (property.PropertyType == typeof(string))
+            {
+                named.Type ??= nullable ? JsonSchemaType.String | JsonSchemaType.Null : JsonSchemaType.String;
+            }
+            else if (nullable && (named.Type is null || named.Type.Value.HasFlag(JsonSchemaType.Object)) && named.Type?.HasFlag(JsonSchemaType.Null) != true
+                     && named.AnyOf is null)
+            {
+                if (info.Options.GetTypeInfo(property.PropertyType) is { Kind: System.Text.Json.Serialization.Metadata.JsonTypeInfoKind.Object } nested
+                    && named.Properties is not null)
+                {
+                    DescribeProperties(named, nested);
+                }
+
+                schema.Properties[property.Name] = new OpenApiSchema { AnyOf = [new OpenApiSchema { Type = JsonSchemaType.Null }, named] };
+            }
         }
     }
 
@@ -179,6 +205,11 @@ internal static class OpenApiContract
             {
                 ["200"] = new OpenApiResponse { Description = "Healthy", Content = text },
                 ["503"] = new OpenApiResponse { Description = "Unhealthy", Content = text },
+                ["400"] = new OpenApiResponse
+                {
+                    Description = "A query string with control characters is refused.",
+                    Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
+                },
             },
         };
         var item = new OpenApiPathItem();

@@ -23,7 +23,7 @@ public sealed class DocumentToolsTests(ApiFactory factory) : ApiTest(factory)
         await using var host = await HostProcess.StartAsync("docs-" + Guid.NewGuid().ToString("N")[..6], Ct,
             new Dictionary<string, string> { ["Mail__Webhooks__Deliver"] = "false" });
         using var client = host.Client();
-        Directory.CreateDirectory(Artifacts);
+        System.IO.Directory.CreateDirectory(Artifacts);
         var documentPath = Path.Combine(Artifacts, "openapi.json");
         await File.WriteAllTextAsync(documentPath, await client.GetStringAsync($"{Root}/openapi/v1.json", Ct), Ct);
 
