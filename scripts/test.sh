@@ -32,5 +32,19 @@ if ! deploy/stack.sh up; then
   finish 1
 fi
 
+# The OpenAPI linter and the docs page check (tools/openapi, versions pinned by its package-lock.json) run inside the
+# API tests; npm comes with Node.js (NodeSource's), or from Debian beside Debian's nodejs.
+if ! command -v npm >/dev/null; then
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq npm >/dev/null || echo "[test] warning: npm could not be installed" >&2
+fi
+if ! (cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
+  echo "[test] npm ci in tools/openapi failed: the OpenAPI lint and docs page tests will fail" | tee -a "$log"
+fi
+
+rm -f artifacts/openapi.json artifacts/openapi-lint.txt artifacts/docs-page.txt artifacts/docs-page.png
 dotnet test --solution Fayvad.sln -c Release 2>&1 | tee "$log"
-finish "${PIPESTATUS[0]}"
+code=${PIPESTATUS[0]}
+# What the document tools said (DocumentToolsTests writes them under artifacts/).
+[[ -f artifacts/openapi-lint.txt ]] && echo "[test] openapi lint: $(grep -E 'valid|error|warning' artifacts/openapi-lint.txt | grep -v '^\s*║' | tail -n1)"
+[[ -f artifacts/docs-page.txt ]] && sed 's/^/[test] /' artifacts/docs-page.txt
+finish "$code"

@@ -73,6 +73,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             await initializer.InitializeAsync(CancellationToken.None);
         }
 
+        // Every test client checks each response against the document this host serves (docs/adr/0022).
+        await Contract.ContractDocument.LoadAsync(Server.CreateClient());
+
         // Leftovers of runs that died more than an hour ago.
         await DeleteTestDataAsync(TestSlugPrefix, TimeSpan.FromHours(1));
     }

@@ -3,6 +3,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Fayvad.Api.Tests.Contract;
 
 namespace Fayvad.Api.Tests;
 
@@ -16,7 +17,7 @@ public sealed class TestApi(ApiFactory factory)
 
     public HttpClient Anonymous()
     {
-        var client = factory.CreateClient();
+        var client = factory.CreateCheckedClient();
         client.DefaultRequestHeaders.Add(ApiFactory.ClientAddressHeader, RandomAddress());
         return client;
     }

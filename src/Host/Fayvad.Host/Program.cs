@@ -55,7 +55,7 @@ builder.Services.AddMediator((MediatorOptions options) =>
 builder.Services.AddAuthorization();
 // Validation runs in the mediator pipeline; Carter's own validator scan is not used.
 builder.Services.AddCarter(configurator: carter => carter.WithEmptyValidators());
-builder.Services.AddOpenApi();
+builder.Services.AddApiContract();
 builder.Services.AddReadiness(builder.Configuration);
 builder.Services.AddRateLimitGroups(builder.Configuration);
 builder.AddTelemetry();
@@ -83,11 +83,18 @@ app.UseUserLogScope();
 app.UseRateLimiter();
 app.UseAuthorization();
 
-app.MapOpenApi("/fayvad_api/openapi/{documentName}.json");
-app.MapScalarApiReference("/fayvad_api/docs", options => options.WithOpenApiRoutePattern("/fayvad_api/openapi/{documentName}.json"));
-app.MapHealthEndpoints(ApiRoutes.Root);
+app.MapOpenApi(OpenApiContract.DocumentPath);
+// Everything the page needs is served from here (nothing may leave loopback): no fonts, telemetry or agent from Scalar.
+app.MapScalarApiReference(OpenApiContract.DocsPath, options => options
+    .WithOpenApiRoutePattern(OpenApiContract.DocumentPath).WithTitle("Fayvad mail API")
+    .DisableDefaultFonts().DisableTelemetry().DisableAgent().DisableMcp()
+    .AddPreferredSecuritySchemes("Bearer"));
 app.MapMetrics();
-app.MapCarter();
+// The error statuses every endpoint shares go into the document once, by convention (docs/adr/0022).
+var api = app.MapGroup("");
+((IEndpointConventionBuilder)api).Finally(OpenApiContract.AddSharedResponses);
+api.MapHealthEndpoints(ApiRoutes.Root);
+api.MapCarter();
 
 await app.RunAsync();
 

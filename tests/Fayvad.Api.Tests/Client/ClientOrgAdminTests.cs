@@ -1,3 +1,4 @@
+using Fayvad.Api.Tests.Contract;
 using System.Net;
 using System.Net.Http.Json;
 using Microsoft.AspNetCore.Hosting;
@@ -108,7 +109,7 @@ public sealed class ClientOrgAdminTests(ApiFactory factory) : ApiTest(factory)
         listener.Stop();
 
         await using var noSmtp = Factory.WithWebHostBuilder(b => b.UseSetting("Mail:Smtp:Port", closedPort.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        var client = noSmtp.CreateClient();
+        var client = noSmtp.CreateCheckedClient();
         var login = await TestApi.ReadAsync(await client.PostAsJsonAsync($"{Root}/auth/login/",
             new { username = StackSettings.Get("DEMO_SERVICE_USER"), password = StackSettings.Get("DEMO_SERVICE_PASSWORD") }, Ct), HttpStatusCode.OK);
         client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", login.Text("token"));

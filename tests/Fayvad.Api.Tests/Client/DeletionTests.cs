@@ -1,3 +1,4 @@
+using Fayvad.Api.Tests.Contract;
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
@@ -200,7 +201,7 @@ public sealed class DeletionTests(ApiFactory factory) : DirectoryClientTest(fact
             await Task.Delay(TimeSpan.FromSeconds(4), Ct);
             Assert.Equal(1L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.email_accounts WHERE id = $1", box.AccountId));
             Assert.Equal(2, MessageFiles(maildir).Count);
-            Assert.Equal(HttpStatusCode.OK, (await broken.CreateClient().GetAsync($"{Root}/health", Ct)).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await broken.CreateCheckedClient().GetAsync($"{Root}/health", Ct)).StatusCode);
             // Past its retention, it can no longer be restored.
             await ErrorAsync(PostJsonAsync(admin, $"/org/email-accounts/{box.AccountId}/restore/", new { }), HttpStatusCode.Gone, "retention");
         }
@@ -214,7 +215,7 @@ public sealed class DeletionTests(ApiFactory factory) : DirectoryClientTest(fact
         }
 
         await using var healthy = Node(StackSettings.Get("DOVEADM_URL"));
-        healthy.CreateClient().Dispose(); // starts the node and its purge job
+        healthy.CreateCheckedClient().Dispose(); // starts the node and its purge job
         await Task.Delay(TimeSpan.FromSeconds(3), Ct);
         Assert.Equal(1L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.email_accounts WHERE id = $1", box.AccountId));
         Assert.Equal(2, MessageFiles(maildir).Count);
@@ -254,7 +255,7 @@ public sealed class DeletionTests(ApiFactory factory) : DirectoryClientTest(fact
 
     private static async Task<HttpClient> NodeTokenClientAsync(WebApplicationFactory<Program> node, string username)
     {
-        var client = node.CreateClient();
+        var client = node.CreateCheckedClient();
         client.DefaultRequestHeaders.Add(ApiFactory.ClientAddressHeader, "198.18.250." + Random.Shared.Next(1, 250));
         var login = await OkAsync(client.PostAsJsonAsync($"{Root}/auth/login/", new { username, password = TestApi.Password }, Ct));
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Token", login.GetProperty("token").GetString());

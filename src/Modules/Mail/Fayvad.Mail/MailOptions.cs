@@ -5,6 +5,9 @@ namespace Fayvad.Mail;
 /// <summary>Bound from configuration section "Mail"; the master password comes from the environment, never the repository.</summary>
 internal sealed class MailOptions
 {
+    /// <summary>The upload size limit unless Mail:Uploads:MaxFileBytes says otherwise (the OpenAPI document states it).</summary>
+    public const long DefaultMaxUploadBytes = 18 * 1024 * 1024;
+
     public ImapOptions Imap { get; set; } = new();
     public SmtpOptions Smtp { get; set; } = new();
     public PushOptions Push { get; set; } = new();
@@ -95,7 +98,7 @@ internal sealed class UploadOptions
     /// Largest single upload: 18 MiB, which base64-encodes to about 24.6 MiB and so still fits, with a body, in
     /// Postfix's 25 MiB message_size_limit.
     /// </summary>
-    public long MaxFileBytes { get; set; } = 18 * 1024 * 1024;
+    public long MaxFileBytes { get; set; } = MailOptions.DefaultMaxUploadBytes;
 
     /// <summary>An upload not used by a send or a draft save for this long is removed.</summary>
     public TimeSpan Lifetime { get; set; } = TimeSpan.FromHours(24);

@@ -1,3 +1,4 @@
+using Fayvad.Shared.Http;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Http;
@@ -15,8 +16,8 @@ public static class HealthEndpoints
         app.MapHealthChecks(root + "/health", new HealthCheckOptions { Predicate = _ => false })
             .DisableRateLimiting();
 
-        app.MapGet(root + "/health/live", () => TypedResults.Json(new { status = "healthy" }))
-            .DisableRateLimiting().WithTags("Operations").WithName("HealthLive");
+        app.MapGet(root + "/health/live", () => TypedResults.Json(new LiveBody("healthy")))
+            .DisableRateLimiting().WithTags("Operations").WithName("HealthLive").Returns<LiveBody>();
 
         app.MapGet(root + "/health/ready", async (Readiness readiness, CancellationToken ct) =>
             {
@@ -24,7 +25,11 @@ public static class HealthEndpoints
                 return TypedResults.Json(ReadinessBody.From(result),
                     statusCode: result.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
             })
-            .DisableRateLimiting().WithTags("Operations").WithName("HealthReady");
+            .DisableRateLimiting().WithTags("Operations").WithName("HealthReady")
+            .Returns<ReadinessBody>().Returns<ReadinessBody>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 }
+
+/// <summary>The process answers; nothing else is checked.</summary>
+public sealed record LiveBody(string Status);

@@ -1,4 +1,5 @@
 using Fayvad.Mail.Mime;
+using Fayvad.Shared.Http;
 
 namespace Fayvad.Mail.Push;
 
@@ -20,6 +21,24 @@ internal static class MailEventTypes
     {
         MessageNew, MessageUpdated, MessageDeleted, FolderCounts, FolderCreated, FolderRenamed, FolderDeleted, Reset,
     };
+
+    /// <summary>The stream's events as the OpenAPI document describes them: name, the type of <c>data</c>, meaning.</summary>
+    public static readonly IReadOnlyList<EventDoc> Described =
+    [
+        new(MessageNew, typeof(MessageNewData), "A message arrived in a folder."),
+        new(MessageUpdated, typeof(MessageUpdatedData), "A message's flags changed."),
+        new(MessageDeleted, typeof(MessageDeletedData), "A message left a folder (deleted or moved)."),
+        new(FolderCounts, typeof(FolderCountsData), "A folder's unread and total counts changed."),
+        new(FolderCreated, typeof(FolderChangeData), "A folder was created."),
+        new(FolderRenamed, typeof(FolderChangeData), "A folder was renamed (old_folder is its old path)."),
+        new(FolderDeleted, typeof(FolderChangeData), "A folder was deleted."),
+        new(Reset, typeof(ResetData), "The log cannot say what changed since Last-Event-ID: reload."),
+        new("end", typeof(ErrorReason), "The token was revoked or the account disabled; the stream ends (data has reason)."),
+        new("error", typeof(ErrorBody), "The event store is unavailable; reconnect shortly."),
+    ];
+
+    /// <summary>The data of the stream's closing "end" event.</summary>
+    internal sealed record ErrorReason(string Reason);
 }
 
 internal sealed record MessageNewData(string Folder, string Id, MessageDto Message);

@@ -30,6 +30,6 @@ public sealed class GetDomainEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/domains/{id:long}", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new GetDomainQuery(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("GetDomain");
+            .RequireAuthorization().WithTags("Directory").WithName("GetDomain").Returns<DomainDto>();
     }
 }

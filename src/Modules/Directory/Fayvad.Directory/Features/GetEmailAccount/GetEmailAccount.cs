@@ -34,6 +34,6 @@ public sealed class GetEmailAccountEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/org/email-accounts/{id:long}", async (long id, ISender sender, CancellationToken ct) =>
             (await sender.Send(new GetEmailAccountQuery(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("GetEmailAccount");
+            .RequireAuthorization().WithTags("Directory").WithName("GetEmailAccount").Returns<EmailAccountDto>();
     }
 }

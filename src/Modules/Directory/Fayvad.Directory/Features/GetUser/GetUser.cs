@@ -35,6 +35,6 @@ public sealed class GetUserEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/users/{id:long}", async (long id, ISender sender, CancellationToken ct) =>
             (await sender.Send(new GetUserQuery(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("GetUser");
+            .RequireAuthorization().WithTags("Directory").WithName("GetUser").Returns<UserProfile>();
     }
 }

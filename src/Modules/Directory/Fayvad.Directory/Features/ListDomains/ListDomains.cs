@@ -54,6 +54,6 @@ public sealed class ListDomainsEndpoint : ICarterModule
             var window = ListWindow.From(request.Query);
             var result = await sender.Send(new ListDomainsQuery(window, request.Query.LongValue("organization")), ct);
             return result.ToHttp(slice => slice.ToListResult(window, request));
-        }).RequireAuthorization().WithTags("Directory").WithName("ListDomains");
+        }).RequireAuthorization().WithTags("Directory").WithName("ListDomains").ReturnsList<DomainDto>().Query("organization", QueryType.Number, "Only this organization's domains (superadmin).", minimum: 1);
     }
 }

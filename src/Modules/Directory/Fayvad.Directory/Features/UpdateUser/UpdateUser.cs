@@ -90,11 +90,11 @@ public sealed class UpdateUserEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapPatch(ApiRoutes.Root + "/users/{id:long}", HandleAsync)
-            .RequireAuthorization().WithTags("Directory").WithName("UpdateUser");
+            .RequireAuthorization().WithTags("Directory").WithName("UpdateUser").Returns<UserProfile>().Fails(403, 409);
 
         // PUT carries the whole object; fields it leaves out keep their values, as with PATCH.
         app.MapPut(ApiRoutes.Root + "/users/{id:long}", HandleAsync)
-            .RequireAuthorization().WithTags("Directory").WithName("ReplaceUser");
+            .RequireAuthorization().WithTags("Directory").WithName("ReplaceUser").Returns<UserProfile>().Fails(403, 409);
     }
 
     private static async Task<IResult> HandleAsync(long id, UpdateUserBody body, ISender sender, CancellationToken ct) =>

@@ -60,6 +60,6 @@ public sealed class ChangePasswordEndpoint : ICarterModule
         app.MapPost(ApiRoutes.Root + "/auth/change-password", async (ChangePasswordBody body, HttpContext http, ISender sender, CancellationToken ct) =>
             (await sender.Send(new ChangePasswordCommand(body.CurrentPassword, body.NewPassword, http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), ct))
                 .ToHttp(_ => Results.NoContent()))
-            .RequireAuthorization().WithTags("Identity").WithName("ChangePassword");
+            .RequireAuthorization().WithTags("Identity").WithName("ChangePassword").Produces(StatusCodes.Status204NoContent).Fails(429);
     }
 }

@@ -69,6 +69,6 @@ public sealed class EmailAuthEndpoint : ICarterModule
         {
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             return (await sender.Send(new EmailAuthCommand(body.Email, body.Password, client), ct)).ToOk();
-        }).RequireAuthorization().WithTags("Identity").WithName("EmailAuth");
+        }).RequireAuthorization().WithTags("Identity").WithName("EmailAuth").Returns<EmailAuthResponse>().Fails(401, 404, 429);
     }
 }

@@ -77,6 +77,6 @@ public sealed class LoginEndpoint : ICarterModule
             return (await sender.Send(new LoginCommand(body.Username, body.Password, client), ct)).ToOk();
         })
             // Login has its own throttle on failures (LoginThrottle, shared by every node through PostgreSQL).
-            .AllowAnonymous().DisableRateLimiting().WithTags("Identity").WithName("Login");
+            .AllowAnonymous().DisableRateLimiting().WithTags("Identity").WithName("Login").Returns<LoginResponse>().Fails(401, 403, 429);
     }
 }

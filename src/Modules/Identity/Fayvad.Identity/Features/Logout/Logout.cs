@@ -27,6 +27,6 @@ public sealed class LogoutEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/auth/logout", async (ISender sender, CancellationToken ct) =>
             (await sender.Send(new LogoutCommand(), ct)).ToHttp(_ => Results.NoContent()))
-            .RequireAuthorization().WithTags("Identity").WithName("Logout");
+            .RequireAuthorization().WithTags("Identity").WithName("Logout").Produces(StatusCodes.Status204NoContent);
     }
 }

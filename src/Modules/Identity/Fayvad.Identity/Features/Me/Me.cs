@@ -25,6 +25,6 @@ public sealed class MeEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/auth/me", async (ISender sender, CancellationToken ct) =>
-            (await sender.Send(new MeQuery(), ct)).ToOk()).RequireAuthorization().WithTags("Identity").WithName("Me");
+            (await sender.Send(new MeQuery(), ct)).ToOk()).RequireAuthorization().WithTags("Identity").WithName("Me").Returns<UserProfile>();
     }
 }

@@ -37,6 +37,6 @@ public sealed class RefreshEndpoint : ICarterModule
         {
             var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
             return (await sender.Send(new RefreshCommand(client), ct)).ToOk();
-        }).RequireAuthorization().WithTags("Identity").WithName("RefreshToken");
+        }).RequireAuthorization().WithTags("Identity").WithName("RefreshToken").Returns<RefreshResponse>();
     }
 }

@@ -57,8 +57,8 @@ public sealed class UpdateMeEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         // The client server's path, and the one its documentation gives.
-        app.MapPatch(ApiRoutes.Root + "/auth/me/update", HandleAsync).RequireAuthorization().WithTags("Identity").WithName("UpdateMe");
-        app.MapPatch(ApiRoutes.Root + "/auth/me", HandleAsync).RequireAuthorization().WithTags("Identity").WithName("PatchMe");
+        app.MapPatch(ApiRoutes.Root + "/auth/me/update", HandleAsync).RequireAuthorization().WithTags("Identity").WithName("UpdateMe").Returns<UserProfile>().Fails(403, 409);
+        app.MapPatch(ApiRoutes.Root + "/auth/me", HandleAsync).RequireAuthorization().WithTags("Identity").WithName("PatchMe").Returns<UserProfile>().Fails(403, 409);
     }
 
     private static async Task<IResult> HandleAsync(UpdateMeCommand command, ISender sender, CancellationToken ct) =>

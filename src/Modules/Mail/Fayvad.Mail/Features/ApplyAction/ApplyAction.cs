@@ -168,6 +168,6 @@ public sealed class ApplyActionEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapPost(ApiRoutes.Root + "/email/actions", async (ApplyActionCommand command, ISender sender, CancellationToken ct) =>
-            (await sender.Send(command, ct)).ToOk()).RequireAuthorization().WithTags("Mail").WithName("ApplyAction");
+            (await sender.Send(command, ct)).ToOk()).RequireAuthorization().WithTags("Mail").WithName("ApplyAction").Returns<ApplyActionResponse>().Fails(403, 404);
     }
 }

@@ -200,6 +200,6 @@ public sealed class CheckNewEndpoint : ICarterModule
         {
             var query = new CheckNewQuery(request.Query.StringValue("folder") ?? Folders.Inbox, request.Query.StringValue("since"));
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("CheckNew");
+        }).RequireAuthorization().WithTags("Mail").WithName("CheckNew").Returns<CheckNewResponse>().Fails(403, 404).Query("folder", QueryType.Text, "Folder path or common name.", "INBOX").Query("since", QueryType.Text, "The state token of an earlier answer.");
     }
 }

@@ -33,7 +33,7 @@ public sealed class DeleteDraftEndpoint : ICarterModule
         {
             app.MapDelete(ApiRoutes.Root + path, async (long id, ISender sender, CancellationToken ct) =>
                     (await sender.Send(new DeleteDraftCommand(id), ct)).ToOk())
-                .RequireAuthorization().WithTags("Mail").WithName(name);
+                .RequireAuthorization().WithTags("Mail").WithName(name).Returns<DeleteDraftResponse>().Fails(403);
         }
     }
 }

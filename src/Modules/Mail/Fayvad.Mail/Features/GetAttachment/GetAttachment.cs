@@ -65,6 +65,6 @@ public sealed class GetAttachmentEndpoint : ICarterModule
                     var tag = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{id}/{attachmentId}")))[..32];
                     return AttachmentResponse.File(response, file.Content, file.ContentType, disposition, new EntityTagHeaderValue($"\"{tag}\""));
                 }))
-            .RequireAuthorization().WithTags("Mail").WithName("GetAttachment");
+            .RequireAuthorization().WithTags("Mail").WithName("GetAttachment").ReturnsContent(StatusCodes.Status200OK, "The attachment's bytes, in its own content type; Range requests are answered 206.", "*/*").ReturnsContent(StatusCodes.Status206PartialContent, "The requested byte range.", "*/*").ReturnsContent(StatusCodes.Status416RangeNotSatisfiable, "The range is outside the file.", "*/*").Fails(403).Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).").Header("Range", "A byte range (bytes=0-1023).");
     }
 }

@@ -75,6 +75,6 @@ public sealed class GetChangesEndpoint : ICarterModule
             var q = request.Query;
             var query = new GetChangesQuery(q.StringValue("folder") ?? Folders.Inbox, q.StringValue("since"), q.IntValue("limit") ?? Paging.MaxLimit);
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("GetChanges");
+        }).RequireAuthorization().WithTags("Mail").WithName("GetChanges").Returns<ChangesResponse>().Fails(403, 404, 410).Query("folder", QueryType.Text, "Folder path or common name.", "INBOX").Query("since", QueryType.Text, "The state token of an earlier list or changes answer; absent for a full state.").Query("limit", QueryType.Number, "Most changes in one answer.", "200", 1, 200);
     }
 }

@@ -100,6 +100,6 @@ public sealed class GetMessageEndpoint : ICarterModule
             var markRead = request.Query.StringValue("mark_read") is "true" or "1" or "True";
             var query = new GetMessageQuery(MessageIds.FromPath(id), markRead, request.Query.StringValue("folder"));
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("GetMessage");
+        }).RequireAuthorization().WithTags("Mail").WithName("GetMessage").Returns<MessageDetailDto>().Fails(403).Query("mark_read", QueryType.Flag, "true marks the message read.", "false").Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).");
     }
 }

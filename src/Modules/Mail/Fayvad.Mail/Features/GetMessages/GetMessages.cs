@@ -82,7 +82,7 @@ public sealed class GetMessagesEndpoint : ICarterModule
                 IncludeBody(q),
                 q.StringValue("sort")?.ToLowerInvariant() ?? "arrival");
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("GetMessages");
+        }).RequireAuthorization().WithTags("Mail").WithName("GetMessages").Returns<GetMessagesResponse>().Fails(403, 404).Paged().Query("folder", QueryType.Text, "Folder path or common name (Sent, Spam, Deleted Items...).", "INBOX").Query("include_body", QueryType.Flag, "false leaves bodies out of the list.", "true").Query("fields", QueryType.Text, "summary: the same as include_body=false.", values: ["summary"]).Query("sort", QueryType.Text, "arrival: newest into the folder first; date: by Date header, newest first.", "arrival", values: ["arrival", "date"]);
     }
 
     /// <summary>Bodies are in the list by default (the client reads them there); include_body=false or fields=summary drops them.</summary>

@@ -48,6 +48,6 @@ public sealed class GetRawMessageEndpoint : ICarterModule
         app.MapGet(ApiRoutes.Root + "/email/messages/{id}/raw", async Task<IResult> (string id, HttpRequest request, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new GetRawMessageQuery(MessageIds.FromPath(id), request.Query.StringValue("folder")), ct)).ToHttp(stream =>
                     Results.Stream(stream, "message/rfc822", fileDownloadName: "message.eml")))
-            .RequireAuthorization().WithTags("Mail").WithName("GetRawMessage");
+            .RequireAuthorization().WithTags("Mail").WithName("GetRawMessage").ReturnsContent(StatusCodes.Status200OK, "The message as stored (RFC 5322), as message.eml.", "message/rfc822").Fails(403).Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).");
     }
 }

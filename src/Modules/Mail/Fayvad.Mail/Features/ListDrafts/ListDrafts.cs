@@ -93,7 +93,7 @@ public sealed class ListDraftsEndpoint : ICarterModule
         foreach (var (path, name) in new[] { ("/email/drafts", "ListDrafts"), ("/email/draft", "ListDraftsAlias") })
         {
             app.MapGet(ApiRoutes.Root + path, async (ISender sender, CancellationToken ct) => (await sender.Send(new ListDraftsQuery(), ct)).ToOk())
-                .RequireAuthorization().WithTags("Mail").WithName(name);
+                .RequireAuthorization().WithTags("Mail").WithName(name).Returns<DraftListDto>().Fails(403);
         }
     }
 }

@@ -66,6 +66,6 @@ public sealed class ListFoldersEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/email/folders", async (ISender sender, CancellationToken ct) =>
-            (await sender.Send(new ListFoldersQuery(), ct)).ToOk()).RequireAuthorization().WithTags("Mail").WithName("ListFolders");
+            (await sender.Send(new ListFoldersQuery(), ct)).ToOk()).RequireAuthorization().WithTags("Mail").WithName("ListFolders").Returns<ListFoldersResponse>().Fails(403);
     }
 }

@@ -212,12 +212,12 @@ public sealed class ManageFoldersEndpoint : ICarterModule
         // Folder ids are IMAP paths with '/', so they travel in the body or the query string, not the route.
         app.MapPost(ApiRoutes.Root + "/email/folders", async Task<IResult> (CreateFolderCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToHttp(f => Results.Created($"{ApiRoutes.Root}/email/messages/?folder={Uri.EscapeDataString(f.Id)}", f)))
-            .RequireAuthorization().WithTags("Mail").WithName("CreateFolder");
+            .RequireAuthorization().WithTags("Mail").WithName("CreateFolder").Returns<FolderDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
         app.MapPatch(ApiRoutes.Root + "/email/folders", async (RenameFolderCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToOk())
-            .RequireAuthorization().WithTags("Mail").WithName("RenameFolder");
+            .RequireAuthorization().WithTags("Mail").WithName("RenameFolder").Returns<FolderDto>().Fails(403, 404, 409);
         app.MapDelete(ApiRoutes.Root + "/email/folders", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new DeleteFolderCommand(request.Query.StringValue("folder")), ct)).ToHttp(_ => Results.NoContent()))
-            .RequireAuthorization().WithTags("Mail").WithName("DeleteFolder");
+            .RequireAuthorization().WithTags("Mail").WithName("DeleteFolder").Produces(StatusCodes.Status204NoContent).Fails(403, 404, 409).Query("folder", QueryType.Text, "The folder path.", required: true);
     }
 }

@@ -35,6 +35,20 @@ internal sealed record SaveDraftCommand(
     IReadOnlyList<long> AttachmentIds,
     string? BodyError = null) : ICommand<Result<SaveDraftResponse>>;
 
+/// <summary>The JSON body of a draft save as the OpenAPI document describes it (read field by field below); to/cc/bcc are aliases of the *_recipients lists.</summary>
+internal sealed record SaveDraftBody(
+    long? Id,
+    IReadOnlyList<string>? ToRecipients,
+    IReadOnlyList<string>? CcRecipients,
+    IReadOnlyList<string>? BccRecipients,
+    IReadOnlyList<string>? To,
+    IReadOnlyList<string>? Cc,
+    IReadOnlyList<string>? Bcc,
+    string? Subject,
+    string? Body,
+    string? BodyHtml,
+    IReadOnlyList<long>? AttachmentIds);
+
 internal sealed record SaveDraftResponse(long Id, string Message, bool Created, DateTimeOffset UpdatedAt);
 
 internal sealed class SaveDraftValidator : AbstractValidator<SaveDraftCommand>
@@ -128,8 +142,7 @@ public sealed class SaveDraftEndpoint : ICarterModule
         {
             app.MapPost(ApiRoutes.Root + path, async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
                     (await sender.Send(await ReadAsync(request, ct), ct)).ToOk())
-                .Accepts<JsonElement>("application/json")
-                .RequireAuthorization().WithTags("Mail").WithName(name);
+                .RequireAuthorization().WithTags("Mail").WithName(name).Returns<SaveDraftResponse>().Fails(403, 404, 413).AcceptsBody<SaveDraftBody>();
         }
     }
 

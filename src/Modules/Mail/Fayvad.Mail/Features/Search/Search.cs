@@ -239,7 +239,7 @@ public sealed class SearchEndpoint : ICarterModule
                 Flag(q, "starred"),
                 Flag(q, "has_attachments"));
             return (await sender.Send(message, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("Search");
+        }).RequireAuthorization().WithTags("Mail").WithName("Search").Returns<SearchResponse>().Fails(403, 404).Paged().Query("q", QueryType.Text, "Words to find (Dovecot full-text index: subject, addresses, body).").Query("query", QueryType.Text, "Same as q.").Query("folder", QueryType.Text, "Only this folder; all folders when absent.").Query("include_body", QueryType.Flag, "false leaves bodies out.", "true").Query("from", QueryType.Text, "Sender contains.").Query("to", QueryType.Text, "Recipient contains.").Query("subject", QueryType.Text, "Subject contains.").Query("since", QueryType.Text, "On or after this date (YYYY-MM-DD).").Query("before", QueryType.Text, "Before this date (YYYY-MM-DD).").Query("unread", QueryType.Flag, "Only unread (true) or read (false) messages.").Query("is_read", QueryType.Flag, "The opposite of unread.").Query("starred", QueryType.Flag, "Only starred (true) or unstarred (false).").Query("has_attachments", QueryType.Flag, "Only messages with (true) or without (false) attachments.");
     }
 
     private static bool? Flag(IQueryCollection query, string name) => query.StringValue(name)?.ToLowerInvariant() switch

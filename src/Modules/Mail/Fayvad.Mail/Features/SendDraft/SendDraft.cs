@@ -126,6 +126,6 @@ public sealed class SendDraftEndpoint : ICarterModule
                 var key = request.Headers["Idempotency-Key"].ToString().Trim();
                 return (await sender.Send(new SendDraftCommand(id, key.Length == 0 ? null : key), ct)).ToOk();
             })
-            .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendDraft");
+            .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendDraft").Returns<SendDraftResponse>().Fails(403, 409, 413).Header("Idempotency-Key", "Sends at most once per key: a repeat answers the first result.");
     }
 }

@@ -25,6 +25,25 @@ internal sealed record SendEmailCommand(
     public IReadOnlyList<long> AttachmentIds => UploadIds ?? [];
 }
 
+/// <summary>
+/// The JSON body send reads (SendEmailEndpoint parses it field by field to name a bad one); the OpenAPI document
+/// describes it from this record. Address lists may also be one comma-separated string.
+/// </summary>
+internal sealed record SendEmailBody(
+    IReadOnlyList<string> ToEmails,
+    IReadOnlyList<string>? CcEmails,
+    IReadOnlyList<string>? BccEmails,
+    string? Subject,
+    string? Body,
+    string? BodyHtml,
+    string? InReplyTo,
+    string? ReplyToId,
+    IReadOnlyList<long>? AttachmentIds,
+    IReadOnlyList<InlineAttachment>? Attachments);
+
+/// <summary>A file inside the JSON body; an uploaded file named by <c>attachment_ids</c> is the better way.</summary>
+internal sealed record InlineAttachment(string Filename, string? ContentType, string ContentBase64);
+
 internal sealed record SendEmailResponse(bool Sent, string MessageId, DateTimeOffset Timestamp, bool SavedToSent);
 
 internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>

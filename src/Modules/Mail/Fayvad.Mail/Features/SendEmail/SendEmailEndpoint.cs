@@ -35,7 +35,7 @@ public sealed class SendEmailEndpoint : ICarterModule
                 return (await sender.Send(command, ct)).ToOk();
             })
             .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBytes))
-            .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendEmail");
+            .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendEmail").Returns<SendEmailResponse>().Fails(403, 404, 409).AcceptsBody<SendEmailBody>(MaxRequestBytes, "attachments").Header("Idempotency-Key", "Sends at most once per key: a repeat answers the first result.");
     }
 
     private static List<string> Addresses(JsonElement root, string name) => ComposeInput.Addresses(root, name);

@@ -192,6 +192,6 @@ public sealed class StreamEventsEndpoint : ICarterModule
                 // Headers are sent, so no 503 now: say why in-stream; the client reconnects with its Last-Event-ID.
                 await response.WriteAsync(new SseFrame(null, "error", JsonSerializer.Serialize(new { error = "The event store is unavailable; reconnect shortly." })).Format(), CancellationToken.None);
             }
-        }).RequireAuthorization().WithTags("Mail").WithName("StreamEvents");
+        }).RequireAuthorization().WithTags("Mail").WithName("StreamEvents").StreamsEvents("Every change in the caller's mailbox, all folders, as server-sent events (`id:` is the event id; reconnect with Last-Event-ID to resume). Comment lines `: connected` and `: heartbeat` keep the connection alive.", MailEventTypes.Described).Fails(403).Query("since", QueryType.Number, "The last event id seen (the Last-Event-ID header wins).", minimum: 0).Header("Last-Event-ID", "The id of the last event received; the stream resumes after it.");
     }
 }

@@ -53,7 +53,7 @@ public sealed class UploadAttachmentEndpoint : ICarterModule
         {
             // No Accepts<> metadata: it would turn a body without a file into 415; the contract wants 400 {error}.
             app.MapPost(ApiRoutes.Root + path, UploadAsync)
-                .RequireAuthorization().WithTags("Mail").WithName(name);
+                .RequireAuthorization().WithTags("Mail").WithName(name).Returns<UploadDto>().Fails(403).AcceptsFile(MailOptions.DefaultMaxUploadBytes);
         }
     }
 
