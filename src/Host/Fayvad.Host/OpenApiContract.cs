@@ -5,6 +5,7 @@ using Fayvad.Shared.Http;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
+using Microsoft.Extensions.Options;
 using Microsoft.OpenApi;
 
 namespace Fayvad.Host;
@@ -195,6 +196,7 @@ internal static class OpenApiContract
             new() { Name = "Health", Description = "Whether the service answers." },
         };
         DescribeHealth(document);
+        DescribeMetrics(document, context.ApplicationServices.GetRequiredService<IOptions<TelemetryOptions>>().Value.Metrics);
         return Task.CompletedTask;
     }
 
@@ -221,6 +223,42 @@ internal static class OpenApiContract
         var item = new OpenApiPathItem();
         item.AddOperation(HttpMethod.Get, operation);
         document.Paths[ApiRoutes.Root + "/health"] = item;
+    }
+
+    /// <summary>The Prometheus scrape is a branched pipeline, not a route handler, so the generator cannot see it.</summary>
+    private static void DescribeMetrics(OpenApiDocument document, MetricsEndpointOptions metrics)
+    {
+        if (!metrics.Enabled)
+        {
+            return;
+        }
+
+        var operation = new OpenApiOperation
+        {
+            OperationId = "Metrics",
+            Summary = "Prometheus scrape of the service's meters (answered to the configured networks only).",
+            Tags = new HashSet<OpenApiTagReference> { new("Operations", document) },
+            Responses = new OpenApiResponses
+            {
+                ["200"] = new OpenApiResponse
+                {
+                    Description = "Prometheus text exposition format.",
+                    Content = new Dictionary<string, OpenApiMediaType>
+                    {
+                        ["text/plain"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                        ["application/openmetrics-text"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
+                    },
+                },
+                ["403"] = new OpenApiResponse
+                {
+                    Description = "The caller's address is not in Telemetry:Metrics:AllowedNetworks.",
+                    Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
+                },
+            },
+        };
+        var item = new OpenApiPathItem();
+        item.AddOperation(HttpMethod.Get, operation);
+        document.Paths[metrics.Path] = item;
     }
 
     private static async Task DescribeOperationAsync(OpenApiOperation operation, OpenApiOperationTransformerContext context, CancellationToken ct)

@@ -17,7 +17,7 @@ public static class HealthEndpoints
             .DisableRateLimiting();
 
         app.MapGet(root + "/health/live", () => TypedResults.Json(new LiveBody("healthy")))
-            .DisableRateLimiting().WithTags("Operations").WithName("HealthLive").Returns<LiveBody>();
+            .AllowAnonymous().DisableRateLimiting().WithTags("Operations").WithName("HealthLive").Returns<LiveBody>();
 
         app.MapGet(root + "/health/ready", async (Readiness readiness, CancellationToken ct) =>
             {
@@ -25,7 +25,7 @@ public static class HealthEndpoints
                 return TypedResults.Json(ReadinessBody.From(result),
                     statusCode: result.IsReady ? StatusCodes.Status200OK : StatusCodes.Status503ServiceUnavailable);
             })
-            .DisableRateLimiting().WithTags("Operations").WithName("HealthReady")
+            .AllowAnonymous().DisableRateLimiting().WithTags("Operations").WithName("HealthReady")
             .Returns<ReadinessBody>().Returns<ReadinessBody>(StatusCodes.Status503ServiceUnavailable);
         return app;
     }

@@ -156,7 +156,10 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
         try
         {
-            return new Pooled(await _connector.ConnectAsync(mailbox, cancellationToken));
+            var listener = KeptFolder.NewListener();
+            var client = await _connector.ConnectAsync(mailbox, cancellationToken, listener);
+            KeptFolder.Listen(client, listener);
+            return new Pooled(client);
         }
         catch (Exception ex)
         {
