@@ -249,6 +249,11 @@ internal static class OpenApiContract
                         ["application/openmetrics-text"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
                     },
                 },
+                ["400"] = new OpenApiResponse
+                {
+                    Description = "A query string with control characters is refused.",
+                    Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
+                },
                 ["403"] = new OpenApiResponse
                 {
                     Description = "The caller's address is not in Telemetry:Metrics:AllowedNetworks.",

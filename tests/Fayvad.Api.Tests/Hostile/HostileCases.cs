@@ -228,6 +228,7 @@ public static class HostileCases
 
         // ---- The health check reads nothing, but the query guard stands in front of it too.
         cases.Add(new("GET /health/?probe=%00", Caller.Anonymous, "GET", "/health/?probe=%00"));
+        cases.Add(new("GET /metrics/?probe=%00", Caller.Anonymous, "GET", "/metrics/?probe=%00"));
 
         // ---- Reads: pages, dates and parameters.
         string[] pages = ["page=2147483647", "page=99999999999", "page=-1", "page=0", "limit=-1", "limit=0", "page_size=100000", "limit=abc", "page=%00", "page=1e3", "page=10737419"];
