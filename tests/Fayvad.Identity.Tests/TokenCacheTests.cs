@@ -47,6 +47,32 @@ public sealed class TokenCacheTests
         Assert.Null(cache.Find(HashA));
     }
 
+    [Fact]
+    public void A_streams_token_found_valid_is_known_until_any_change_or_its_expiry()
+    {
+        var cache = Listening();
+        cache.RememberValid(1, Far, cache.Generation);
+        Assert.True(cache.IsKnownValid(1));
+        Assert.False(cache.IsKnownValid(2));
+
+        // Any change, on this node or announced by NOTIFY, sends the next heartbeat back to PostgreSQL.
+        cache.Forget("u:99");
+        Assert.False(cache.IsKnownValid(1));
+
+        // A check that began before a change is not remembered.
+        var generation = cache.Generation;
+        cache.Forget("t:1");
+        cache.RememberValid(1, Far, generation);
+        Assert.False(cache.IsKnownValid(1));
+
+        cache.RememberValid(3, DateTimeOffset.UtcNow.AddSeconds(-1), cache.Generation);
+        Assert.False(cache.IsKnownValid(3));
+
+        cache.RememberValid(4, Far, cache.Generation);
+        cache.SetListening(false);
+        Assert.False(cache.IsKnownValid(4));
+    }
+
     [Theory]
     [InlineData("t:1", true, false)]
     [InlineData("u:10", true, false)]

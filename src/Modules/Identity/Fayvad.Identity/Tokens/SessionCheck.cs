@@ -5,16 +5,31 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Identity.Tokens;
 
-/// <summary>The same two checks the token handler makes on every request, for a request that lasts hours.</summary>
-internal sealed class SessionCheck(IdentityDbContext db, IDirectoryAuthentication directory, TimeProvider clock) : ISessionCheck
+/// <summary>
+/// The same two checks the token handler makes on every request, for a request that lasts hours. While nothing that
+/// decides access changed (the token cache's generation, moved by NOTIFY on every node), a heartbeat costs no query.
+/// </summary>
+internal sealed class SessionCheck(IdentityDbContext db, IDirectoryAuthentication directory, TokenCache cache, TimeProvider clock) : ISessionCheck
 {
     public async Task<bool> IsStillValidAsync(long tokenId, CancellationToken cancellationToken)
     {
+        if (cache.IsKnownValid(tokenId))
+        {
+            return true;
+        }
+
+        var generation = cache.Generation;
         var now = clock.GetUtcNow();
-        var userId = await db.AccessTokens.AsNoTracking()
+        var token = await db.AccessTokens.AsNoTracking()
             .Where(t => t.Id == tokenId && t.RevokedAt == null && t.ExpiresAt > now)
-            .Select(t => (long?)t.UserId)
+            .Select(t => new { t.UserId, t.ExpiresAt })
             .SingleOrDefaultAsync(cancellationToken);
-        return userId is { } id && await directory.FindActiveAsync(id, cancellationToken) is not null;
+        if (token is null || await directory.FindActiveAsync(token.UserId, cancellationToken) is null)
+        {
+            return false;
+        }
+
+        cache.RememberValid(tokenId, token.ExpiresAt, generation);
+        return true;
     }
 }

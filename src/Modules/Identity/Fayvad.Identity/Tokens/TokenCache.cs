@@ -21,6 +21,10 @@ internal sealed class TokenCache(TimeProvider clock, IOptions<TokenOptions> opti
     private const int MaxEntries = 50_000;
 
     private readonly ConcurrentDictionary<string, CachedToken> _entries = new(StringComparer.Ordinal);
+
+    // Event streams' tokens found valid, by token id, with the generation they were checked under: any change anywhere
+    // moves the generation on, so the next heartbeat asks PostgreSQL again.
+    private readonly ConcurrentDictionary<long, KnownSession> _sessions = new();
     private readonly TimeSpan _lifetime = options.Value.CacheLifetime;
     private long _generation;
     private volatile bool _listening;
@@ -65,11 +69,40 @@ internal sealed class TokenCache(TimeProvider clock, IOptions<TokenOptions> opti
         }
     }
 
+    /// <summary>Whether a stream's token was found valid under the current generation, within the cache lifetime.</summary>
+    public bool IsKnownValid(long tokenId)
+    {
+        if (!Enabled || !_sessions.TryGetValue(tokenId, out var known))
+        {
+            return false;
+        }
+
+        var now = clock.GetUtcNow();
+        return known.Generation == Generation && known.TokenExpiresAt > now && known.CheckedAt + _lifetime > now;
+    }
+
+    /// <summary>Remembers that a check begun at <paramref name="generation"/> found the token valid.</summary>
+    public void RememberValid(long tokenId, DateTimeOffset tokenExpiresAt, long generation)
+    {
+        if (!Enabled || Generation != generation)
+        {
+            return;
+        }
+
+        if (_sessions.Count >= MaxEntries)
+        {
+            _sessions.Clear();
+        }
+
+        _sessions[tokenId] = new KnownSession(generation, tokenExpiresAt, clock.GetUtcNow());
+    }
+
     /// <summary>Forgets everything: something that decides access may have changed.</summary>
     public void Clear()
     {
         Interlocked.Increment(ref _generation);
         _entries.Clear();
+        _sessions.Clear();
     }
 
     public void AccessMayHaveChanged() => Clear();
@@ -112,4 +145,6 @@ internal sealed class TokenCache(TimeProvider clock, IOptions<TokenOptions> opti
         _listening = listening;
         Clear();
     }
+
+    private sealed record KnownSession(long Generation, DateTimeOffset TokenExpiresAt, DateTimeOffset CheckedAt);
 }
