@@ -67,6 +67,7 @@ public static class MailModule
             ? sp.GetRequiredService<HintWatchRegistry>()
             : sp.GetRequiredService<WatcherRegistry>());
         services.AddHostedService<PushModeHost>();
+        services.AddHostedService<EventLogPurger>();
         services.AddSingleton<Features.CheckNew.SpecialFolderPaths>();
         services.AddSingleton<WebhookInterest>();
         services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());

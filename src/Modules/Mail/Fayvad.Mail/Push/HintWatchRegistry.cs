@@ -239,7 +239,6 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
         _loops.Add(Loop(LeaseRoundAsync, wake: _leaseWake.Reader));
         _loops.Add(Loop(SweepRoundAsync, wake: null));
         _loops.Add(ForwardLoopAsync(_stopping.Token));
-        _loops.Add(PurgeLoopAsync(_stopping.Token));
         return Task.CompletedTask;
     }
 
@@ -482,29 +481,6 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
         }
     }
 
-    private async Task PurgeLoopAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5));
-        try
-        {
-            do
-            {
-                try
-                {
-                    await _log.PurgeAsync(_options.Retention, ct);
-                }
-                catch (Npgsql.NpgsqlException ex)
-                {
-                    LogPurgeFailed(_logger, ex);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(ct));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
-
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
@@ -544,9 +520,6 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not pass {Count} push hints on to other nodes")]
     private static partial void LogForwardFailed(ILogger logger, Exception exception, int count);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging old mailbox events failed")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 
     private sealed class Entry(string mailbox)
     {

@@ -20,7 +20,6 @@ internal sealed partial class WatcherRegistry(
     private readonly Lock _gate = new();
     private readonly ILogger _logger = loggers.CreateLogger<WatcherRegistry>();
     private readonly CancellationTokenSource _stopping = new();
-    private Task? _purge;
 
     public string NodeId { get; } = options.Value.Push.NodeId is { Length: > 0 } node
         ? node
@@ -160,39 +159,12 @@ internal sealed partial class WatcherRegistry(
         }
     }
 
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _purge = PurgeLoopAsync(_stopping.Token);
-        return Task.CompletedTask;
-    }
-
-    private async Task PurgeLoopAsync(CancellationToken ct)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromMinutes(5));
-        try
-        {
-            do
-            {
-                try
-                {
-                    await log.PurgeAsync(_options.Retention, ct);
-                }
-                catch (Npgsql.NpgsqlException ex)
-                {
-                    LogPurgeFailed(_logger, ex);
-                }
-            }
-            while (await timer.WaitForNextTickAsync(ct));
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _stopping.CancelAsync();
-        var loops = _entries.Values.Select(e => e.Loop).OfType<Task>().Append(_purge ?? Task.CompletedTask);
+        var loops = _entries.Values.Select(e => e.Loop).OfType<Task>();
         await Task.WhenAll(loops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
@@ -203,9 +175,6 @@ internal sealed partial class WatcherRegistry(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watch of {Mailbox} stopped by a database fault")]
     private static partial void LogRegistryFailed(ILogger logger, Exception exception, string mailbox);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Purging old mailbox events failed")]
-    private static partial void LogPurgeFailed(ILogger logger, Exception exception);
 
     private sealed class Entry(string mailbox)
     {
