@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Json;
+using Fayvad.Api.Tests.Faults;
 
 namespace Fayvad.Api.Tests.Mail;
 
@@ -23,7 +24,7 @@ public sealed class SendFaultTests(ApiFactory factory) : MailTest(factory)
         var master = await PostfixMasterPidAsync();
         Assert.True(master > 0, "this stack's Postfix is not running");
         // SIGTERM, as "postfix stop" sends: the master ends its children and closes its listeners.
-        await RunAsync("kill", "-TERM", master.ToString(CultureInfo.InvariantCulture));
+        await StackProcesses.RunAsync("kill", "-TERM", master.ToString(CultureInfo.InvariantCulture));
         try
         {
             var gone = DateTime.UtcNow.AddSeconds(15);
@@ -47,7 +48,7 @@ public sealed class SendFaultTests(ApiFactory factory) : MailTest(factory)
         }
         finally
         {
-            await RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+            await StackProcesses.RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
         }
 
         // Back within seconds, no API restart; the retry with the same key delivers, a second retry replays.
@@ -125,7 +126,7 @@ public sealed class SendFaultTests(ApiFactory factory) : MailTest(factory)
     {
         var pidFile = Path.Combine(StackSettings.Get("STACK_DIR"), "postfix", "queue", "pid", "master.pid");
         // The master holds an exclusive lock on it, which .NET's file API honours: read it with cat.
-        return int.Parse((await RunAsync("cat", pidFile)).Trim(), CultureInfo.InvariantCulture);
+        return int.Parse((await StackProcesses.RunAsync("cat", pidFile)).Trim(), CultureInfo.InvariantCulture);
     }
 
     private static async Task<bool> SubmissionAnswersAsync()
@@ -140,22 +141,5 @@ public sealed class SendFaultTests(ApiFactory factory) : MailTest(factory)
         {
             return false;
         }
-    }
-
-    private static async Task<string> RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {errors}");
-        return await output;
     }
 }
