@@ -213,17 +213,20 @@ internal static class OpenApiContract
             {
                 ["200"] = new OpenApiResponse { Description = "Healthy", Content = text },
                 ["503"] = new OpenApiResponse { Description = "Unhealthy", Content = text },
-                ["400"] = new OpenApiResponse
-                {
-                    Description = "A query string with control characters is refused.",
-                    Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
-                },
+                ["400"] = ErrorResponse("A query string with control characters is refused.", document),
             },
         };
         var item = new OpenApiPathItem();
         item.AddOperation(HttpMethod.Get, operation);
         document.Paths[ApiRoutes.Root + "/health"] = item;
     }
+
+    /// <summary>A response whose body is the API's <c>{"error"}</c>.</summary>
+    private static OpenApiResponse ErrorResponse(string description, OpenApiDocument document) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
+    };
 
     /// <summary>The Prometheus scrape is a branched pipeline, not a route handler, so the generator cannot see it.</summary>
     private static void DescribeMetrics(OpenApiDocument document, MetricsEndpointOptions metrics)
@@ -249,16 +252,8 @@ internal static class OpenApiContract
                         ["application/openmetrics-text"] = new() { Schema = new OpenApiSchema { Type = JsonSchemaType.String } },
                     },
                 },
-                ["400"] = new OpenApiResponse
-                {
-                    Description = "A query string with control characters is refused.",
-                    Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
-                },
-                ["403"] = new OpenApiResponse
-                {
-                    Description = "The caller's address is not in Telemetry:Metrics:AllowedNetworks.",
-                    Content = new Dictionary<string, OpenApiMediaType> { [Json] = new() { Schema = new OpenApiSchemaReference(nameof(ErrorBody), document) } },
-                },
+                ["400"] = ErrorResponse("A query string with control characters is refused.", document),
+                ["403"] = ErrorResponse("The caller's address is not in Telemetry:Metrics:AllowedNetworks.", document),
             },
         };
         var item = new OpenApiPathItem();
