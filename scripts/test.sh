@@ -47,4 +47,6 @@ code=${PIPESTATUS[0]}
 # What the document tools said (DocumentToolsTests writes them under artifacts/).
 [[ -f artifacts/openapi-lint.txt ]] && echo "[test] openapi lint: $(grep -E 'valid|error|warning' artifacts/openapi-lint.txt | grep -v '^\s*║' | tail -n1)"
 [[ -f artifacts/docs-page.txt ]] && sed 's/^/[test] /' artifacts/docs-page.txt
+# The names of failed tests, near the end where CI's tail shows them.
+grep -oE 'failed Fayvad\.[A-Za-z0-9_.]+[^ ]*' "$log" | sort -u | sed 's/^/[test] /' | head -n 20
 finish "$code"
