@@ -68,6 +68,33 @@ public sealed class SseReader : IAsyncDisposable
         }
     }
 
+    /// <summary>How many events have arrived so far: a mark for <see cref="SinceAsync"/>.</summary>
+    public int Mark
+    {
+        get
+        {
+            lock (Seen)
+            {
+                return Seen.Count;
+            }
+        }
+    }
+
+    /// <summary>The first event matching among those arrived after <paramref name="mark"/>, in whatever order the server
+    /// sent them relative to events the test has already waited for; else the next one matching.</summary>
+    public Task<SseEvent> SinceAsync(int mark, Func<SseEvent, bool> match, CancellationToken ct, int seconds = 10)
+    {
+        lock (Seen)
+        {
+            if (Seen.Skip(mark).FirstOrDefault(match) is { } seen)
+            {
+                return Task.FromResult(seen);
+            }
+        }
+
+        return NextAsync(match, ct, seconds);
+    }
+
     public Task<SseEvent> NextAsync(string type, CancellationToken ct, int seconds = 10) => NextAsync(e => e.Type == type, ct, seconds);
 
     /// <summary>Waits until the server closes the stream.</summary>
