@@ -54,7 +54,7 @@ cmd_up() {
   start_postgres
   ensure_db_roles
   run_migrations
-  grant_mail_role
+  check_mail_grants
   start_dovecot
   start_opendkim
   start_postfix

@@ -64,43 +64,24 @@ SELECT 'CREATE DATABASE $PG_DB OWNER fayvad' WHERE NOT EXISTS (SELECT FROM pg_da
 SQL
 }
 
-# Grants must follow the migration (the objects are created by it) and be
-# re-applied after every migration that drops/recreates a view.
-grant_mail_role() {
+# The grants to the mail servers' roles are versioned with the migrations (Directory's MailServerRoleGrants,
+# docs/adr/0025): ensure_db_roles creates the roles before migrating, the migration grants. This only checks
+# (it was grant_mail_role): a migration that drops a view without re-granting shows here, and in the tests.
+check_mail_grants() {
   local out
   out=$(psql_super -d "$PG_DB" -t -A 2>&1 <<'SQL'
-DO $$
-DECLARE missing text[] := '{}';
-BEGIN
-  IF to_regnamespace('directory') IS NULL THEN
-    RAISE NOTICE 'MISSING schema directory';
-    RETURN;
-  END IF;
-  GRANT USAGE ON SCHEMA directory TO fayvad_mail;
-  IF to_regclass('directory.mail_accounts') IS NOT NULL THEN
-    GRANT SELECT ON directory.mail_accounts TO fayvad_mail;
-  ELSE missing := missing || 'directory.mail_accounts'::text; END IF;
-  IF to_regclass('directory.mail_domains') IS NOT NULL THEN
-    GRANT SELECT ON directory.mail_domains TO fayvad_mail;
-  ELSE missing := missing || 'directory.mail_domains'::text; END IF;
-  IF to_regclass('directory.mailbox_usage') IS NOT NULL THEN
-    GRANT SELECT, INSERT, UPDATE, DELETE ON directory.mailbox_usage TO fayvad_mail;
-  ELSE missing := missing || 'directory.mailbox_usage'::text; END IF;
-  -- The signer reads its one view (private keys of signing domains) and nothing else; fayvad_mail never sees keys.
-  IF to_regclass('directory.dkim_signing') IS NOT NULL THEN
-    GRANT USAGE ON SCHEMA directory TO fayvad_dkim;
-    GRANT SELECT ON directory.dkim_signing TO fayvad_dkim;
-  ELSE missing := missing || 'directory.dkim_signing'::text; END IF;
-  IF cardinality(missing) > 0 THEN
-    RAISE NOTICE 'MISSING %', array_to_string(missing, ', ');
-  END IF;
-END $$;
+SELECT o || CASE WHEN to_regclass(o) IS NULL THEN ' MISSING' ELSE ' UNGRANTED ' || r END
+FROM (VALUES ('directory.mail_accounts', 'fayvad_mail', 'SELECT'), ('directory.mail_domains', 'fayvad_mail', 'SELECT'),
+             ('directory.mailbox_usage', 'fayvad_mail', 'INSERT'), ('directory.dkim_signing', 'fayvad_dkim', 'SELECT')) v(o, r, p)
+WHERE CASE WHEN to_regclass(o) IS NULL THEN true ELSE NOT has_table_privilege(r, o, p) END;
 SQL
-  ) || { echo "$out" >&2; die "granting fayvad_mail failed"; }
+  ) || { echo "$out" >&2; die "checking the mail roles' grants failed"; }
   if grep -q MISSING <<<"$out"; then
-    warn "mail contract not in the DB yet ($(sed -n 's/.*MISSING //p' <<<"$out")): every IMAP/SMTP login and delivery will fail until the Directory migration creates it"
+    warn "mail contract not in the DB yet ($(sed -n 's/ MISSING$//p' <<<"$out" | paste -sd, | sed 's/,/, /g')): every IMAP/SMTP login and delivery will fail until the Directory migration creates it"
+  elif [[ -n $out ]]; then
+    warn "not granted: $(sed 's/ UNGRANTED / to /' <<<"$out" | paste -sd, | sed 's/,/, /g'); a migration dropped them? Run deploy/stack.sh psql -c 'SELECT directory.grant_mail_server_roles()' and re-grant in that migration"
   else
-    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mailbox_usage; fayvad_dkim on dkim_signing"
+    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mailbox_usage; fayvad_dkim on dkim_signing (by the migrations)"
   fi
 }
 
