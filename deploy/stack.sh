@@ -13,8 +13,9 @@
 # This file is the command line only; each concern lives in deploy/lib/:
 #   common.sh   paths, settings, logging, ports, pid supervision, templates, readiness helpers
 #   install.sh  Debian packages, the vmail user, the .stack/ folders
-#   env.sh      secrets.env and stack.env
+#   env.sh      secrets.env, the demo accounts, stack.env
 #   postgres.sh dovecot.sh postfix.sh opendkim.sh nsd.sh api.sh   one server each: render, start, ready, stop
+#               (api.sh also writes .stack/api.env: the API's settings that migrate, --api and the tests read)
 set -euo pipefail
 # Service users (postgres, dovecot, vmail, postfix) must be able to read what we create.
 umask 022
@@ -53,6 +54,7 @@ cmd_up() {
   PG_RESTARTED=0
   start_postgres
   ensure_db_roles
+  write_api_env
   run_migrations
   check_mail_grants
   start_dovecot

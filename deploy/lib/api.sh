@@ -5,6 +5,49 @@ API_PROJECT=$REPO/src/Host/Fayvad.Host
 API_PID_FILE=$STACK_DIR/api.pid
 API_LOG=$STACK_LOG_DIR/api.log
 API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
+API_ENV=$STACK_DIR/api.env
+
+# The Host's settings for this stack, in .NET's environment form (Section__Key=value): the one file that `migrate`,
+# `up --api` (and so the benches), and the API tests' hosts (StackSettings.ApiSettings) read. A setting that follows
+# from the stack is added here only. The same form fits systemd's EnvironmentFile= and `docker run --env-file`.
+write_api_env() {
+  local tmp; tmp=$(mktemp "$API_ENV.XXXXXX")
+  cat >"$tmp" <<EOF
+# Written by deploy/stack.sh up (deploy/lib/api.sh): the API's settings for this stack, '__' = ':'. 0600 (secrets).
+ConnectionStrings__Fayvad=$(npgsql_cs)
+Mail__Imap__Host=$LISTEN_ADDRESS
+Mail__Imap__Port=$IMAP_PORT
+Mail__Imap__Security=None
+Mail__Imap__MasterUser=$IMAP_MASTER_USER
+Mail__Imap__MasterPassword=$IMAP_MASTER_PASSWORD
+Mail__Smtp__Host=$LISTEN_ADDRESS
+Mail__Smtp__Port=$SUBMISSION_PORT
+Mail__Smtp__Security=None
+Mail__Smtp__InboundPort=$SMTP_PORT
+Mail__Doveadm__Url=http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1
+Mail__Doveadm__ApiKey=$DOVEADM_API_KEY
+Mail__Push__HintAddress=$LISTEN_ADDRESS
+Mail__Push__HintPort=$PUSH_HINT_PORT
+Directory__Dns__Server=$LISTEN_ADDRESS
+Directory__Dns__Port=$DNS_PORT
+# The demo organization and its accounts, seeded by migrate (the tests' hosts turn Seed__Demo off).
+Seed__Demo=true
+Seed__SuperadminUsername=$DEMO_SUPERADMIN_USER
+Seed__SuperadminPassword=$DEMO_SUPERADMIN_PASSWORD
+Seed__OrgAdminUsername=$DEMO_ORGADMIN_USER
+Seed__OrgAdminPassword=$DEMO_ORGADMIN_PASSWORD
+Seed__UserUsername=$DEMO_USER_USER
+Seed__UserPassword=$DEMO_USER_PASSWORD
+Seed__User2Username=$DEMO_USER2_USER
+Seed__User2Password=$DEMO_USER2_PASSWORD
+Seed__ServiceUsername=$DEMO_SERVICE_USER
+Seed__ServicePassword=$DEMO_SERVICE_PASSWORD
+EOF
+  chmod 0600 "$tmp"; mv -f "$tmp" "$API_ENV"
+}
+
+# api.env as NAME=value words for env(1): values come from load_secrets' charset and the paths above, no quoting.
+read_api_env() { mapfile -t API_SETTINGS < <(sed -e '/^#/d' -e '/^$/d' "$API_ENV"); }
 
 run_migrations() {
   if [[ ${STACK_SKIP_MIGRATE:-0} == 1 ]]; then
@@ -15,15 +58,8 @@ run_migrations() {
   fi
   log "migrate: dotnet run -- migrate (log: ${STACK_LOG_DIR#"$REPO"/}/migrate.log)"
   local t0; t0=$(now)
-  if ! (cd "$REPO" && env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-        ConnectionStrings__Fayvad="$(npgsql_cs)" \
-        Seed__Demo=true \
-        Seed__SuperadminPassword="$DEMO_SUPERADMIN_PASSWORD" \
-        Seed__OrgAdminPassword="$DEMO_ORGADMIN_PASSWORD" \
-        Seed__UserPassword="$DEMO_USER_PASSWORD" \
-        Seed__User2Password="$DEMO_USER2_PASSWORD" \
-        Seed__ServiceUsername="$DEMO_SERVICE_USER" \
-        Seed__ServicePassword="$DEMO_SERVICE_PASSWORD" \
+  read_api_env
+  if ! (cd "$REPO" && env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 "${API_SETTINGS[@]}" \
         dotnet run --project "$API_PROJECT" -c Release -- migrate \
         </dev/null >"$STACK_LOG_DIR/migrate.log" 2>&1 9>&-); then
     tail -n 40 "$STACK_LOG_DIR/migrate.log" >&2
@@ -51,16 +87,9 @@ start_api() {
     log "api: building and starting on http://localhost:$API_PORT (log: ${API_LOG#"$REPO"/})"
     # setsid: `dotnet run` starts the app as a child process; its own process
     # group lets `down` stop both by pid group.
-    (cd "$REPO" && exec setsid env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 \
-        ASPNETCORE_URLS="http://localhost:$API_PORT" \
-        ConnectionStrings__Fayvad="$(npgsql_cs)" \
-        Mail__Imap__Host="$LISTEN_ADDRESS" Mail__Imap__Port="$IMAP_PORT" \
-        Mail__Imap__MasterUser="$IMAP_MASTER_USER" Mail__Imap__MasterPassword="$IMAP_MASTER_PASSWORD" \
-        Mail__Smtp__Host="$LISTEN_ADDRESS" Mail__Smtp__Port="$SUBMISSION_PORT" \
-        Mail__Smtp__InboundPort="$SMTP_PORT" \
-        Directory__Dns__Server="$LISTEN_ADDRESS" Directory__Dns__Port="$DNS_PORT" \
-        Mail__Doveadm__Url="http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1" Mail__Doveadm__ApiKey="$DOVEADM_API_KEY" \
-        Mail__Push__Mode="${STACK_PUSH_MODE:-hints}" Mail__Push__HintAddress="$LISTEN_ADDRESS" Mail__Push__HintPort="$PUSH_HINT_PORT" \
+    read_api_env
+    (cd "$REPO" && exec setsid env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 "${API_SETTINGS[@]}" \
+        ASPNETCORE_URLS="http://localhost:$API_PORT" Mail__Push__Mode="${STACK_PUSH_MODE:-hints}" \
         dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
     pid=$!
     echo "$pid" >"$API_PID_FILE"

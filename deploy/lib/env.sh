@@ -1,10 +1,17 @@
 # shellcheck shell=bash
-# Secrets (.stack/secrets.env) and what `up` publishes for tools and tests (.stack/stack.env). Sourced.
+# Secrets (.stack/secrets.env), the demo accounts, and what `up` publishes for tools and tests (.stack/stack.env).
+# The API's own settings file (.stack/api.env) is written by api.sh. Sourced.
 # shellcheck disable=SC2034  # read by the other lib files
 
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD DKIM_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
               DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
               DEMO_SERVICE_PASSWORD)
+# The demo accounts, named here only: `migrate` seeds them (Seed__*Username/Password in api.env) and stack.env
+# publishes them (DEMO_*_USER/_PASSWORD) for the tests, the benches and people.
+DEMO_SUPERADMIN_USER=superadmin@fayvad.com
+DEMO_ORGADMIN_USER=admin@fayvad.com
+DEMO_USER_USER=d.kuria@fayvad.com
+DEMO_USER2_USER=j.wanjiru@fayvad.com
 # The bare-username superadmin the Django client's direct-call pages log in as (not a secret; env wins).
 DEMO_SERVICE_USER=${DEMO_SERVICE_USER:-fayvad_service}
 
@@ -55,13 +62,13 @@ MAIL_DB_USER=fayvad_mail
 MAIL_DB_PASSWORD=$MAIL_DB_PASSWORD
 IMAP_MASTER_USER=$IMAP_MASTER_USER
 IMAP_MASTER_PASSWORD=$IMAP_MASTER_PASSWORD
-DEMO_SUPERADMIN_USER=superadmin@fayvad.com
+DEMO_SUPERADMIN_USER=$DEMO_SUPERADMIN_USER
 DEMO_SUPERADMIN_PASSWORD=$DEMO_SUPERADMIN_PASSWORD
-DEMO_ORGADMIN_USER=admin@fayvad.com
+DEMO_ORGADMIN_USER=$DEMO_ORGADMIN_USER
 DEMO_ORGADMIN_PASSWORD=$DEMO_ORGADMIN_PASSWORD
-DEMO_USER_USER=d.kuria@fayvad.com
+DEMO_USER_USER=$DEMO_USER_USER
 DEMO_USER_PASSWORD=$DEMO_USER_PASSWORD
-DEMO_USER2_USER=j.wanjiru@fayvad.com
+DEMO_USER2_USER=$DEMO_USER2_USER
 DEMO_USER2_PASSWORD=$DEMO_USER2_PASSWORD
 DEMO_SERVICE_USER=$DEMO_SERVICE_USER
 DEMO_SERVICE_PASSWORD=$DEMO_SERVICE_PASSWORD
