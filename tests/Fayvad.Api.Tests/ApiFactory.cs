@@ -23,42 +23,24 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
     public ApiFactory()
     {
         // Read by the Host while it builds, before WebApplicationFactory settings apply.
-        Environment.SetEnvironmentVariable("ConnectionStrings__Fayvad", StackSettings.DbConnection);
+        Environment.SetEnvironmentVariable("ConnectionStrings__Fayvad", StackSettings.ApiSettings["ConnectionStrings__Fayvad"]);
     }
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseEnvironment("Testing");
-        builder.UseSetting("Seed:Demo", "false");
-        builder.UseSetting("Logging:LogLevel:Default", "Warning");
-        builder.UseSetting("Mail:Imap:Host", "127.0.0.1");
-        builder.UseSetting("Mail:Imap:Port", StackSettings.Get("IMAP_PORT"));
-        builder.UseSetting("Mail:Imap:Security", "None");
-        builder.UseSetting("Mail:Imap:MasterUser", StackSettings.Get("IMAP_MASTER_USER"));
-        builder.UseSetting("Mail:Imap:MasterPassword", StackSettings.Get("IMAP_MASTER_PASSWORD"));
-        builder.UseSetting("Mail:Smtp:Host", "127.0.0.1");
-        builder.UseSetting("Mail:Smtp:Port", StackSettings.Get("SUBMISSION_PORT"));
-        builder.UseSetting("Mail:Smtp:Security", "None");
-        builder.UseSetting("Mail:Doveadm:Url", StackSettings.Get("DOVEADM_URL"));
-        builder.UseSetting("Mail:Doveadm:ApiKey", StackSettings.Get("DOVEADM_API_KEY"));
-        // Deletions are purged only by the nodes the deletion tests start with a short retention.
-        builder.UseSetting("Directory:Deletion:Purge", "false");
-        // Short enough that a revoked token's stream ends, and a failing webhook is retried, within a test's patience.
-        builder.UseSetting("Mail:Push:Heartbeat", "00:00:02");
-        // Push from Dovecot's hints (docs/adr/0021), as the stack runs it; a short sweep for the lost-hint test.
-        builder.UseSetting("Mail:Push:Mode", "Hints");
-        builder.UseSetting("Mail:Push:HintPort", StackSettings.Get("PUSH_HINT_PORT"));
-        builder.UseSetting("Mail:Push:SweepInterval", "00:00:03");
-        builder.UseSetting("Mail:Webhooks:InitialBackoff", "00:00:01");
+        // The stack's settings (.stack/api.env) and the tests' timings, as every test host has them.
+        foreach (var (key, value) in TestHostSettings.Common())
+        {
+            builder.UseSetting(TestHostSettings.ConfigurationKey(key), value);
+        }
+
         // Webhook tests run their own API processes (to restart one); this in-process node only queues.
         builder.UseSetting("Mail:Webhooks:Deliver", "false");
-        // Test receivers listen on loopback; everything else not public stays refused.
-        builder.UseSetting("Mail:Webhooks:AllowedPrivateTargets:0", "127.0.0.0/8");
         // The upload expiry test backdates an upload and waits for the janitor's next sweep.
         builder.UseSetting("Mail:Uploads:SweepInterval", "00:00:01");
-        // DNS checks ask the stack's loopback NSD, which the tests publish zones into (Dns/TestDns).
-        builder.UseSetting("Directory:Dns:Server", "127.0.0.1");
-        builder.UseSetting("Directory:Dns:Port", StackSettings.Get("DNS_PORT"));
+        // DNS checks ask the stack's loopback NSD (Directory:Dns:Server/Port from api.env), which the tests publish
+        // zones into (Dns/TestDns).
         builder.UseSetting("Directory:Dns:MailHost", TestDns.MailHost);
         builder.UseSetting("Directory:Dns:Timeout", "00:00:02");
         builder.UseSetting("Mail:AuthenticationResults:TrustedServers:0", TestDns.MailHost);

@@ -42,31 +42,12 @@ public sealed class HostProcess : IAsyncDisposable
         var port = FreePort();
         var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
         info.ArgumentList.Add(HostDll());
-        var env = new Dictionary<string, string>
+        // The stack's settings (.stack/api.env) and the tests' timings, as every test host has them.
+        var env = new Dictionary<string, string>(TestHostSettings.Common(), StringComparer.Ordinal)
         {
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
             ["ASPNETCORE_ENVIRONMENT"] = "Testing",
-            ["ConnectionStrings__Fayvad"] = StackSettings.DbConnection,
-            ["Seed__Demo"] = "false",
-            ["Logging__LogLevel__Default"] = "Warning",
-            ["Mail__Imap__Host"] = "127.0.0.1",
-            ["Mail__Imap__Port"] = StackSettings.Get("IMAP_PORT"),
-            ["Mail__Imap__Security"] = "None",
-            ["Mail__Imap__MasterUser"] = StackSettings.Get("IMAP_MASTER_USER"),
-            ["Mail__Imap__MasterPassword"] = StackSettings.Get("IMAP_MASTER_PASSWORD"),
-            ["Mail__Smtp__Host"] = "127.0.0.1",
-            ["Mail__Smtp__Port"] = StackSettings.Get("SUBMISSION_PORT"),
-            ["Mail__Smtp__Security"] = "None",
-            ["Mail__Doveadm__Url"] = StackSettings.Get("DOVEADM_URL"),
-            ["Mail__Doveadm__ApiKey"] = StackSettings.Get("DOVEADM_API_KEY"),
-            ["Directory__Deletion__Purge"] = "false",
             ["Mail__Push__NodeId"] = nodeId,
-            ["Mail__Push__Heartbeat"] = "00:00:02",
-            ["Mail__Push__Mode"] = "Hints",
-            ["Mail__Push__HintPort"] = StackSettings.Get("PUSH_HINT_PORT"),
-            ["Mail__Push__SweepInterval"] = "00:00:03",
-            ["Mail__Webhooks__InitialBackoff"] = "00:00:01",
-            ["Mail__Webhooks__AllowedPrivateTargets__0"] = "127.0.0.0/8",
             ["Mail__Webhooks__InterestRefresh"] = "00:00:02",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string>())

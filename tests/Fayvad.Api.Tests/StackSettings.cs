@@ -2,11 +2,12 @@ namespace Fayvad.Api.Tests;
 
 /// <summary>
 /// What `deploy/stack.sh up` started, read from .stack/stack.env (environment variables win), so the tests run
-/// against the same real PostgreSQL the service uses.
+/// against the same real PostgreSQL the service uses; and the API's settings for that stack, from .stack/api.env.
 /// </summary>
 public static class StackSettings
 {
-    private static readonly Lazy<IReadOnlyDictionary<string, string>> Values = new(Load);
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> Values = new(() => Load("stack.env"));
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> ApiValues = new(LoadApiSettings);
 
     public static string RepoRoot { get; } = FindRepoRoot();
 
@@ -20,9 +21,24 @@ public static class StackSettings
 
     public static string DbConnection => Get("DB_CONNECTION");
 
-    private static Dictionary<string, string> Load()
+    /// <summary>
+    /// The Host's settings for the stack as `stack.sh up` wrote them (.stack/api.env: connection string, IMAP, SMTP,
+    /// doveadm, push hints, DNS), keys in environment form (<c>Mail__Imap__Port</c>). Every API host of the tests
+    /// starts from these (TestHostSettings), as `stack.sh up --api` and `migrate` do.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string> ApiSettings => ApiValues.Value;
+
+    private static IReadOnlyDictionary<string, string> LoadApiSettings()
     {
-        var path = Path.Combine(RepoRoot, ".stack", "stack.env");
+        var values = Load("api.env");
+        return values.Count > 0
+            ? values
+            : throw new InvalidOperationException("The stack's API settings (.stack/api.env) are missing. Start the stack first (deploy/stack.sh up).");
+    }
+
+    private static Dictionary<string, string> Load(string file)
+    {
+        var path = Path.Combine(RepoRoot, ".stack", file);
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         if (!File.Exists(path))
         {

@@ -9,17 +9,24 @@ using Microsoft.Extensions.Options;
 
 namespace Fayvad.Directory.Seeding;
 
-/// <summary>Passwords come from configuration (the stack script generates them); none is ever in the repository.</summary>
+/// <summary>
+/// Login names and passwords come from configuration: deploy/stack.sh names the demo accounts once and writes them
+/// with generated passwords to .stack/api.env (docs/adr/0025). No password is ever in the repository.
+/// </summary>
 internal sealed class DemoSeedOptions
 {
     public bool Demo { get; set; }
+    public string? SuperadminUsername { get; set; }
     public string? SuperadminPassword { get; set; }
+    public string? OrgAdminUsername { get; set; }
     public string? OrgAdminPassword { get; set; }
+    public string? UserUsername { get; set; }
     public string? UserPassword { get; set; }
+    public string? User2Username { get; set; }
     public string? User2Password { get; set; }
 
     /// <summary>The client's direct-call pages log in as a superadmin with a bare username, no mailbox.</summary>
-    public string ServiceUsername { get; set; } = "fayvad_service";
+    public string? ServiceUsername { get; set; }
 
     public string? ServicePassword { get; set; }
 }
@@ -67,27 +74,39 @@ internal sealed partial class DemoSeeder(
 
         await db.SaveChangesAsync(cancellationToken);
 
-        await UpsertAsync("superadmin@fayvad.com", "Platform", "Admin", UserRole.Superadmin, null, null, seed.SuperadminPassword, cancellationToken);
+        await UpsertAsync(seed.SuperadminUsername, "Platform", "Admin", UserRole.Superadmin, null, null, seed.SuperadminPassword, cancellationToken);
         if (organization.DeletedAt is not null || domain.DeletedAt is not null)
         {
             return;
         }
 
-        await UpsertAsync("admin@fayvad.com", "Fayvad", "Admin", UserRole.OrgAdmin, organization, domain, seed.OrgAdminPassword, cancellationToken);
-        await UpsertAsync("d.kuria@fayvad.com", "David", "Kuria", UserRole.User, organization, domain, seed.UserPassword, cancellationToken);
-        await UpsertAsync("j.wanjiru@fayvad.com", "Jane", "Wanjiru", UserRole.User, organization, domain, seed.User2Password, cancellationToken);
-        if (!Access.Addresses.IsBareUsername(seed.ServiceUsername))
+        await UpsertAsync(InDomain(seed.OrgAdminUsername, "OrgAdminUsername"), "Fayvad", "Admin", UserRole.OrgAdmin, organization, domain, seed.OrgAdminPassword, cancellationToken);
+        await UpsertAsync(InDomain(seed.UserUsername, "UserUsername"), "David", "Kuria", UserRole.User, organization, domain, seed.UserPassword, cancellationToken);
+        await UpsertAsync(InDomain(seed.User2Username, "User2Username"), "Jane", "Wanjiru", UserRole.User, organization, domain, seed.User2Password, cancellationToken);
+        if (seed.ServiceUsername is { Length: > 0 } service && !Access.Addresses.IsBareUsername(service))
         {
             throw new InvalidOperationException("Seed:ServiceUsername must be a bare username (letters, digits, . _ + -), without @.");
         }
 
-        await UpsertAsync(seed.ServiceUsername.ToLowerInvariant(), "Service", "Account", UserRole.Superadmin, null, null, seed.ServicePassword, cancellationToken);
+        await UpsertAsync(seed.ServiceUsername?.ToLowerInvariant(), "Service", "Account", UserRole.Superadmin, null, null, seed.ServicePassword, cancellationToken);
     }
 
+    /// <summary>The demo mailboxes live in the demo domain.</summary>
+    private static string? InDomain(string? address, string setting) =>
+        address is not { Length: > 0 } || address.EndsWith("@" + Domain, StringComparison.OrdinalIgnoreCase)
+            ? address?.ToLowerInvariant()
+            : throw new InvalidOperationException($"Seed:{setting} must be an address in {Domain}.");
+
     private async Task UpsertAsync(
-        string loginName, string firstName, string lastName, UserRole role, Organization? organization, MailDomain? domain,
+        string? loginName, string firstName, string lastName, UserRole role, Organization? organization, MailDomain? domain,
         string? password, CancellationToken cancellationToken)
     {
+        if (string.IsNullOrEmpty(loginName))
+        {
+            LogNoUsername(logger, $"{firstName} {lastName}");
+            return;
+        }
+
         if (string.IsNullOrEmpty(password))
         {
             LogNoPassword(logger, loginName);
@@ -139,4 +158,7 @@ internal sealed partial class DemoSeeder(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Demo user {LoginName} skipped: no password configured for it.")]
     private static partial void LogNoPassword(ILogger logger, string loginName);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Demo user {Name} skipped: no username configured for it (Seed:*Username).")]
+    private static partial void LogNoUsername(ILogger logger, string name);
 }

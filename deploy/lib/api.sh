@@ -1,0 +1,121 @@
+# shellcheck shell=bash
+# The .NET host: `migrate` (schema + demo seed) on every up, and the API itself with `up --api`. Sourced.
+
+API_PROJECT=$REPO/src/Host/Fayvad.Host
+API_PID_FILE=$STACK_DIR/api.pid
+API_LOG=$STACK_LOG_DIR/api.log
+API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
+API_ENV=$STACK_DIR/api.env
+
+# The Host's settings for this stack, in .NET's environment form (Section__Key=value): the one file that `migrate`,
+# `up --api` (and so the benches), and the API tests' hosts (StackSettings.ApiSettings) read. A setting that follows
+# from the stack is added here only. The same form fits systemd's EnvironmentFile= and `docker run --env-file`.
+write_api_env() {
+  local tmp; tmp=$(mktemp "$API_ENV.XXXXXX")
+  cat >"$tmp" <<EOF
+# Written by deploy/stack.sh up (deploy/lib/api.sh): the API's settings for this stack, '__' = ':'. 0600 (secrets).
+ConnectionStrings__Fayvad=$(npgsql_cs)
+Mail__Imap__Host=$LISTEN_ADDRESS
+Mail__Imap__Port=$IMAP_PORT
+Mail__Imap__Security=None
+Mail__Imap__MasterUser=$IMAP_MASTER_USER
+Mail__Imap__MasterPassword=$IMAP_MASTER_PASSWORD
+Mail__Smtp__Host=$LISTEN_ADDRESS
+Mail__Smtp__Port=$SUBMISSION_PORT
+Mail__Smtp__Security=None
+Mail__Smtp__InboundPort=$SMTP_PORT
+Mail__Doveadm__Url=http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1
+Mail__Doveadm__ApiKey=$DOVEADM_API_KEY
+Mail__Push__HintAddress=$LISTEN_ADDRESS
+Mail__Push__HintPort=$PUSH_HINT_PORT
+Directory__Dns__Server=$LISTEN_ADDRESS
+Directory__Dns__Port=$DNS_PORT
+# The demo organization and its accounts, seeded by migrate (the tests' hosts turn Seed__Demo off).
+Seed__Demo=true
+Seed__SuperadminUsername=$DEMO_SUPERADMIN_USER
+Seed__SuperadminPassword=$DEMO_SUPERADMIN_PASSWORD
+Seed__OrgAdminUsername=$DEMO_ORGADMIN_USER
+Seed__OrgAdminPassword=$DEMO_ORGADMIN_PASSWORD
+Seed__UserUsername=$DEMO_USER_USER
+Seed__UserPassword=$DEMO_USER_PASSWORD
+Seed__User2Username=$DEMO_USER2_USER
+Seed__User2Password=$DEMO_USER2_PASSWORD
+Seed__ServiceUsername=$DEMO_SERVICE_USER
+Seed__ServicePassword=$DEMO_SERVICE_PASSWORD
+EOF
+  chmod 0600 "$tmp"; mv -f "$tmp" "$API_ENV"
+}
+
+# api.env as NAME=value words for env(1): values come from load_secrets' charset and the paths above, no quoting.
+read_api_env() { mapfile -t API_SETTINGS < <(sed -e '/^#/d' -e '/^$/d' "$API_ENV"); }
+
+run_migrations() {
+  if [[ ${STACK_SKIP_MIGRATE:-0} == 1 ]]; then
+    log "migrate: skipped (STACK_SKIP_MIGRATE=1)"; return 0
+  fi
+  if [[ ! -f $API_PROJECT/Fayvad.Host.csproj ]]; then
+    log "migrate: skipped (${API_PROJECT#"$REPO"/}/Fayvad.Host.csproj does not exist yet)"; return 0
+  fi
+  log "migrate: dotnet run -- migrate (log: ${STACK_LOG_DIR#"$REPO"/}/migrate.log)"
+  local t0; t0=$(now)
+  read_api_env
+  if ! (cd "$REPO" && env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 "${API_SETTINGS[@]}" \
+        dotnet run --project "$API_PROJECT" -c Release -- migrate \
+        </dev/null >"$STACK_LOG_DIR/migrate.log" 2>&1 9>&-); then
+    tail -n 40 "$STACK_LOG_DIR/migrate.log" >&2
+    die "migrate failed"
+  fi
+  log "migrate: done in $(elapsed "$t0") s"
+}
+
+api_pid() {
+  local pid; pid=$(read_pid "$API_PID_FILE")
+  if pid_alive "$pid"; then echo "$pid"; fi
+}
+
+api_healthy() {
+  [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://localhost:$API_PORT/fayvad_api/health") == 200 ]]
+}
+
+start_api() {
+  if [[ ! -f $API_PROJECT/Fayvad.Host.csproj ]]; then
+    log "api: skipped (${API_PROJECT#"$REPO"/}/Fayvad.Host.csproj does not exist yet)"; return 0
+  fi
+  local pid; pid=$(api_pid)
+  if [[ -z $pid ]]; then
+    ensure_port_free api "$API_PORT"
+    log "api: building and starting on http://localhost:$API_PORT (log: ${API_LOG#"$REPO"/})"
+    # setsid: `dotnet run` starts the app as a child process; its own process
+    # group lets `down` stop both by pid group.
+    read_api_env
+    (cd "$REPO" && exec setsid env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 "${API_SETTINGS[@]}" \
+        ASPNETCORE_URLS="http://localhost:$API_PORT" Mail__Push__Mode="${STACK_PUSH_MODE:-hints}" \
+        dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
+    pid=$!
+    echo "$pid" >"$API_PID_FILE"
+  else
+    log "api: already running (pid $pid)"
+  fi
+  local deadline=$((SECONDS + API_WAIT_TIMEOUT))
+  until api_healthy; do
+    if ! pid_alive "$pid"; then
+      tail -n 40 "$API_LOG" >&2; rm -f "$API_PID_FILE"; die "api exited before answering /fayvad_api/health"
+    fi
+    if ((SECONDS >= deadline)); then
+      tail -n 40 "$API_LOG" >&2; die "api: GET /fayvad_api/health not 200 within $API_WAIT_TIMEOUT s (still running, pid $pid)"
+    fi
+    sleep 0.5
+  done
+  log "api: healthy at http://localhost:$API_PORT/fayvad_api/health"
+}
+
+stop_api() {
+  local pid; pid=$(api_pid)
+  if [[ -z $pid ]]; then rm -f "$API_PID_FILE"; return 0; fi
+  log "api: stopping (process group $pid)"
+  local pids; pids="$pid $(descendants "$pid")"
+  kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+  # shellcheck disable=SC2086
+  wait_gone api $pids
+  rm -f "$API_PID_FILE"
+}

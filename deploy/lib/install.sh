@@ -1,0 +1,50 @@
+# shellcheck shell=bash
+# Host preparation for deploy/stack.sh up: Debian packages, the vmail user, the .stack/ folders. Sourced.
+
+PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
+          postfix postfix-pgsql gettext-base openssl curl lua-socket
+          opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython
+          nodejs chromium)  # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
+
+ensure_packages() {
+  local missing=() p
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+  done
+  ((${#missing[@]} == 0)) && return 0
+  log "installing missing packages: ${missing[*]}"
+  # The lock timeout lets a concurrent apt run finish instead of failing.
+  apt-get -o DPkg::Lock::Timeout=600 update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq "${missing[@]}"
+}
+
+ensure_vmail_user() {
+  if ! getent passwd vmail >/dev/null; then
+    log "creating system user vmail (owner of all mailboxes)"
+    useradd --system --user-group --no-create-home --home-dir /nonexistent \
+            --shell /usr/sbin/nologin --comment "Fayvad virtual mail" vmail
+  fi
+  VMAIL_UID=$(id -u vmail)
+  VMAIL_GID=$(id -g vmail)
+}
+
+ensure_dirs() {
+  install -d -m 0755 "$STACK_DIR" "$STACK_LOG_DIR" "$STACK_DIR/dovecot" "$STACK_DIR/postfix"
+  install -d -m 0700 -o postgres -g postgres "$PG_DIR" "$PG_SOCKET_DIR"
+  install -d -m 0750 -o root -g dovecot "$DOVECOT_CONF_DIR"
+  install -d -m 0755 "$DOVECOT_STATE_DIR"
+  install -d -m 0770 -o vmail -g vmail "$VMAIL_DIR"
+  install -d -m 0755 "$POSTFIX_CONFIG_DIR" "$POSTFIX_QUEUE_DIR"
+  # Postfix master dies with "open lock file ... Permission denied" otherwise.
+  install -d -m 0700 -o postfix -g postfix "$POSTFIX_DATA_DIR"
+  # OpenDKIM drops to the opendkim user: its config (with the DB password) is 0640 root:opendkim.
+  install -d -m 0750 -o root -g opendkim "$DKIM_DIR"
+  install -d -m 0750 -o opendkim -g opendkim "$DKIM_RUN_DIR"
+  install -d -m 0755 "$NSD_DIR" "$NSD_DIR/zones" "$NSD_DIR/state" "$NSD_DIR/run"
+  # A repo under a private home directory would lock the service users out.
+  local u
+  for u in postgres vmail dovecot postfix; do
+    runuser -u "$u" -- test -x "$STACK_DIR" ||
+      die "user $u cannot enter $STACK_DIR: make the path to the repo traversable (chmod o+x on its parents)"
+  done
+}

@@ -1,0 +1,32 @@
+# shellcheck shell=bash
+# OpenDKIM: the milter that signs submitted mail with keys from directory.dkim_signing. Sourced by deploy/stack.sh.
+# shellcheck disable=SC2034  # template variables are used by name in render()
+
+DKIM_DIR=$STACK_DIR/opendkim
+DKIM_CONF=$DKIM_DIR/opendkim.conf
+DKIM_RUN_DIR=$DKIM_DIR/run
+
+dkim_pid() {
+  local pid; pid=$(read_pid "$DKIM_RUN_DIR/opendkim.pid")
+  if pid_alive "$pid"; then echo "$pid"; fi
+}
+
+
+# Tables come from SQL per message, so only a config change needs a restart (OpenDKIM has no reload of its DSNs).
+start_opendkim() {
+  RENDER_CHANGED=0
+  # The password sits in an OpenDKIM DSN (user:pwd@port+host): separators there would split it.
+  [[ $DKIM_DB_PASSWORD =~ ^[A-Za-z0-9._~-]+$ ]] || die "DKIM_DB_PASSWORD may only contain letters, digits and . _ ~ -"
+  render "$DEPLOY_DIR/opendkim/opendkim.conf" "$DKIM_CONF" 0640 root:opendkim
+  keep_or_restart opendkim "$(dkim_pid)" && return 0
+  ensure_port_free opendkim "$DKIM_PORT"
+  log "opendkim: starting (milter $LISTEN_ADDRESS:$DKIM_PORT, keys from directory.dkim_signing)"
+  opendkim -x "$DKIM_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim.log" 2>&1 9>&- ||
+    { tail -n 30 "$STACK_LOG_DIR/opendkim.log" >&2; die "opendkim did not start"; }
+}
+
+wait_opendkim_ready() {
+  wait_until "opendkim milter ($DKIM_PORT)" "$STACK_LOG_DIR/opendkim.log" port_listens "$DKIM_PORT"
+}
+
+signal_opendkim() { signal_stop opendkim "$(dkim_pid)"; }
