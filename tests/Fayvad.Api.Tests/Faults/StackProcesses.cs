@@ -70,14 +70,16 @@ public static class StackProcesses
         await WaitAsync(dependency, answering: true, ct);
         if (dependency == Dependency.PostgreSql)
         {
-            // The restart procedure of deploy/README.md (stack.sh up does the same): Postfix's proxymap keeps a database
-            // it saw fail as down for 60 s; a reload gives it fresh processes. Dovecot's dict and quota-status processes
-            // keep failing on their dead SQL connections: ended, the master starts fresh ones on demand.
-            await RunAsync("postfix", "-c", StackSettings.Get("POSTFIX_CONFIG_DIR"), "reload");
-            foreach (var pid in DovecotChildren("dict", "quota-status"))
+            // The restart procedure of deploy/README.md (stack.sh up does the same). Dovecot's auth, dict and
+            // quota-status processes keep failing on their dead SQL connections, or wait out a reconnect back-off that
+            // grows 1, 5, 25 s: ended, the master starts fresh ones on demand. Postfix's proxymap keeps a database it
+            // saw fail as down for 60 s; a reload gives it fresh processes.
+            foreach (var pid in DovecotChildren("auth", "auth-worker", "dict", "quota-status"))
             {
-                await RunAsync("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
+                await RunAsync("bash", "-c", $"kill -TERM {pid} 2>/dev/null || true");
             }
+
+            await RunAsync("postfix", "-c", StackSettings.Get("POSTFIX_CONFIG_DIR"), "reload");
         }
     }
 
