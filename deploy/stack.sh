@@ -490,6 +490,11 @@ start_opendkim() {
     if ((RENDER_CHANGED)); then
       log "opendkim: config changed, restarting"
       stop_pids opendkim "$pid"
+    elif ((PG_RESTARTED)); then
+      # OpenDKIM (2.11, no _FFR_POSTGRESQL_RECONNECT_HACK) reconnects only when OpenDBX calls the error fatal; a query
+      # on a connection PostgreSQL ended can fail "non-fatal" forever, and every send then gets 451 4.7.1 (docs/adr/0023).
+      log "opendkim: PostgreSQL restarted, restarting"
+      stop_pids opendkim "$pid"
     else
       log "opendkim: already running (pid $pid)"
       return 0
