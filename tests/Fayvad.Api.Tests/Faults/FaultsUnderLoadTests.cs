@@ -224,6 +224,9 @@ public sealed class FaultsUnderLoadTests(ApiFactory factory, FaultsUnderLoadTest
 
         TestContext.Current.TestOutputHelper?.WriteLine(text.ToString());
         Console.WriteLine(text.ToString());
+        // A passing run shows no output: the figures also go to the stack's log folder.
+        File.AppendAllText(Path.Combine(StackSettings.Get("STACK_DIR"), "log", "faults-under-load.log"),
+            $"{DateTime.UtcNow:u} {text}");
     }
 
     private static string Describe(IEnumerable<Outcome> outcomes) => string.Join("\n", outcomes.Take(15).Select(o =>
