@@ -56,12 +56,12 @@ start_dovecot() {
       log "dovecot: config changed, reloading"
       doveadm -c "$DOVECOT_CONF" reload
     elif ((PG_RESTARTED)); then
-      # Its dict and quota-status processes keep failing on their dead SQL connections: end them (by pid, children of
-      # this master), the master starts fresh ones on demand. Not a reload: that would end every open IMAP session a
-      # few seconds later (docs/adr/0017).
-      log "dovecot: PostgreSQL restarted, restarting its dict and quota-status processes"
+      # Its auth, dict and quota-status processes keep failing on their dead SQL connections or wait out a reconnect
+      # back-off of up to 25 s: end them (by pid, children of this master), the master starts fresh ones on demand.
+      # Not a reload: that would end every open IMAP session a few seconds later (docs/adr/0017, 0023).
+      log "dovecot: PostgreSQL restarted, restarting its auth, dict and quota-status processes"
       local child
-      for child in $(ps -o pid=,comm= --ppid "$pid" | awk '$2 == "dict" || $2 == "quota-status" { print $1 }'); do
+      for child in $(ps -o pid=,comm= --ppid "$pid" | awk '$2 ~ /^(auth|auth-worker|dict|quota-status)$/ { print $1 }'); do
         kill -TERM "$child" 2>/dev/null || true
       done
     fi

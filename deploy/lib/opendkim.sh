@@ -18,7 +18,15 @@ start_opendkim() {
   # The password sits in an OpenDKIM DSN (user:pwd@port+host): separators there would split it.
   [[ $DKIM_DB_PASSWORD =~ ^[A-Za-z0-9._~-]+$ ]] || die "DKIM_DB_PASSWORD may only contain letters, digits and . _ ~ -"
   render "$DEPLOY_DIR/opendkim/opendkim.conf" "$DKIM_CONF" 0640 root:opendkim
-  keep_or_restart opendkim "$(dkim_pid)" && return 0
+  local pid; pid=$(dkim_pid)
+  if [[ -n $pid ]] && ((PG_RESTARTED)) && ((!RENDER_CHANGED)); then
+    # OpenDKIM (2.11, no _FFR_POSTGRESQL_RECONNECT_HACK) reconnects only when OpenDBX calls the error fatal; a query
+    # on a connection PostgreSQL ended can fail "non-fatal" forever, and every send then gets 451 4.7.1 (docs/adr/0023).
+    log "opendkim: PostgreSQL restarted, restarting"
+    stop_pids opendkim "$pid"
+    pid=""
+  fi
+  keep_or_restart opendkim "$pid" && return 0
   ensure_port_free opendkim "$DKIM_PORT"
   log "opendkim: starting (milter $LISTEN_ADDRESS:$DKIM_PORT, keys from directory.dkim_signing)"
   opendkim -x "$DKIM_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim.log" 2>&1 9>&- ||

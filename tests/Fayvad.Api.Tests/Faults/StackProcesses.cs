@@ -70,15 +70,41 @@ public static class StackProcesses
         await WaitAsync(dependency, answering: true, ct);
         if (dependency == Dependency.PostgreSql)
         {
-            // The restart procedure of deploy/README.md (stack.sh up does the same): Postfix's proxymap keeps a database
-            // it saw fail as down for 60 s; a reload gives it fresh processes. Dovecot's dict and quota-status processes
-            // keep failing on their dead SQL connections: ended, the master starts fresh ones on demand.
+            // The restart procedure of deploy/README.md (stack.sh up does the same). Dovecot's auth, dict and
+            // quota-status processes keep failing on their dead SQL connections, or wait out a reconnect back-off that
+            // grows 1, 5, 25 s: ended, the master starts fresh ones on demand. Postfix's proxymap keeps a database it
+            // saw fail as down for 60 s; a reload gives it fresh processes. OpenDKIM may keep failing on its dead
+            // connection for good (every send 451 4.7.1): restarted.
+            var pids = string.Join(' ', DovecotChildren("auth", "auth-worker", "dict", "quota-status"));
+            await RunAsync("bash", "-c", $"kill -TERM {pids} 2>/dev/null || true");
+            await RestartOpenDkimAsync(ct);
             await RunAsync("postfix", "-c", StackSettings.Get("POSTFIX_CONFIG_DIR"), "reload");
-            foreach (var pid in DovecotChildren("dict", "quota-status"))
-            {
-                await RunAsync("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
-            }
         }
+    }
+
+    /// <summary>Stops this stack's OpenDKIM by its pid, waits until its milter port is closed, and starts it again.</summary>
+    private static async Task RestartOpenDkimAsync(CancellationToken ct)
+    {
+        var dir = Path.Combine(StackDir, "opendkim");
+        var pid = ReadPid(Path.Combine(dir, "run", "opendkim.pid"));
+        var port = int.Parse(StackSettings.Get("DKIM_PORT"), CultureInfo.InvariantCulture);
+        if (StatOf(pid)?.Name == "opendkim")
+        {
+            await RunAsync("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
+        }
+
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await PortAnswersAsync(port, ct) || StatOf(pid)?.Name == "opendkim")
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("OpenDKIM still running 20 s after SIGTERM");
+            }
+
+            await Task.Delay(50, ct);
+        }
+
+        await RunAsync("bash", "-c", $"opendkim -x '{Path.Combine(dir, "opendkim.conf")}' </dev/null >>'{StackDir}/log/opendkim.log' 2>&1");
     }
 
     /// <summary>Back to a running stack whatever happened (stack.sh starts only what is down).</summary>
@@ -89,12 +115,14 @@ public static class StackProcesses
     public static Task FlushMailQueueAsync() =>
         RunAsync("postqueue", "-c", StackSettings.Get("POSTFIX_CONFIG_DIR"), "-f");
 
-    public static async Task<bool> AnswersAsync(Dependency dependency, CancellationToken ct)
+    public static Task<bool> AnswersAsync(Dependency dependency, CancellationToken ct) => PortAnswersAsync(Port(dependency), ct);
+
+    private static async Task<bool> PortAnswersAsync(int port, CancellationToken ct)
     {
         using var tcp = new TcpClient();
         try
         {
-            await tcp.ConnectAsync("127.0.0.1", Port(dependency), ct);
+            await tcp.ConnectAsync("127.0.0.1", port, ct);
             return true;
         }
         catch (SocketException)
