@@ -74,8 +74,11 @@ public sealed class CorpusTests(ApiFactory factory) : MailTest(factory)
         });
 
         var allowed = ReadAllowList();
-        var unexplained = differences.Where(d => !allowed.Contains(Key(d))).OrderBy(d => d, StringComparer.Ordinal).ToList();
-        var stale = allowed.Where(a => !differences.Any(d => Key(d) == a)).OrderBy(a => a, StringComparer.Ordinal).ToList();
+        // "* | what" explains a whole class of difference, for every message that shows it.
+        bool Allowed(string d) => allowed.Contains(Key(d)) || allowed.Contains("* | " + d.Split(" | ")[1]);
+        bool Matches(string entry, string d) => Key(d) == entry || (entry.StartsWith("* | ", StringComparison.Ordinal) && d.Split(" | ")[1] == entry[4..]);
+        var unexplained = differences.Where(d => !Allowed(d)).OrderBy(d => d, StringComparer.Ordinal).ToList();
+        var stale = allowed.Where(a => !differences.Any(d => Matches(a, d))).OrderBy(a => a, StringComparer.Ordinal).ToList();
         Assert.True(unexplained.Count == 0 && stale.Count == 0,
             $"{unexplained.Count} differences not in allow-list.txt:\n{string.Join('\n', unexplained)}\n"
             + $"{stale.Count} allow-list entries no longer needed:\n{string.Join('\n', stale)}");
@@ -108,10 +111,13 @@ public sealed class CorpusTests(ApiFactory factory) : MailTest(factory)
 
         var raw = await client.GetAsync(path + "/raw/", ct);
         var rawBytes = await raw.Content.ReadAsByteArrayAsync(ct);
-        var served = Served(message.Raw);
-        if (raw.StatusCode != HttpStatusCode.OK || !rawBytes.AsSpan().SequenceEqual(served))
+        // Byte for byte what was appended; the one class that cannot be had is told apart (see the allow-list's '*').
+        if (raw.StatusCode != HttpStatusCode.OK || !rawBytes.AsSpan().SequenceEqual(message.Raw))
         {
-            differences.Add($"{message.Name} | raw | {(int)raw.StatusCode}, {rawBytes.Length} bytes of {served.Length}");
+            var served = Served(message.Raw);
+            differences.Add(raw.StatusCode == HttpStatusCode.OK && rawBytes.AsSpan().SequenceEqual(served)
+                ? $"{message.Name} | raw line endings | bare LF served as CRLF"
+                : $"{message.Name} | raw | {(int)raw.StatusCode}, {rawBytes.Length} bytes of {message.Raw.Length}");
         }
 
         var attachments = detail.GetProperty("attachments").EnumerateArray().ToList();
@@ -152,7 +158,7 @@ public sealed class CorpusTests(ApiFactory factory) : MailTest(factory)
         return differences;
     }
 
-    /// <summary>What IMAP serves for appended bytes: a bare LF is stored and served as CRLF (RFC 3501).</summary>
+    /// <summary>What IMAP serves for appended bytes with bare LFs: Dovecot stores lines with LF and serves them with CRLF (RFC 3501).</summary>
     private static byte[] Served(byte[] raw)
     {
         var result = new List<byte>(raw.Length + raw.Length / 40);

@@ -114,4 +114,35 @@ public sealed class OddMailTests(ApiFactory factory) : MailTest(factory)
         Assert.Equal("Grüße and Frösche für dich", decoded.GetProperty("subject").GetString());
         Assert.Equal("Jürgen", decoded.GetProperty("sender_name").GetString());
     }
+
+    [Fact]
+    public async Task Raw_source_keeps_nul_bytes_and_8_bit_bytes_exactly_as_appended()
+    {
+        var box = await MailboxAsync();
+        byte[] Join(params object[] pieces) => [.. pieces.SelectMany(p => p is string t ? Encoding.Latin1.GetBytes(t) : (byte[])p)];
+        var messages = new[]
+        {
+            // One part, no transfer encoding: NULs beside 0x80 and UTF-8 (whose bytes include 0x80 too).
+            Join($"From: a@example.com\r\nTo: {box.Address}\r\nSubject: nul single\r\n\r\nbefore", new byte[] { 0, 0x80, 0 }, "after caf", new byte[] { 0xC3, 0xA9, 0xE2, 0x82, 0xAC }, "\r\n"),
+            // A base64 part (which BINARY[] would decode) beside a binary part holding NULs.
+            Join($"From: b@example.com\r\nTo: {box.Address}\r\nSubject: nul multipart\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=XX\r\n\r\n",
+                "--XX\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\naGVsbG8gwoA=\r\n",
+                "--XX\r\nContent-Type: application/octet-stream\r\nContent-Transfer-Encoding: binary\r\n\r\nbin", new byte[] { 0, 0x80, 0x80, 0 }, "ary\r\n--XX--\r\n"),
+            // 8-bit text with 0x80 and no NUL at all: served as it is.
+            Join($"From: c@example.com\r\nTo: {box.Address}\r\nSubject: eight bit\r\nContent-Type: text/plain; charset=windows-1252\r\n\r\nprice ", new byte[] { 0x80 }, " 5\r\n"),
+        };
+        await using (var imap = await RawImap.OpenAsync(box.Address, Ct))
+        {
+            await imap.AppendAsync("INBOX", messages, Ct);
+        }
+
+        var listed = await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct, "&include_body=false");
+        Assert.Equal(3, listed.Count);
+        foreach (var (message, appended) in listed.AsEnumerable().Reverse().Zip(messages))
+        {
+            var raw = await box.Client.GetAsync($"{Root}/email/messages/{Uri.EscapeDataString(message.GetProperty("id").GetString()!)}/raw/", Ct);
+            Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
+            Assert.Equal(Convert.ToHexString(appended), Convert.ToHexString(await raw.Content.ReadAsByteArrayAsync(Ct)));
+        }
+    }
 }

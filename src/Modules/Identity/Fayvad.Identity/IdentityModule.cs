@@ -2,7 +2,7 @@ using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Identity.Data;
-using Fayvad.Identity.Features.Login;
+using Fayvad.Identity.Passwords;
 using Fayvad.Identity.Tokens;
 using Fayvad.Shared.Data;
 using Fayvad.Shared.Modules;
@@ -34,7 +34,7 @@ public static class IdentityModule
         services.AddSingleton<TokenCache>();
         services.AddSingleton<IDirectoryAccessObserver>(sp => sp.GetRequiredService<TokenCache>());
         services.AddHostedService<AccessChangeListener>();
-        services.AddScoped<LoginThrottle>();
+        services.AddScoped<PasswordThrottle>();
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());

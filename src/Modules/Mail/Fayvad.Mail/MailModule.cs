@@ -50,6 +50,7 @@ public static class MailModule
         services.AddReadinessCheck<SmtpHealthCheck>(SmtpHealthCheck.Name);
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
+        services.AddSingleton<BinaryFetcher>();
         services.AddSingleton<ImapSessionPool>();
         services.AddSingleton<IMessageLocator, MessageLocator>();
         services.AddSingleton<MessageCache>();

@@ -26,24 +26,48 @@ internal static class BodyLoader
         List<UniqueId> whole = imap is null ? [] : withText.Where(s => s.Size is <= WholeMessageLimit).Select(s => s.UniqueId).ToList();
         if (imap is not null && whole.Count > 0)
         {
-            await imap.GetStreamsAsync(whole, async (_, _, uid, stream, ct) =>
+            var delivered = new HashSet<uint>();
+            try
             {
-                // Never throws: an exception here would abandon the rest of the FETCH response.
-                using var message = await MailParsing.TryLoadAsync(stream, ct);
-                if (message is null)
+                await imap.GetStreamsAsync(whole, async (_, _, uid, stream, ct) =>
+                {
+                    delivered.Add(uid.Id);
+                    // Never throws: an exception here would abandon the rest of the FETCH response.
+                    using var message = await MailParsing.TryLoadAsync(stream, ct);
+                    if (message is null)
+                    {
+                        unparsed?.Add(uid.Id);
+                        return;
+                    }
+
+                    bodies[uid.Id] = (Text(message), message.HtmlBody);
+                }, cancellationToken);
+            }
+            catch (ImapCommandException ex) when (ex.Response is ImapCommandResponse.No or ImapCommandResponse.Bad)
+            {
+                // The server could not give some message (it still sent the others): that one goes without a body, and is
+                // not asked for again part by part (a second failed FETCH of it would end the connection).
+                foreach (var uid in whole.Where(u => !delivered.Contains(u.Id)))
                 {
                     unparsed?.Add(uid.Id);
-                    return;
+                    bodies[uid.Id] = (null, null);
                 }
-
-                bodies[uid.Id] = (Text(message), message.HtmlBody);
-            }, cancellationToken);
+            }
         }
 
         foreach (var summary in withText.Where(s => !bodies.ContainsKey(s.UniqueId.Id)))
         {
-            var text = summary.TextBody is { } textPart ? await ReadPartAsync(folder, summary.UniqueId, textPart, cancellationToken) : null;
-            var html = summary.HtmlBody is { } htmlPart ? await ReadPartAsync(folder, summary.UniqueId, htmlPart, cancellationToken) : null;
+            string? text = null, html = null;
+            try
+            {
+                text = summary.TextBody is { } textPart ? await ReadPartAsync(folder, summary.UniqueId, textPart, cancellationToken) : null;
+                html = summary.HtmlBody is { } htmlPart ? await ReadPartAsync(folder, summary.UniqueId, htmlPart, cancellationToken) : null;
+            }
+            catch (ImapCommandException ex) when (ex.Response is ImapCommandResponse.No or ImapCommandResponse.Bad)
+            {
+                unparsed?.Add(summary.UniqueId.Id);
+            }
+
             bodies[summary.UniqueId.Id] = (text, html);
         }
 

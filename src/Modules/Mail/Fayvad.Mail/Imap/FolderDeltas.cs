@@ -53,7 +53,7 @@ internal static class FolderDeltas
 
             created = uids.Count == 0
                 ? []
-                : (await folder.FetchAsync(uids, MessageMapper.SummaryRequest(), ct)).OrderBy(s => s.UniqueId.Id).ToList();
+                : (await TolerantFetch.FetchAsync(folder, uids, MessageMapper.SummaryRequest(), ct)).Summaries.OrderBy(s => s.UniqueId.Id).ToList();
         }
 
         IReadOnlyList<IMessageSummary> updated = [];

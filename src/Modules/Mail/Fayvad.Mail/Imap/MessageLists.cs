@@ -48,8 +48,8 @@ internal static class MessageLists
             return await MapCachedAsync(folder, flags.OrderByDescending(s => s.UniqueId.Id).ToList(), includeBodies, cached, cancellationToken);
         }
 
-        var summaries = await folder.FetchAsync(first, last, MessageMapper.SummaryRequest(), cancellationToken);
-        return await MapAsync(folder, summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), includeBodies, cancellationToken);
+        var fetched = await TolerantFetch.FetchAsync(folder, first, last, MessageMapper.SummaryRequest(), cancellationToken);
+        return await MapAsync(folder, fetched.Summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), fetched.Degraded, includeBodies, cancellationToken);
     }
 
     /// <summary>Fetches the given UIDs of an open folder and maps them in the order given.</summary>
@@ -61,13 +61,15 @@ internal static class MessageLists
             return [];
         }
 
-        var summaries = await folder.FetchAsync(uids, cache is null ? MessageMapper.SummaryRequest() : FlagsRequest, cancellationToken);
-        var byUid = summaries.ToDictionary(s => s.UniqueId.Id);
+        var fetched = cache is null
+            ? await TolerantFetch.FetchAsync(folder, uids, MessageMapper.SummaryRequest(), cancellationToken)
+            : new FetchedSummaries(await folder.FetchAsync(uids, FlagsRequest, cancellationToken), FetchedSummaries.None);
+        var byUid = fetched.Summaries.ToDictionary(s => s.UniqueId.Id);
         // A message expunged between SEARCH and FETCH is simply left out.
         var ordered = uids.Where(u => byUid.ContainsKey(u.Id)).Select(u => byUid[u.Id]).ToList();
         return cache is { } cached
             ? await MapCachedAsync(folder, ordered, includeBodies, cached, cancellationToken)
-            : await MapAsync(folder, ordered, includeBodies, cancellationToken);
+            : await MapAsync(folder, ordered, fetched.Degraded, includeBodies, cancellationToken);
     }
 
     /// <summary>Cached rows with their fresh flags; what is not cached yet is fetched, mapped and cached first.</summary>
@@ -99,23 +101,39 @@ internal static class MessageLists
 
         if (missing.Count > 0)
         {
-            var full = (await folder.FetchAsync(missing, MessageMapper.SummaryRequest(), cancellationToken)).ToList();
+            var fetched = await TolerantFetch.FetchAsync(folder, missing, MessageMapper.SummaryRequest(), cancellationToken);
+            var full = fetched.Summaries.ToList();
             var unparsed = new HashSet<uint>();
-            var loaded = includeBodies ? await BodyLoader.LoadAsync(folder, full, cancellationToken, unparsed) : null;
+            // A degraded message's body is not asked for: a second failed FETCH of it would end the connection.
+            var loaded = includeBodies ? await BodyLoader.LoadAsync(folder, full.Where(m => !fetched.Degraded.Contains(m.UniqueId.Id)).ToList(), cancellationToken, unparsed) : null;
             foreach (var summary in full)
             {
                 var uid = summary.UniqueId.Id;
-                var i = index[uid];
+                if (!index.TryGetValue(uid, out var i))
+                {
+                    continue;
+                }
+
+                // A degraded row is not cached: the server may give it whole next time.
+                var whole = !fetched.Degraded.Contains(uid);
                 var row = new CachedSummary(
-                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null) with { IsRead = false, IsStarred = false },
+                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null) with { IsRead = false, IsStarred = false, ParseError = !whole },
                     summary.PreviewText);
-                cache.Set(folder, uid, row);
+                if (whole)
+                {
+                    cache.Set(folder, uid, row);
+                }
+
                 rows[i] = row;
                 if (loaded is not null)
                 {
                     var (text, html) = loaded.GetValueOrDefault(uid);
-                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid));
-                    cache.Set(folder, uid, body);
+                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid) || !whole);
+                    if (whole)
+                    {
+                        cache.Set(folder, uid, body);
+                    }
+
                     bodies[i] = body;
                 }
             }
@@ -139,7 +157,7 @@ internal static class MessageLists
                     BodyText = body.Text ?? "",
                     BodyHtml = body.Html,
                     Snippet = MessageMapper.Snippet(row.Preview, body.Text),
-                    ParseError = body.ParseError,
+                    ParseError = body.ParseError || row.Message.ParseError,
                 };
             }
 
@@ -149,10 +167,11 @@ internal static class MessageLists
         return result;
     }
 
-    private static async Task<List<MessageDto>> MapAsync(IMailFolder folder, List<IMessageSummary> summaries, bool includeBodies, CancellationToken cancellationToken)
+    private static async Task<List<MessageDto>> MapAsync(
+        IMailFolder folder, List<IMessageSummary> summaries, IReadOnlySet<uint> degraded, bool includeBodies, CancellationToken cancellationToken)
     {
         var unparsed = new HashSet<uint>();
-        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries, cancellationToken, unparsed) : null;
+        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries.Where(m => !degraded.Contains(m.UniqueId.Id)).ToList(), cancellationToken, unparsed) : null;
         var result = new List<MessageDto>(summaries.Count);
         foreach (var summary in summaries)
         {
@@ -163,7 +182,7 @@ internal static class MessageLists
                 html = body.Html is null ? null : HtmlCleaner.Clean(body.Html).Html;
             }
 
-            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) });
+            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || degraded.Contains(summary.UniqueId.Id) });
         }
 
         return result;

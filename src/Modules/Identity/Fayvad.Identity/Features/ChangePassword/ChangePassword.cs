@@ -1,7 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Contracts;
-using Fayvad.Identity.Features.Login;
+using Fayvad.Identity.Passwords;
 using Fayvad.Identity.Tokens;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -31,21 +31,23 @@ internal sealed class ChangePasswordValidator : AbstractValidator<ChangePassword
 /// Changes the caller's own password (also their mailbox password) and signs out their other sessions. Wrong current
 /// passwords count like failed logins, so a stolen token cannot be used to guess the password.
 /// </summary>
-internal sealed class ChangePasswordHandler(CurrentUser caller, IDirectoryAuthentication directory, TokenService tokens, LoginThrottle throttle)
+internal sealed class ChangePasswordHandler(CurrentUser caller, IDirectoryAuthentication directory, TokenService tokens, PasswordThrottle throttle)
     : ICommandHandler<ChangePasswordCommand, Result<bool>>
 {
     public async ValueTask<Result<bool>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
     {
-        if (await throttle.RetryAfterAsync(caller.Username, command.ClientAddress, cancellationToken) is { } wait)
+        var attempt = await throttle.BeginAsync(caller.Username, command.ClientAddress, cancellationToken);
+        if (attempt.RetryAfter is { } wait)
         {
             return Error.TooManyRequests("Too many wrong passwords. Try again later.", wait);
         }
 
         if (await directory.VerifyCredentialsAsync(caller.Username, command.CurrentPassword!, cancellationToken) is null)
         {
-            await throttle.RecordFailureAsync(caller.Username, command.ClientAddress, cancellationToken);
             return Error.Validation("current_password", "current_password is not correct.");
         }
+
+        await throttle.SucceededAsync(attempt, cancellationToken);
 
         await directory.ChangePasswordAsync(caller.UserId, command.NewPassword!, cancellationToken);
         await tokens.RevokeAllExceptAsync(caller.UserId, caller.TokenId, cancellationToken);
@@ -58,7 +60,7 @@ public sealed class ChangePasswordEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapPost(ApiRoutes.Root + "/auth/change-password", async (ChangePasswordBody body, HttpContext http, ISender sender, CancellationToken ct) =>
-            (await sender.Send(new ChangePasswordCommand(body.CurrentPassword, body.NewPassword, http.Connection.RemoteIpAddress?.ToString() ?? "unknown"), ct))
+            (await sender.Send(new ChangePasswordCommand(body.CurrentPassword, body.NewPassword, PasswordThrottle.ClientAddressOf(http)), ct))
                 .ToHttp(_ => Results.NoContent()))
             .RequireAuthorization().WithTags("Identity").WithName("ChangePassword").Produces(StatusCodes.Status204NoContent).Fails(429);
     }

@@ -2,7 +2,7 @@ using Carter;
 using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
-using Fayvad.Identity.Features.Login;
+using Fayvad.Identity.Passwords;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
 using Mediator;
@@ -31,7 +31,7 @@ internal sealed class EmailAuthValidator : AbstractValidator<EmailAuthCommand>
     }
 }
 
-internal sealed class EmailAuthHandler(ICurrentUser caller, IDirectoryAuthentication directory, LoginThrottle throttle)
+internal sealed class EmailAuthHandler(ICurrentUser caller, IDirectoryAuthentication directory, PasswordThrottle throttle)
     : ICommandHandler<EmailAuthCommand, Result<EmailAuthResponse>>
 {
     public async ValueTask<Result<EmailAuthResponse>> Handle(EmailAuthCommand command, CancellationToken cancellationToken)
@@ -43,7 +43,9 @@ internal sealed class EmailAuthHandler(ICurrentUser caller, IDirectoryAuthentica
             return Error.NotFound("You have no active email account with this address.");
         }
 
-        if (await throttle.RetryAfterAsync(email, command.ClientAddress, cancellationToken) is { } wait)
+        // Counted against the caller's account, the same count login and change-password use.
+        var attempt = await throttle.BeginAsync(caller.Username, command.ClientAddress, cancellationToken);
+        if (attempt.RetryAfter is { } wait)
         {
             return Error.TooManyRequests("Too many failed attempts. Try again later.", wait);
         }
@@ -52,11 +54,10 @@ internal sealed class EmailAuthHandler(ICurrentUser caller, IDirectoryAuthentica
         var principal = await directory.VerifyCredentialsAsync(email, command.Password!, cancellationToken);
         if (principal is null || principal.UserId != caller.UserId)
         {
-            await throttle.RecordFailureAsync(email, command.ClientAddress, cancellationToken);
             return Error.Unauthorized("Invalid credentials");
         }
 
-        await throttle.ResetUsernameAsync(email, cancellationToken);
+        await throttle.SucceededAsync(attempt, cancellationToken);
         return new EmailAuthResponse(true, caller.UserId, email);
     }
 }
@@ -67,8 +68,7 @@ public sealed class EmailAuthEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/email/auth", async (EmailAuthBody body, HttpContext http, ISender sender, CancellationToken ct) =>
         {
-            var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-            return (await sender.Send(new EmailAuthCommand(body.Email, body.Password, client), ct)).ToOk();
+            return (await sender.Send(new EmailAuthCommand(body.Email, body.Password, PasswordThrottle.ClientAddressOf(http)), ct)).ToOk();
         }).RequireAuthorization().WithTags("Identity").WithName("EmailAuth").Returns<EmailAuthResponse>().Fails(401, 404, 429);
     }
 }

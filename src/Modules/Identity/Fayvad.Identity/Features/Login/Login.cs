@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Contracts;
+using Fayvad.Identity.Passwords;
 using Fayvad.Identity.Tokens;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -32,13 +33,14 @@ internal sealed class LoginValidator : AbstractValidator<LoginCommand>
 /// The username is the exact login name: a mailbox user's address, or an admin's bare name (the client's service
 /// account); both go through the same throttle.
 /// </summary>
-internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenService tokens, LoginThrottle throttle)
+internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenService tokens, PasswordThrottle throttle)
     : ICommandHandler<LoginCommand, Result<LoginResponse>>
 {
     public async ValueTask<Result<LoginResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
     {
         var username = command.Username!.Trim().ToLowerInvariant();
-        if (await throttle.RetryAfterAsync(username, command.ClientAddress, cancellationToken) is { } wait)
+        var attempt = await throttle.BeginAsync(username, command.ClientAddress, cancellationToken);
+        if (attempt.RetryAfter is { } wait)
         {
             return Error.TooManyRequests("Too many failed login attempts. Try again later.", wait);
         }
@@ -46,11 +48,10 @@ internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenServ
         var principal = await directory.VerifyCredentialsAsync(username, command.Password!, cancellationToken);
         if (principal is null)
         {
-            await throttle.RecordFailureAsync(username, command.ClientAddress, cancellationToken);
             return Error.Unauthorized("Invalid credentials");
         }
 
-        await throttle.ResetUsernameAsync(username, cancellationToken);
+        await throttle.SucceededAsync(attempt, cancellationToken);
         var (token, record) = await tokens.IssueAsync(principal.UserId, command.ClientAddress, cancellationToken);
         return new LoginResponse(token, principal.UserId, principal.Username, RoleNames.Of(principal.Role), record.ExpiresAt,
             principal.MailboxAddress is not null);
@@ -73,10 +74,9 @@ public sealed class LoginEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/auth/login", async Task<IResult> (LoginBody body, HttpContext http, ISender sender, CancellationToken ct) =>
         {
-            var client = http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-            return (await sender.Send(new LoginCommand(body.Username, body.Password, client), ct)).ToOk();
+            return (await sender.Send(new LoginCommand(body.Username, body.Password, PasswordThrottle.ClientAddressOf(http)), ct)).ToOk();
         })
-            // Login has its own throttle on failures (LoginThrottle, shared by every node through PostgreSQL).
+            // Login has its own throttle on failures (PasswordThrottle, shared by every node through PostgreSQL).
             .AllowAnonymous().DisableRateLimiting().WithTags("Identity").WithName("Login").Returns<LoginResponse>().Fails(401, 403, 429);
     }
 }

@@ -53,14 +53,18 @@ internal sealed class GetMessageHandler(
 
             var request = MessageMapper.SummaryRequest(DetailItems);
             request.Headers!.Add(AuthenticationResultsReader.HeaderName);
-            var summary = (await folder.FetchAsync([location.UniqueId], request, ct)).FirstOrDefault();
+            // A message the server cannot give whole is shown with what it gave, as the list shows it (docs/adr/0027).
+            var fetched = await TolerantFetch.FetchAsync(folder, [location.UniqueId], request, ct);
+            var summary = fetched.Summaries.FirstOrDefault();
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");
             }
 
             var unparsed = new HashSet<uint>();
-            var (text, rawHtml) = (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
+            var (text, rawHtml) = fetched.Degraded.Count > 0
+                ? default
+                : (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
             var attachments = Attachments.List(summary);
             var id = MessageIds.Encode(location);
             var (html, remote) = rawHtml is null
@@ -69,14 +73,14 @@ internal sealed class GetMessageHandler(
                     ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
-            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 };
+            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Degraded.Count > 0 };
             if (query.MarkRead && !dto.IsRead)
             {
                 await folder.AddFlagsAsync(summary.UniqueId, MessageFlags.Seen, true, ct);
                 dto = dto with { IsRead = true };
             }
 
-            var envelope = summary.Envelope!;
+            var envelope = summary.Envelope ?? new Envelope();
             var detail = new MessageDetailDto(
                 dto,
                 envelope.InReplyTo is { Length: > 0 } inReplyTo ? $"<{inReplyTo.Trim('<', '>')}>" : null,
@@ -85,7 +89,11 @@ internal sealed class GetMessageHandler(
                 remote,
                 attachments,
                 AuthenticationResultsReader.Read(summary.Headers, options.Value.AuthenticationResults.TrustedServers));
-            cached?.Set(folder, location.UniqueId.Id, detail with { IsRead = false, IsStarred = false });
+            if (fetched.Degraded.Count == 0)
+            {
+                cached?.Set(folder, location.UniqueId.Id, detail with { IsRead = false, IsStarred = false });
+            }
+
             return detail;
         }, cancellationToken);
     }
