@@ -120,6 +120,11 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         var ours = who.Where(s => s.User.EndsWith("@" + domain, StringComparison.OrdinalIgnoreCase) && s.Protocol == "imap").ToList();
         var dovecotPss = ours.SelectMany(s => s.Pids).Distinct().Sum(Probe.PssKb);
         var ended = open.Where(s => s.Ended).ToList();
+        if (options.HoldSeconds > 0)
+        {
+            Console.Error.WriteLine($"[bench] holding {open.Count} streams open for {options.HoldSeconds} s (API pid {apiProcess.Pid})");
+            await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), ct);
+        }
 
         // Close everything; the watches should end once their linger is over.
         var closing = Stopwatch.StartNew();
