@@ -40,18 +40,23 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         // No stream anywhere: wait for earlier watches (the latency phase's) to linger out.
         await api.MeAsync(tokens[0], ct);
         var quiet = await WaitForImapAsync(c => c == 0, TimeSpan.FromSeconds(60), ct);
-        report.Line($"  before: API IMAP connections {Sample(0).ImapConnections} ({(quiet ? "none left from earlier phases" : "STILL OPEN after 60 s")})");
-        var idle0 = await IdleCpuAsync(0, ct);
+        report.Line($"  before: API IMAP connections {Sample(0).ImapConnections} ({(quiet ? "none left from earlier phases" : "STILL OPEN after 60 s")}); "
+                    + $"open files allowed: bench {Probe.OpenFilesLimit(Environment.ProcessId)}, API {Probe.OpenFilesLimit(apiProcess.Pid)}");
         await api.MeAsync(tokens[0], ct);
-        var before = Sample(0);
+        var zero = await CheckpointAsync(0, [], ct);
+        var before = zero.Sample;
         var pgBefore = PgBreakdown();
 
-        // Open the streams, a step at a time, sampling memory after each step.
+        // Open the streams, a step at a time, sampling memory after each step; at each checkpoint (and at N) settle,
+        // then measure the managed heap after a full GC, memory, and CPU at idle.
+        var checkpoints = options.Checkpoints.Where(c => c < n).Append(n).Distinct().Order().ToList();
+        var measured = new List<Checkpoint> { zero };
         var streams = new SseStream?[n];
         var failures = new List<string>();
         var openMs = new Samples("time to ': connected' per stream");
         var steps = new List<ApiSample> { before };
         var opening = Stopwatch.StartNew();
+        var openSeconds = 0.0;
         for (var start = 0; start < n; start += options.Step)
         {
             var end = Math.Min(n, start + options.Step);
@@ -76,14 +81,25 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
                         }
                     }
                 });
-            if (end < n)
+            if (checkpoints.Count > 0 && end >= checkpoints[0])
+            {
+                checkpoints.RemoveAt(0);
+                if (end == n)
+                {
+                    openSeconds = opening.Elapsed.TotalSeconds;
+                }
+
+                var point = await CheckpointAsync(streams.Count(s => s is not null), streams, ct);
+                measured.Add(point);
+                steps.Add(point.Sample);
+            }
+            else if (end < n)
             {
                 await Task.Delay(TimeSpan.FromSeconds(5), ct);
                 steps.Add(Sample(streams.Count(s => s is not null)));
             }
         }
 
-        var openSeconds = opening.Elapsed.TotalSeconds;
         var open = streams.OfType<SseStream>().ToList();
         report.Line($"  opened {open.Count}/{n} streams in {openSeconds:0.0} s ({options.OpenConcurrency} at a time, steps of {options.Step}); failures: {failures.Count}");
         report.Line(Samples.Header);
@@ -98,17 +114,17 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
             report.Anomaly($"{failures.Count} of {n} streams did not open: {failures[0]}");
         }
 
-        await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), ct);
-        var after = Sample(open.Count);
-        steps.Add(after);
+        var after = measured[^1].Sample;
         var pgAfter = PgBreakdown();
         var who = Probe.DovecotWho(env.Get("DOVECOT_CONF"));
         var ours = who.Where(s => s.User.EndsWith("@" + domain, StringComparison.OrdinalIgnoreCase) && s.Protocol == "imap").ToList();
         var dovecotPss = ours.SelectMany(s => s.Pids).Distinct().Sum(Probe.PssKb);
-        var beats = open.Sum(s => s.Heartbeats);
-        var idleN = await IdleCpuAsync(open.Count, ct);
-        var beatsInWindow = open.Sum(s => s.Heartbeats) - beats;
         var ended = open.Where(s => s.Ended).ToList();
+        if (options.HoldSeconds > 0)
+        {
+            Console.Error.WriteLine($"[bench] holding {open.Count} streams open for {options.HoldSeconds} s (API pid {apiProcess.Pid})");
+            await Task.Delay(TimeSpan.FromSeconds(options.HoldSeconds), ct);
+        }
 
         // Close everything; the watches should end once their linger is over.
         var closing = Stopwatch.StartNew();
@@ -118,6 +134,7 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         var releaseSeconds = closing.Elapsed.TotalSeconds;
         await Task.Delay(TimeSpan.FromSeconds(2), ct);
         var closed = Sample(0);
+        var closedHeap = await HeapAsync(ct);
 
         // ---- figures
         report.Line("");
@@ -125,25 +142,42 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         for (var k = 0; k < steps.Count; k++)
         {
             var s = steps[k];
-            var label = k == 0 ? "before streams" : k == steps.Count - 1 ? $"all open, after {options.SettleSeconds} s settling" : "step, after 5 s";
+            var label = k == 0 ? "before streams" : measured.Any(m => ReferenceEquals(m.Sample, s)) ? $"checkpoint, after {options.SettleSeconds} s settling" : "step, after 5 s";
             report.Line($"  {label,-34} {s.Streams,8} "
                               + $"{Report.Mb(s.RssKb),10} {Report.Mb(s.AnonKb),10} {s.Threads,8} {s.ImapConnections,10} {s.PgConnections,8}");
         }
 
         report.Line($"  {$"all closed, +{releaseSeconds:0} s",-34} {0,8} {Report.Mb(closed.RssKb),10} {Report.Mb(closed.AnonKb),10} {closed.Threads,8} {closed.ImapConnections,10} {closed.PgConnections,8}");
 
+        // Per stream: growth since "before streams" / open streams. The managed heap is measured after a full blocking GC.
+        report.Line("");
+        report.Line($"  per open stream, growth since 0 streams / streams; idle CPU over {options.IdleSeconds} s in % of one core (load average at the window's end)");
+        report.Line($"  {"streams",8} {"VmRSS KB",9} {"RssAnon KB",10} {"heap KB",8} {"heap MB",8} {"GC handles",10} {"threads",8} {"IMAP",5} {"API CPU",8} {"Dovecot",8} {"Postgres",8} {"beats",6} {"load avg",16}");
+        foreach (var m in measured)
+        {
+            var per = (double)Math.Max(1, m.Sample.Streams);
+            string PerStream(long value, long baseline) => m.Sample.Streams == 0 ? "-" : ((value - baseline) / per).ToString("0.0", CultureInfo.InvariantCulture);
+            report.Line($"  {m.Sample.Streams,8} {PerStream(m.Sample.RssKb, before.RssKb),9} {PerStream(m.Sample.AnonKb, before.AnonKb),10} "
+                        + $"{(m.Heap is { } h && zero.Heap is { } h0 ? PerStream(h.HeapKb, h0.HeapKb) : "?"),8} {(m.Heap is { } hm ? Report.Mb(hm.HeapKb) : "?"),8} "
+                        + $"{m.Heap?.Handles.ToString(CultureInfo.InvariantCulture) ?? "?",10} {m.Sample.Threads,8} {m.Sample.ImapConnections,5} "
+                        + $"{m.Cpu.Api,8:0.00} {m.Cpu.Dovecot,8:0.00} {m.Cpu.Postgres,8:0.00} {m.Beats,6} {m.Load,16}");
+        }
+
+        report.Line($"  all closed: managed heap {(closedHeap is { } hc ? Report.Mb(hc.HeapKb) : "?")}, GC handles {closedHeap?.Handles.ToString(CultureInfo.InvariantCulture) ?? "?"}");
+        var last = measured[^1];
         var perListener = (after.RssKb - before.RssKb) / (double)Math.Max(1, open.Count);
         var perListenerAnon = (after.AnonKb - before.AnonKb) / (double)Math.Max(1, open.Count);
+        var heapPer = last.Heap is { } lh && zero.Heap is { } zh ? (lh.HeapKb - zh.HeapKb) / (double)Math.Max(1, open.Count) : double.NaN;
         var slope = Slope(steps);
         report.Line("");
-        report.Line($"  memory growth per listener: {perListener:0} KB VmRSS ({perListenerAnon:0} KB RssAnon) = (after - before) / {open.Count}; "
+        report.Line($"  memory growth per listener: {perListener:0} KB VmRSS ({perListenerAnon:0} KB RssAnon, {heapPer:0.0} KB managed heap after a full GC) = (after - before) / {open.Count}; "
                     + $"least-squares slope over the {steps.Count} samples: {slope:0} KB/stream");
         report.Line($"  threads: {before.Threads} -> {after.Threads} ({(after.Threads - before.Threads) / (double)Math.Max(1, open.Count):0.00} per stream)");
         var maxPerUser = ours.Count == 0 ? 0 : ours.Max(s => s.Connections);
         // Issue #12: not one per user, at most the request pool's cap (Mail:Imap:MaxConnections, 200 by default).
         var imapPass = after.ImapConnections <= PoolCap && maxPerUser <= 1;
         var memoryPass = perListener <= 30;
-        var cpuPass = idleN.Api <= 5;
+        var cpuPass = last.Cpu.Api <= 5;
         report.Line($"  IMAP connections held by the API (ss, API pid -> :{_imapPort}): {before.ImapConnections} before, {after.ImapConnections} with {open.Count} streams "
                     + $"({after.ImapConnections / (double)Math.Max(1, open.Count):0.00} per user); after closing: {closed.ImapConnections} "
                     + (released ? $"(released within {releaseSeconds:0} s; linger 15 s, pool idle timeout 2 min)" : "(NOT all released within 180 s)"));
@@ -152,10 +186,7 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         report.Line($"  PostgreSQL connections held by the API (ss, API pid -> :{_pgPort}): {before.PgConnections} before, {after.PgConnections} with {open.Count} streams, {closed.PgConnections} after closing");
         report.Line($"    pg_stat_activity of those before: {pgBefore}");
         report.Line($"    pg_stat_activity of those with streams: {pgAfter}");
-        report.Line($"  CPU at idle, {options.IdleSeconds} s, % of one core:   {"API",8} {"Dovecot",8} {"Postgres",8}");
-        report.Line($"    0 streams                             {idle0.Api,8:0.00} {idle0.Dovecot,8:0.00} {idle0.Postgres,8:0.00}");
-        report.Line($"    {open.Count} streams                           {idleN.Api,8:0.00} {idleN.Dovecot,8:0.00} {idleN.Postgres,8:0.00}");
-        report.Line($"  heartbeats received in the {options.IdleSeconds} s window: {beatsInWindow} ({beatsInWindow / (double)Math.Max(1, open.Count):0.00} per stream); streams ended by the server: {ended.Count}");
+        report.Line($"  streams ended by the server: {ended.Count}");
         if (ended.Count > 0)
         {
             report.Anomaly($"{ended.Count} streams ended while idle: {ended[0].Error}");
@@ -172,8 +203,43 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         }
 
         report.Summary($"{open.Count} streams: IMAP connections {after.ImapConnections} (max {maxPerUser} per user); target <= the pool's cap ({PoolCap}): {(imapPass ? "PASS" : "FAIL")}");
-        report.Summary($"{open.Count} streams: memory growth {perListener:0} KB per listener (VmRSS {Report.Mb(before.RssKb)} -> {Report.Mb(after.RssKb)}; slope {slope:0} KB); target <= 30 KB: {(memoryPass ? "PASS" : "FAIL")}");
-        report.Summary($"{open.Count} streams: idle CPU {idleN.Api:0.00}% of a core (0 streams: {idle0.Api:0.00}%); target <= 5 %: {(cpuPass ? "PASS" : "FAIL")}; PG connections {after.PgConnections} (before {before.PgConnections})");
+        report.Summary($"{open.Count} streams: memory growth {perListener:0} KB per listener (VmRSS {Report.Mb(before.RssKb)} -> {Report.Mb(after.RssKb)}; slope {slope:0} KB; "
+                       + $"managed heap {heapPer:0.0} KB per stream); target <= 30 KB: {(memoryPass ? "PASS" : "FAIL")}");
+        report.Summary($"{open.Count} streams: idle CPU {last.Cpu.Api:0.00}% of a core (0 streams: {zero.Cpu.Api:0.00}%; load average {last.Load}); target <= 5 %: {(cpuPass ? "PASS" : "FAIL")}; "
+                       + $"PG connections {after.PgConnections} (before {before.PgConnections})");
+    }
+
+    /// <summary>What was measured with some streams open and idle.</summary>
+    private sealed record Checkpoint(ApiSample Sample, GcHeap? Heap, (double Api, double Dovecot, double Postgres) Cpu, int Beats, string Load);
+
+    /// <summary>Settle, managed heap after a full GC, a memory sample, then CPU over the idle window.</summary>
+    private async Task<Checkpoint> CheckpointAsync(int streams, SseStream?[] open, CancellationToken ct)
+    {
+        if (streams > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(options.SettleSeconds), ct);
+        }
+
+        var heap = await HeapAsync(ct);
+        var sample = Sample(streams);
+        var beats = open.Sum(s => s?.Heartbeats ?? 0);
+        var cpu = await IdleCpuAsync(streams, ct);
+        var load = File.ReadAllText("/proc/loadavg").Split(' ') is { Length: >= 3 } parts ? $"{parts[0]} {parts[1]} {parts[2]}" : "?";
+        return new Checkpoint(sample, heap, cpu, open.Sum(s => s?.Heartbeats ?? 0) - beats, load);
+    }
+
+    private async Task<GcHeap?> HeapAsync(CancellationToken ct)
+    {
+        try
+        {
+            return await GcProbe.CollectAsync(apiProcess.Pid, ct);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or TimeoutException or InvalidOperationException
+                                       or Microsoft.Diagnostics.NETCore.Client.ServerNotAvailableException)
+        {
+            report.Anomaly($"managed heap not measured (diagnostics socket of pid {apiProcess.Pid}): {ex.Message}");
+            return null;
+        }
     }
 
     private const int PoolCap = 200;

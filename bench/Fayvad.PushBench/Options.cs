@@ -27,7 +27,13 @@ internal sealed class Options
 
     public int SettleSeconds { get; private set; } = 20;
 
+    /// <summary>Stream counts at which memory, managed heap and idle CPU are measured (the last is always --streams).</summary>
+    public IReadOnlyList<int> Checkpoints { get; private set; } = [];
+
     public int IdleSeconds { get; private set; } = 30;
+
+    /// <summary>After the last measurement, keep the streams open this long (for dotnet-gcdump / dotnet-trace by hand).</summary>
+    public int HoldSeconds { get; private set; }
 
     public string Folder { get; private set; } = "BenchFolder";
 
@@ -44,6 +50,7 @@ internal sealed class Options
     public static string Usage => """
         usage: Fayvad.PushBench [--stack-env PATH] [--messages 200] [--warmup 5] [--gap-ms 100] [--timeout-s 15]
                                 [--streams 200] [--open-concurrency 10] [--step 50] [--settle-s 20] [--idle-s 30]
+                                [--checkpoints 1000,2000] [--hold-s 0]
                                 [--folder BenchFolder] [--appends 1000] [--spread-folders 5] [--append-gap-ms 20]
                                 [--phases inbox,folder,spread,streams]
         Needs a stack started with `deploy/stack.sh up --api` and root (ss -p, /proc, doveadm). bench/push.sh does it all.
@@ -71,7 +78,15 @@ internal sealed class Options
                 case "--step": options.Step = Number(1); break;
                 case "--settle-s": options.SettleSeconds = Number(0); break;
                 case "--idle-s": options.IdleSeconds = Number(1); break;
+                case "--hold-s": options.HoldSeconds = Number(0); break;
                 case "--folder": options.Folder = Value(); break;
+                case "--checkpoints":
+                    options.Checkpoints = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                        .Select(c => int.TryParse(c, NumberStyles.None, CultureInfo.InvariantCulture, out var k) && k >= 1
+                            ? k
+                            : throw new BenchException("--checkpoints takes a comma list of stream counts"))
+                        .ToList();
+                    break;
                 case "--appends": options.Appends = Number(1); break;
                 case "--spread-folders": options.SpreadFolders = Number(1); break;
                 case "--append-gap-ms": options.AppendGapMs = Number(0); break;

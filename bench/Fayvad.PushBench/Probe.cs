@@ -18,6 +18,11 @@ internal static partial class Probe
 
     public static bool Alive(int pid) => File.Exists($"/proc/{pid}/stat");
 
+    /// <summary>"Max open files" (soft limit) of a process, from /proc/PID/limits: each stream is one socket at each end.</summary>
+    public static string OpenFilesLimit(int pid) =>
+        File.ReadLines($"/proc/{pid}/limits").FirstOrDefault(l => l.StartsWith("Max open files", StringComparison.Ordinal))
+            ?.Split(' ', StringSplitOptions.RemoveEmptyEntries) is { Length: >= 4 } parts ? parts[3] : "?";
+
     /// <summary>VmRSS, RssAnon (kB) and thread count from /proc/PID/status.</summary>
     public static (long RssKb, long AnonKb, int Threads) Memory(int pid)
     {

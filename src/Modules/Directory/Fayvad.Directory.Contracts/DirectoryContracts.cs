@@ -27,6 +27,9 @@ public interface IDirectoryAuthentication
     /// <summary>Null once the user, or anything it depends on, is disabled or deleted: access ends at once.</summary>
     Task<DirectoryPrincipal?> FindActiveAsync(long userId, CancellationToken cancellationToken);
 
+    /// <summary>Of <paramref name="userIds"/>, those <see cref="FindActiveAsync"/> would find: one query for many open event streams.</summary>
+    Task<IReadOnlySet<long>> FindActiveIdsAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken);
+
     Task ChangePasswordAsync(long userId, string newPassword, CancellationToken cancellationToken);
 }
 

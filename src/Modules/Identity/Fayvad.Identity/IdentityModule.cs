@@ -38,7 +38,7 @@ public static class IdentityModule
         services.AddHttpContextAccessor();
         services.AddScoped<CurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
-        services.AddScoped<ISessionCheck, SessionCheck>();
+        services.AddSingleton<ISessionCheck, SessionCheck>();
         services.AddValidatorsFromAssembly(typeof(IdentityModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
         services.AddScoped<IModuleInitializer, IdentityMigrator>();

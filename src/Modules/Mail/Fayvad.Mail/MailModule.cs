@@ -59,6 +59,7 @@ public static class MailModule
         services.AddSingleton(sp => new MailDataSource(sp.GetRequiredService<NpgsqlDataSource>()));
         services.AddSingleton<EventLog>();
         services.AddSingleton<EventSignals>();
+        services.AddSingleton<HeartbeatWheel>();
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
         // Push: Dovecot's hints and passes on pooled connections, or a NOTIFY/IDLE connection per mailbox (docs/adr/0021).
         services.AddSingleton<WatcherRegistry>();

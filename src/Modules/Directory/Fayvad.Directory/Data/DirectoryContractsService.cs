@@ -39,6 +39,12 @@ internal sealed class DirectoryContractsService(DirectoryDbContext db, PasswordH
     public Task<DirectoryPrincipal?> FindActiveAsync(long userId, CancellationToken cancellationToken) =>
         db.Users.AsNoTracking().WhereActive().Where(u => u.Id == userId).SelectPrincipal().SingleOrDefaultAsync(cancellationToken);
 
+    public async Task<IReadOnlySet<long>> FindActiveIdsAsync(IReadOnlyCollection<long> userIds, CancellationToken cancellationToken)
+    {
+        var ids = userIds.ToList();
+        return (await db.Users.AsNoTracking().WhereActive().Where(u => ids.Contains(u.Id)).Select(u => u.Id).ToListAsync(cancellationToken)).ToHashSet();
+    }
+
     public async Task ChangePasswordAsync(long userId, string newPassword, CancellationToken cancellationToken)
     {
         var hash = hasher.Hash(newPassword);

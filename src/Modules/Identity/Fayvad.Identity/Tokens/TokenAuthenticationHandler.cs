@@ -5,6 +5,7 @@ using Fayvad.Directory.Contracts;
 using Fayvad.Shared.Http;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -13,15 +14,16 @@ namespace Fayvad.Identity.Tokens;
 /// <summary>
 /// Accepts <c>Authorization: Bearer &lt;token&gt;</c> and the Django REST framework form <c>Token &lt;token&gt;</c>.
 /// A token and its user are checked in PostgreSQL and the Directory, then trusted from the <see cref="TokenCache"/>
-/// until anything that decides access changes, which empties it on every node (docs/adr/0014).
+/// until anything that decides access changes, which empties it on every node (docs/adr/0014). The lookups run in a
+/// scope of their own, disposed at once: an event stream's request lives for hours and would otherwise keep the two
+/// DbContexts (and their connections' state) alive with it (docs/adr/0026).
 /// </summary>
 internal sealed class TokenAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    TokenService tokens,
-    TokenCache cache,
-    IDirectoryAuthentication directory)
+    IServiceScopeFactory scopes,
+    TokenCache cache)
     : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "Token";
@@ -47,13 +49,14 @@ internal sealed class TokenAuthenticationHandler(
         else
         {
             var generation = cache.Generation;
-            var record = await tokens.FindLiveAsync(token, Context.RequestAborted);
+            await using var scope = scopes.CreateAsyncScope();
+            var record = await scope.ServiceProvider.GetRequiredService<TokenService>().FindLiveAsync(token, Context.RequestAborted);
             if (record is null)
             {
                 return AuthenticateResult.Fail("Invalid or expired token.");
             }
 
-            var found = await directory.FindActiveAsync(record.UserId, Context.RequestAborted);
+            var found = await scope.ServiceProvider.GetRequiredService<IDirectoryAuthentication>().FindActiveAsync(record.UserId, Context.RequestAborted);
             if (found is null)
             {
                 return AuthenticateResult.Fail("User inactive or deleted.");

@@ -156,7 +156,7 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
         try
         {
-            var listener = KeptFolder.NewListener();
+            var listener = new ServerLines();
             var client = await _connector.ConnectAsync(mailbox, cancellationToken, listener);
             KeptFolder.Listen(client, listener);
             return new Pooled(client);

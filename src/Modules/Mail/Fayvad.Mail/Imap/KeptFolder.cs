@@ -15,18 +15,10 @@ namespace Fayvad.Mail.Imap;
 internal sealed class KeptFolder
 {
     private static readonly ConditionalWeakTable<ImapClient, KeptFolder> Connections = new();
-    private static readonly ConditionalWeakTable<ImapClient, ServerComplaints> Complaints = new();
+    private static readonly ConditionalWeakTable<ImapClient, ServerLines> Listeners = new();
 
-    /// <summary>A protocol logger for a new pooled connection; <see cref="Listen"/> ties it to the client once made.</summary>
-    public static IProtocolLogger NewListener() => new ServerComplaints();
-
-    public static void Listen(ImapClient client, IProtocolLogger listener)
-    {
-        if (listener is ServerComplaints complaints)
-        {
-            Complaints.AddOrUpdate(client, complaints);
-        }
-    }
+    /// <summary>Ties a pooled connection to the protocol logger it was made with; a connection without one never keeps a folder.</summary>
+    public static void Listen(ImapClient client, ServerLines listener) => Listeners.AddOrUpdate(client, listener);
 
     private IMailFolder? _folder;
     private bool _changed;
@@ -43,12 +35,16 @@ internal sealed class KeptFolder
         if (ReferenceEquals(kept._folder, folder) && folder.IsOpen && !kept._changed
             && (access == FolderAccess.ReadOnly || folder.Access == FolderAccess.ReadWrite))
         {
-            var complaints = Complaints.TryGetValue(client, out var listener) ? listener : null;
-            complaints?.Arm();
-            await client.NoOpAsync(cancellationToken);
             // Dovecot answers a NOOP on a folder deleted and recreated under it with an untagged NO and nothing MailKit
-            // sees; only a fresh SELECT shows the new UIDVALIDITY. A connection without a listener never keeps a folder.
-            var complained = complaints is null || complaints.Disarm();
+            // sees; only a fresh SELECT shows the new UIDVALIDITY.
+            var complained = !Listeners.TryGetValue(client, out var listener);
+            listener?.Arm(line =>
+            {
+                complained |= line.StartsWith("* NO", StringComparison.Ordinal) || line.StartsWith("* BYE", StringComparison.Ordinal);
+                return true;
+            });
+            await client.NoOpAsync(cancellationToken);
+            listener?.Disarm();
             if (!kept._changed && folder.IsOpen && !complained)
             {
                 return;
@@ -112,52 +108,4 @@ internal sealed class KeptFolder
     }
 
     private void OnChanged(object? sender, EventArgs e) => _changed = true;
-
-    /// <summary>Hears, while armed (one NOOP), whether the server said an untagged NO or BYE.</summary>
-    private sealed class ServerComplaints : IProtocolLogger
-    {
-        private volatile bool _armed;
-        private volatile bool _heard;
-
-        public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
-
-        public void Arm()
-        {
-            _heard = false;
-            _armed = true;
-        }
-
-        public bool Disarm()
-        {
-            _armed = false;
-            return _heard;
-        }
-
-        public void LogServer(byte[] buffer, int offset, int count)
-        {
-            if (!_armed)
-            {
-                return;
-            }
-
-            var text = System.Text.Encoding.ASCII.GetString(buffer, offset, count);
-            if (text.StartsWith("* NO", StringComparison.Ordinal) || text.StartsWith("* BYE", StringComparison.Ordinal)
-                || text.Contains("\n* NO", StringComparison.Ordinal) || text.Contains("\n* BYE", StringComparison.Ordinal))
-            {
-                _heard = true;
-            }
-        }
-
-        public void LogClient(byte[] buffer, int offset, int count)
-        {
-        }
-
-        public void LogConnect(Uri uri)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }

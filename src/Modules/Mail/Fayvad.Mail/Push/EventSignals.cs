@@ -13,7 +13,9 @@ namespace Fayvad.Mail.Push;
 /// </summary>
 internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSignals> logger) : BackgroundService
 {
-    private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<bool>, byte>> _listeners = new(StringComparer.OrdinalIgnoreCase);
+    // Per mailbox, the streams listening; replaced whole under the lock, read without it.
+    private readonly ConcurrentDictionary<string, StreamWake[]> _listeners = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _gate = new();
     private readonly Channel<bool> _webhooks = NewSignal();
 
     /// <summary>Completes once LISTEN is in place, so a test or a stream knows no notification can slip by.</summary>
@@ -23,20 +25,37 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
 
     public ChannelReader<bool> WebhookSignal => _webhooks.Reader;
 
-    /// <summary>A wake-up channel for one mailbox's listener; dispose the handle to stop.</summary>
-    public Subscription Subscribe(string mailbox)
+    /// <summary>Wakes <paramref name="wake"/> (its data flag) whenever the mailbox's log grows; dispose the handle to stop.</summary>
+    public Subscription Subscribe(string mailbox, StreamWake wake)
     {
-        var signal = NewSignal();
-        var set = _listeners.GetOrAdd(mailbox, _ => new ConcurrentDictionary<Channel<bool>, byte>());
-        set[signal] = 0;
-        return new Subscription(signal.Reader, () =>
+        lock (_gate)
         {
-            set.TryRemove(signal, out _);
-            signal.Writer.TryComplete();
-        });
+            _listeners[mailbox] = _listeners.TryGetValue(mailbox, out var others) ? [.. others, wake] : [wake];
+        }
+
+        return new Subscription(this, mailbox, wake);
     }
 
-    public int ListenerCount => _listeners.Values.Sum(s => s.Count);
+    private void Unsubscribe(string mailbox, StreamWake wake)
+    {
+        lock (_gate)
+        {
+            if (_listeners.TryGetValue(mailbox, out var all))
+            {
+                var rest = Array.FindAll(all, w => !ReferenceEquals(w, wake));
+                if (rest.Length == 0)
+                {
+                    _listeners.TryRemove(mailbox, out _);
+                }
+                else
+                {
+                    _listeners[mailbox] = rest;
+                }
+            }
+        }
+    }
+
+    public int ListenerCount => _listeners.Values.Sum(s => s.Length);
 
     /// <summary>A push hint another node passed on (payload: the mailbox); see <see cref="HintWatchRegistry"/>.</summary>
     public event Action<string>? HintForwarded;
@@ -90,11 +109,11 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
         {
             HintForwarded?.Invoke(payload);
         }
-        else if (_listeners.TryGetValue(payload, out var set))
+        else if (_listeners.TryGetValue(payload, out var wakes))
         {
-            foreach (var signal in set.Keys)
+            foreach (var wake in wakes)
             {
-                signal.Writer.TryWrite(true);
+                wake.Data();
             }
         }
     }
@@ -102,9 +121,9 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
     private void WakeAll()
     {
         _webhooks.Writer.TryWrite(true);
-        foreach (var signal in _listeners.Values.SelectMany(s => s.Keys))
+        foreach (var wake in _listeners.Values.SelectMany(s => s))
         {
-            signal.Writer.TryWrite(true);
+            wake.Data();
         }
     }
 
@@ -115,10 +134,8 @@ internal sealed partial class EventSignals(MailDataSource data, ILogger<EventSig
     [LoggerMessage(Level = LogLevel.Warning, Message = "LISTEN connection to PostgreSQL lost; retrying in {Seconds} s")]
     private static partial void LogListenFailed(ILogger logger, Exception exception, double seconds);
 
-    internal sealed class Subscription(ChannelReader<bool> reader, Action unsubscribe) : IDisposable
+    internal sealed class Subscription(EventSignals signals, string mailbox, StreamWake wake) : IDisposable
     {
-        public ChannelReader<bool> Reader { get; } = reader;
-
-        public void Dispose() => unsubscribe();
+        public void Dispose() => signals.Unsubscribe(mailbox, wake);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text;
 using Fayvad.Mail.Imap;
 using MailKit;
 using MailKit.Net.Imap;
@@ -26,7 +25,9 @@ internal sealed partial class MailboxWatcher(
         var backoff = TimeSpan.FromSeconds(1);
         while (!ct.IsCancellationRequested)
         {
-            var trigger = new IdleTrigger();
+            // Ends IDLE shortly after the server says anything but its keep-alive: read off the protocol, because
+            // NOTIFY's STATUS for a folder MailKit has not cached raises no MailKit event.
+            var trigger = new ServerLines();
             try
             {
                 using var client = await connector.ConnectAsync(mailbox, ct, trigger);
@@ -64,7 +65,24 @@ internal sealed partial class MailboxWatcher(
 
                     using var done = CancellationTokenSource.CreateLinkedTokenSource(ct);
                     done.CancelAfter(options.IdleRestart);
-                    trigger.Arm(done, options.Debounce);
+                    trigger.Arm(line =>
+                    {
+                        if (line.StartsWith("+ ", StringComparison.Ordinal) || line.StartsWith("* OK", StringComparison.Ordinal))
+                        {
+                            return true;
+                        }
+
+                        try
+                        {
+                            done.CancelAfter(options.Debounce);
+                        }
+                        catch (ObjectDisposedException)
+                        {
+                            // IDLE already ended.
+                        }
+
+                        return false;
+                    });
                     await client.IdleAsync(done.Token, ct);
                     trigger.Disarm();
                 }
@@ -86,63 +104,4 @@ internal sealed partial class MailboxWatcher(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watching {Mailbox} failed; retrying in {Seconds} s")]
     private static partial void LogWatchFailed(ILogger logger, Exception exception, string mailbox, double seconds);
-
-    /// <summary>
-    /// Ends IDLE shortly after the server says anything but its keep-alive. Read through MailKit's protocol logger
-    /// because NOTIFY's STATUS for a folder MailKit has not cached raises no MailKit event.
-    /// </summary>
-    private sealed class IdleTrigger : IProtocolLogger
-    {
-        private CancellationTokenSource? _done;
-        private TimeSpan _debounce;
-
-        public IAuthenticationSecretDetector? AuthenticationSecretDetector { get; set; }
-
-        public void Arm(CancellationTokenSource done, TimeSpan debounce)
-        {
-            _debounce = debounce;
-            Volatile.Write(ref _done, done);
-        }
-
-        public void Disarm() => Volatile.Write(ref _done, null);
-
-        public void LogServer(byte[] buffer, int offset, int count)
-        {
-            if (Volatile.Read(ref _done) is not { } done)
-            {
-                return;
-            }
-
-            var text = Encoding.ASCII.GetString(buffer, offset, count);
-            foreach (var line in text.Split("\r\n", StringSplitOptions.RemoveEmptyEntries))
-            {
-                if (!line.StartsWith("+ ", StringComparison.Ordinal) && !line.StartsWith("* OK", StringComparison.Ordinal))
-                {
-                    Disarm();
-                    try
-                    {
-                        done.CancelAfter(_debounce);
-                    }
-                    catch (ObjectDisposedException)
-                    {
-                        // IDLE already ended.
-                    }
-
-                    return;
-                }
-            }
-        }
-
-        public void LogClient(byte[] buffer, int offset, int count)
-        {
-        }
-
-        public void LogConnect(Uri uri)
-        {
-        }
-
-        public void Dispose()
-        {
-        }
-    }
 }

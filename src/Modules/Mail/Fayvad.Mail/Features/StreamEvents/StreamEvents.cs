@@ -44,17 +44,22 @@ internal sealed record SseFrame(long? Id, string? Type, string? Data, string? Co
     }
 }
 
+/// <summary>
+/// An open stream waits on one <see cref="StreamWake"/>: the log is read when the mailbox's log grew, and a heartbeat
+/// (with the session check) is sent when the shared <see cref="HeartbeatWheel"/> reaches the stream's slot. While idle
+/// it holds no timer, task, token source or database connection of its own.
+/// </summary>
 internal sealed class StreamEventsHandler(
-    EventLog log, EventSignals signals, IMailboxWatches watchers, IServiceScopeFactory scopes, IOptions<MailOptions> options, MailMetrics metrics)
+    EventLog log, EventSignals signals, IMailboxWatches watchers, HeartbeatWheel heartbeats, ISessionCheck sessions, MailMetrics metrics)
     : IStreamQueryHandler<StreamEventsQuery, SseFrame>
 {
     private const int Batch = 200;
 
     public async IAsyncEnumerable<SseFrame> Handle(StreamEventsQuery query, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var heartbeat = options.Value.Push.Heartbeat;
+        var wake = new StreamWake();
         // Subscribe before reading the log: a commit landing in between still wakes us.
-        using var wake = signals.Subscribe(query.Mailbox);
+        using var subscription = signals.Subscribe(query.Mailbox, wake);
         using var watch = watchers.Acquire(query.Mailbox, query.OrganizationId);
         using var open = new OpenStream(metrics);
         var (_, syncedAt) = await log.EnsureStreamAsync(query.Mailbox, query.OrganizationId, cancellationToken);
@@ -75,34 +80,44 @@ internal sealed class StreamEventsHandler(
         }
 
         yield return new SseFrame(null, null, null, "connected");
-        var nextBeat = DateTime.UtcNow + heartbeat;
-        while (!cancellationToken.IsCancellationRequested)
+        heartbeats.Add(wake);
+        try
         {
-            IReadOnlyList<StoredEvent> events;
-            do
+            // The log is read once now (what came after Since or the subscription), then only when it grew.
+            var grew = true;
+            while (!cancellationToken.IsCancellationRequested)
             {
-                events = await log.ReadAfterAsync(query.Mailbox, cursor, Batch, cancellationToken);
-                foreach (var e in events)
+                if (grew)
                 {
-                    cursor = e.Seq;
-                    yield return new SseFrame(e.Seq, e.Type, e.Data);
-                }
-            }
-            while (events.Count == Batch);
-
-            var wait = nextBeat - DateTime.UtcNow;
-            var woken = wait > TimeSpan.Zero && await WaitAsync(wake, wait, cancellationToken);
-            if (!woken && DateTime.UtcNow >= nextBeat)
-            {
-                if (!await StillValidAsync(query.TokenId, cancellationToken))
-                {
-                    yield return new SseFrame(null, "end", JsonSerializer.Serialize(new { reason = "The token was revoked or the account disabled." }));
-                    yield break;
+                    IReadOnlyList<StoredEvent> events;
+                    do
+                    {
+                        events = await log.ReadAfterAsync(query.Mailbox, cursor, Batch, cancellationToken);
+                        foreach (var e in events)
+                        {
+                            cursor = e.Seq;
+                            yield return new SseFrame(e.Seq, e.Type, e.Data);
+                        }
+                    }
+                    while (events.Count == Batch);
                 }
 
-                yield return SseFrame.Heartbeat;
-                nextBeat = DateTime.UtcNow + heartbeat;
+                (grew, var beat) = await wake.WaitAsync(cancellationToken);
+                if (beat)
+                {
+                    if (!await sessions.IsStillValidAsync(query.TokenId, cancellationToken))
+                    {
+                        yield return new SseFrame(null, "end", JsonSerializer.Serialize(new { reason = "The token was revoked or the account disabled." }));
+                        yield break;
+                    }
+
+                    yield return SseFrame.Heartbeat;
+                }
             }
+        }
+        finally
+        {
+            heartbeats.Remove(wake);
         }
     }
 
@@ -118,26 +133,6 @@ internal sealed class StreamEventsHandler(
         }
 
         public void Dispose() => _metrics.PushOpenStreams.Add(-1);
-    }
-
-    private static async Task<bool> WaitAsync(EventSignals.Subscription wake, TimeSpan wait, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(wait);
-        try
-        {
-            return await wake.Reader.ReadAsync(timeout.Token);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            return false;
-        }
-    }
-
-    private async Task<bool> StillValidAsync(long tokenId, CancellationToken ct)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<ISessionCheck>().IsStillValidAsync(tokenId, ct);
     }
 }
 
