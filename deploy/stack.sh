@@ -62,7 +62,8 @@ PG_RESTARTED=0  # set by start_postgres when this up started it; the mail server
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
           postfix postfix-pgsql gettext-base openssl curl lua-socket
           opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython
-          nodejs chromium)  # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
+          nodejs chromium   # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
+          nginx systemd)    # nginx, systemd-analyze: the deploy tests (deploy/nginx, deploy/systemd)
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD DKIM_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
               DEMO_SUPERADMIN_PASSWORD DEMO_ORGADMIN_PASSWORD DEMO_USER_PASSWORD DEMO_USER2_PASSWORD
               DEMO_SERVICE_PASSWORD)

@@ -10,9 +10,8 @@ using Fayvad.Api.Tests.Faults;
 namespace Fayvad.Api.Tests.Deploy;
 
 /// <summary>
-/// The `dotnet publish` output of the Host. scripts/test.sh publishes once before the tests and names the folder in
-/// FAYVAD_PUBLISH_DIR; without it (a developer's run of these tests alone) the Host built for the tests is published
-/// here, without building again.
+/// The `dotnet publish` output of the Host (framework-dependent, Release), made once per test run into
+/// artifacts/publish from the build the tests already did (`--no-build`: the same files, in seconds).
 /// </summary>
 public static class PublishedApi
 {
@@ -21,18 +20,18 @@ public static class PublishedApi
 
     public static async Task<string> DirectoryAsync()
     {
-        if (Environment.GetEnvironmentVariable("FAYVAD_PUBLISH_DIR") is { Length: > 0 } given)
-        {
-            return File.Exists(Path.Combine(given, "Fayvad.Host.dll")) ? given : throw new FileNotFoundException("FAYVAD_PUBLISH_DIR has no Fayvad.Host.dll", given);
-        }
-
         await Gate.WaitAsync();
         try
         {
             if (_directory is null)
             {
                 var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
-                var output = Path.Combine(StackSettings.RepoRoot, "artifacts", "publish-tests");
+                var output = Path.Combine(StackSettings.RepoRoot, "artifacts", "publish");
+                if (System.IO.Directory.Exists(output))
+                {
+                    System.IO.Directory.Delete(output, recursive: true);
+                }
+
                 await StackProcesses.RunAsync("dotnet", "publish", Path.Combine(StackSettings.RepoRoot, "src", "Host", "Fayvad.Host", "Fayvad.Host.csproj"),
                     "-c", configuration, "--no-build", "--nologo", "-v", "quiet", "-o", output);
                 _directory = output;
