@@ -15,13 +15,14 @@ namespace Fayvad.Api.Tests.Deploy;
 [Collection(ApiProcesses.Name)]
 public sealed class DeployTests(ApiFactory factory, DeployedApi deployed) : MailTest(factory), IClassFixture<DeployedApi>
 {
+    /// <summary>Over HTTP/2, as a browser talks to this site.</summary>
     [Fact]
     public async Task Login_list_send_with_an_attachment_and_an_event_all_through_nginx()
     {
         var sender = await MailboxAsync("sender");
         var to = await MailboxAsync("to", sender.Org);
-        using var senderWeb = await LoginAsync(sender.Address);
-        using var toWeb = await LoginAsync(to.Address);
+        using var senderWeb = await LoginAsync(sender.Address, http2: true);
+        using var toWeb = await LoginAsync(to.Address, http2: true);
 
         await using var events = await SseReader.OpenAsync(toWeb, Ct);
         var empty = await TestApi.ReadAsync(await toWeb.GetAsync($"{Root}/email/messages/?folder=INBOX", Ct), HttpStatusCode.OK);
@@ -39,7 +40,9 @@ public sealed class DeployTests(ApiFactory factory, DeployedApi deployed) : Mail
         var part = new ByteArrayContent(file);
         part.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
         form.Add(part, "attachments", "report.bin");
-        await TestApi.ReadAsync(await senderWeb.PostAsync($"{Root}/email/send/", form, Ct), HttpStatusCode.OK);
+        var send = await senderWeb.PostAsync($"{Root}/email/send/", form, Ct);
+        Assert.Equal(HttpVersion.Version20, send.Version);
+        await TestApi.ReadAsync(send, HttpStatusCode.OK);
         var sent = Stopwatch.StartNew();
 
         // The event comes through the proxy while the stream stays open: nginx passes it on, it does not buffer it.
@@ -134,10 +137,10 @@ public sealed class DeployTests(ApiFactory factory, DeployedApi deployed) : Mail
         }
     }
 
-    private async Task<HttpClient> LoginAsync(string username)
+    private async Task<HttpClient> LoginAsync(string username, bool http2 = false)
     {
-        using var anonymous = deployed.Front.Client();
+        using var anonymous = deployed.Front.Client(http2: http2);
         var login = await TestApi.ReadAsync(await anonymous.PostAsJsonAsync($"{Root}/auth/login/", new { username, password = TestApi.Password }, Ct), HttpStatusCode.OK);
-        return deployed.Front.Client(login.GetProperty("token").GetString());
+        return deployed.Front.Client(login.GetProperty("token").GetString(), http2: http2);
     }
 }

@@ -197,8 +197,11 @@ public sealed class NginxFront : IAsyncDisposable
         throw new TimeoutException("nginx did not listen within 20 s: " + front.ErrorLog);
     }
 
-    /// <summary>An HTTPS client that trusts only this run's certificate, connecting from <paramref name="from"/>.</summary>
-    public HttpClient Client(string? token = null, IPAddress? from = null, bool checkContract = true)
+    /// <summary>
+    /// An HTTPS client that trusts only this run's certificate, connecting from <paramref name="from"/>; HTTP/2 (what
+    /// browsers negotiate with this site) when <paramref name="http2"/>, else HTTP/1.1.
+    /// </summary>
+    public HttpClient Client(string? token = null, IPAddress? from = null, bool checkContract = true, bool http2 = false)
     {
         var expected = CertificateHash;
         var sockets = new SocketsHttpHandler
@@ -223,7 +226,13 @@ public sealed class NginxFront : IAsyncDisposable
             },
         };
         HttpMessageHandler handler = checkContract ? new Contract.ContractCheckingHandler { InnerHandler = sockets } : sockets;
-        var client = new HttpClient(handler) { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(60) };
+        var client = new HttpClient(handler)
+        {
+            BaseAddress = BaseAddress,
+            Timeout = TimeSpan.FromSeconds(60),
+            DefaultRequestVersion = http2 ? HttpVersion.Version20 : HttpVersion.Version11,
+            DefaultVersionPolicy = HttpVersionPolicy.RequestVersionExact,
+        };
         if (token is not null)
         {
             client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Token", token);
