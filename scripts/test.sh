@@ -32,8 +32,8 @@ if ! deploy/stack.sh up; then
   finish 1
 fi
 
-# The OpenAPI linter and the docs page check (tools/openapi, versions pinned by its package-lock.json) run inside the
-# API tests; npm comes with Node.js (NodeSource's), or from Debian beside Debian's nodejs.
+# The OpenAPI linter, the docs page check and the generated TypeScript client's type check (tools/openapi, versions
+# pinned by its package-lock.json) run inside the API tests; npm comes with Node.js (NodeSource's), or from Debian beside Debian's nodejs.
 if ! command -v npm >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq npm >/dev/null || echo "[test] warning: npm could not be installed" >&2
 fi

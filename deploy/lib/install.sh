@@ -4,7 +4,8 @@
 PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
           postfix postfix-pgsql gettext-base openssl curl lua-socket
           opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython
-          nodejs chromium)  # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
+          nodejs chromium   # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
+          nginx systemd)    # nginx, systemd-analyze: the deploy tests (deploy/nginx, deploy/systemd)
 
 ensure_packages() {
   local missing=() p

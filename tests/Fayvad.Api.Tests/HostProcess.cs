@@ -37,11 +37,24 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<HostProcess> StartAsync(string nodeId, CancellationToken ct, IReadOnlyDictionary<string, string>? settings = null)
+    /// <param name="command">The program and its arguments; by default `dotnet` with the Host built beside these tests
+    /// (the deploy tests pass the systemd unit's ExecStart, pointed at the published artifact).</param>
+    /// <param name="workingDirectory">The content root (appsettings.json), as the unit's WorkingDirectory.</param>
+    public static async Task<HostProcess> StartAsync(string nodeId, CancellationToken ct, IReadOnlyDictionary<string, string>? settings = null, IReadOnlyList<string>? command = null, string? workingDirectory = null)
     {
         var port = FreePort();
-        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        info.ArgumentList.Add(HostDll());
+        command ??= ["dotnet", HostDll()];
+        var info = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
+        if (workingDirectory is not null)
+        {
+            info.WorkingDirectory = workingDirectory;
+        }
+
+        foreach (var argument in command.Skip(1))
+        {
+            info.ArgumentList.Add(argument);
+        }
+
         // The stack's settings (.stack/api.env) and the tests' timings, as every test host has them.
         var env = new Dictionary<string, string>(TestHostSettings.Common(), StringComparer.Ordinal)
         {
@@ -140,7 +153,7 @@ public sealed class HostProcess : IAsyncDisposable
         }
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

@@ -95,6 +95,12 @@ internal static class OpenApiContract
             DescribeProperties(schema, context.JsonTypeInfo);
         }
 
+        // Timestamps go through UtcDateTimeOffsetConverter, which hides their type as well: an ISO 8601 string.
+        foreach (var timestamp in (schema.AnyOf ?? []).OfType<OpenApiSchema>().Prepend(schema).Where(s => s.Type is null && s.Format == "date-time"))
+        {
+            timestamp.Type = JsonSchemaType.String;
+        }
+
         // Text goes through SafeTextConverter, a custom converter the generator cannot see through: it is a string,
         // null only where the property is declared nullable.
         if (context.JsonTypeInfo.Type == typeof(string) && schema.Type is null)

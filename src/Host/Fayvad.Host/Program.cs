@@ -61,8 +61,18 @@ builder.Services.AddRateLimitGroups(builder.Configuration);
 builder.AddTelemetry();
 builder.Services.AddExceptionHandler<ApiExceptionHandler>();
 builder.Services.AddProblemDetails();
+// Behind nginx on the same host (deploy/nginx, docs/adr/0024): the client address (rate limits, login throttle,
+// metrics access) and https (absolute paging links) come from X-Forwarded-For/-Proto, believed only from loopback.
 builder.Services.Configure<ForwardedHeadersOptions>(options =>
-    options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor);
+{
+    options.ForwardedHeaders = Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedFor
+        | Microsoft.AspNetCore.HttpOverrides.ForwardedHeaders.XForwardedProto;
+    options.ForwardLimit = 1;
+    options.KnownIPNetworks.Clear();
+    options.KnownProxies.Clear();
+    options.KnownIPNetworks.Add(System.Net.IPNetwork.Parse("127.0.0.0/8"));
+    options.KnownProxies.Add(System.Net.IPAddress.IPv6Loopback);
+});
 
 var app = builder.Build();
 

@@ -43,6 +43,48 @@ public sealed class DocumentToolsTests(ApiFactory factory) : ApiTest(factory)
         Assert.True(page.ExitCode == 0, "the docs page check failed:\n" + page.Output);
     }
 
+    /// <summary>
+    /// A TypeScript client as a team would generate it (openapi-typescript + openapi-fetch): tools/openapi/client/calls.ts
+    /// holds one typed call per operation, with every parameter and body field and a typed read of every response
+    /// field, written from the document by client-calls.mjs. Checked with `tsc --noEmit` against types generated from
+    /// the document served now, so a path, parameter or field renamed or removed, or a type changed, fails here.
+    /// UPDATE_GOLDEN=1 rewrites calls.ts from the current document (a deliberate contract change).
+    /// </summary>
+    [Fact]
+    public async Task A_typescript_client_generated_from_the_document_type_checks_a_call_to_every_operation()
+    {
+        Assert.True(File.Exists(Path.Combine(Tools, "node_modules", ".package-lock.json")),
+            $"run `npm ci` in {Tools} first (scripts/test.sh does)");
+        var output = Path.Combine(Artifacts, "openapi-client");
+        System.IO.Directory.CreateDirectory(output);
+        var documentPath = Path.Combine(output, "openapi.json");
+        using var http = Factory.CreateClient();
+        var document = await http.GetStringAsync($"{Root}/openapi/v1.json", Ct);
+        await File.WriteAllTextAsync(documentPath, document, Ct);
+        var callsPath = Path.Combine(Tools, "client", "calls.ts");
+        if (Environment.GetEnvironmentVariable("UPDATE_GOLDEN") == "1")
+        {
+            var written = await RunAsync("node", ["client-calls.mjs", documentPath, callsPath]);
+            Assert.True(written.ExitCode == 0, written.Output);
+        }
+
+        var generated = await RunAsync("npx", ["--no-install", "openapi-typescript", documentPath, "-o", Path.Combine("client", "schema.d.ts")]);
+        Assert.True(generated.ExitCode == 0, "openapi-typescript failed:\n" + generated.Output);
+        var check = await RunAsync("npx", ["--no-install", "tsc", "--noEmit", "-p", "client"]);
+        await File.WriteAllTextAsync(Path.Combine(output, "tsc.txt"), check.Output, Ct);
+        Assert.True(check.ExitCode == 0,
+            "The document no longer types the client's calls (tools/openapi/client/calls.ts); if the change is meant, run the tests with UPDATE_GOLDEN=1:\n" + check.Output);
+
+        using var parsed = JsonDocument.Parse(document);
+        var operations = parsed.RootElement.GetProperty("paths").EnumerateObject()
+            .SelectMany(path => path.Value.EnumerateObject().Where(m => m.Value.ValueKind == JsonValueKind.Object && m.Value.TryGetProperty("operationId", out _)))
+            .Select(m => m.Value.GetProperty("operationId").GetString()!).Order(StringComparer.Ordinal).ToList();
+        var called = (await File.ReadAllLinesAsync(callsPath, Ct)).Where(l => l.StartsWith("// operation: ", StringComparison.Ordinal))
+            .Select(l => l["// operation: ".Length..]).Order(StringComparer.Ordinal).ToList();
+        Assert.NotEmpty(operations);
+        Assert.Equal(operations, called);
+    }
+
     private static async Task<(int ExitCode, string Output)> RunAsync(string file, IEnumerable<string> arguments)
     {
         var info = new ProcessStartInfo(file)

@@ -28,7 +28,7 @@ public sealed class SseReader : IAsyncDisposable
 
     public static async Task<SseReader> OpenAsync(HttpClient client, CancellationToken ct, long? lastEventId = null, string query = "")
     {
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"/fayvad_api/email/events/{query}");
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/fayvad_api/email/events/{query}") { Version = client.DefaultRequestVersion, VersionPolicy = client.DefaultVersionPolicy };
         if (lastEventId is { } id)
         {
             request.Headers.Add("Last-Event-ID", id.ToString(System.Globalization.CultureInfo.InvariantCulture));
