@@ -28,7 +28,7 @@ internal sealed class PasswordThrottle(IdentityDbContext db, TimeProvider clock,
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Always account first, then address: every attempt takes them in that order, so two attempts never deadlock.
         await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-account:' || {account}, 0)), pg_advisory_xact_lock(hashtextextended('fayvad-password-client:' || {clientAddress}, 0))",
+            $"SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-account:' || {account}, 0)); SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-client:' || {clientAddress}, 0))",
             cancellationToken);
 
         var now = clock.GetUtcNow();
