@@ -65,6 +65,12 @@ public sealed partial class MetricsTests(ApiFactory factory) : MailTest(factory)
         Assert.Equal(1, after.Value("fayvad_mail_send_failed_total", "reason=\"recipient_refused\""));
         Assert.Equal(1, after.Value("fayvad_mail_push_open_streams"));
         Assert.True(after.Value("fayvad_mail_push_events_total", "type=\"message.new\"") >= 1, after.Text);
+        // The event came from a pass on this node, the stream's: asked for by a hint (Dovecot's, or passed on by
+        // another node) and timed.
+        Assert.True(after.Value("fayvad_mail_push_hints_total") >= 1, after.Text);
+        Assert.True(after.Value("fayvad_mail_push_passes_total", "result=\"ok\"") >= 1, after.Text);
+        Assert.True(after.Value("fayvad_mail_push_lag_seconds_count") >= 1, after.Text);
+        Assert.True(after.Value("fayvad_mail_push_lag_seconds_bucket", "le=\"+Inf\"") == after.Value("fayvad_mail_push_lag_seconds_count"), after.Text);
         Assert.True(after.Value("fayvad_mail_imap_pool_open") >= 1, after.Text);
         Assert.True(after.Value("fayvad_mail_imap_pool_idle") >= 0, after.Text);
         Assert.Equal(0, after.Value("fayvad_mail_imap_pool_waiting"));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Text.Json;
 using System.Threading.Channels;
 using Fayvad.Mail.Data;
@@ -32,6 +33,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     private readonly PushOptions _options;
     private readonly MailboxSync _sync;
     private readonly ILogger _logger;
+    private readonly MailMetrics _metrics;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
@@ -45,8 +47,9 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
 
     public HintWatchRegistry(
         IImapSessions sessions, EventLog log, EventSignals signals, IServiceScopeFactory scopes, IOptions<MailOptions> options,
-        ILogger<HintWatchRegistry> logger)
+        MailMetrics metrics, ILogger<HintWatchRegistry> logger)
     {
+        _metrics = metrics;
         _sessions = sessions;
         _log = log;
         _scopes = scopes;
@@ -112,6 +115,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     public void Hint(string mailbox)
     {
         Interlocked.Increment(ref _hints);
+        _metrics.PushHints.Add(1, new KeyValuePair<string, object?>("via", "udp"));
         if (_entries.TryGetValue(mailbox, out var entry) && entry.Leased)
         {
             RequestPass(entry);
@@ -124,6 +128,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
 
     private void OnForwardedHint(string mailbox)
     {
+        _metrics.PushHints.Add(1, new KeyValuePair<string, object?>("via", "notify"));
         if (_entries.TryGetValue(mailbox, out var entry) && entry.Leased)
         {
             RequestPass(entry);
@@ -155,6 +160,11 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     {
         lock (entry)
         {
+            if (entry.AskedAt == 0)
+            {
+                entry.AskedAt = Stopwatch.GetTimestamp();
+            }
+
             if (entry.Running)
             {
                 entry.Pending = true;
@@ -177,10 +187,24 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
             while (!ct.IsCancellationRequested && entry.Leased)
             {
                 await _passSlots.WaitAsync(ct);
+                long askedAt;
+                lock (entry)
+                {
+                    // Asks arriving from here on are served by the next pass and timed from their own moment.
+                    askedAt = entry.AskedAt;
+                    entry.AskedAt = 0;
+                }
+
                 try
                 {
                     var pass = await _sessions.RunAsync(entry.Mailbox, (client, c) => _sync.PassAsync(entry.Mailbox, client, c), ct);
                     Interlocked.Increment(ref _passes);
+                    _metrics.PushPasses.Add(1, new KeyValuePair<string, object?>("result", "ok"));
+                    if (askedAt != 0)
+                    {
+                        _metrics.PushLag.Record(Stopwatch.GetElapsedTime(askedAt).TotalSeconds);
+                    }
+
                     entry.Synced = true;
                     backoff = TimeSpan.Zero;
                     if (pass.MoreToCome)
@@ -194,12 +218,18 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
                 catch (Exception ex) when (!ct.IsCancellationRequested)
                 {
                     // IMAP or PostgreSQL down, a folder deleted mid-pass: try again, later each time.
+                    _metrics.PushPasses.Add(1, new KeyValuePair<string, object?>("result", "failed"));
                     entry.Synced = false;
                     backoff = TimeSpan.FromSeconds(Math.Clamp(backoff.TotalSeconds * 2, 1, 30));
                     LogPassFailed(_logger, ex, entry.Mailbox, backoff.TotalSeconds);
                     lock (entry)
                     {
                         entry.Pending = true;
+                        // The lag runs on from the first ask until a pass succeeds.
+                        if (askedAt != 0 && (entry.AskedAt == 0 || askedAt < entry.AskedAt))
+                        {
+                            entry.AskedAt = askedAt;
+                        }
                     }
                 }
                 finally
@@ -539,6 +569,9 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
         public bool Running { get; set; }
 
         public bool Pending { get; set; }
+
+        /// <summary>When the oldest ask not yet served by a pass came (Stopwatch timestamp), 0 for none.</summary>
+        public long AskedAt { get; set; }
 
         public bool Leased { get => _leased; set => _leased = value; }
 
