@@ -18,11 +18,16 @@ public sealed class PushHintTests(ApiFactory factory) : MailTest(factory)
         var box = await MailboxAsync();
         await using var stream = await SseReader.OpenAsync(box.Client, Ct);
 
-        // Whatever connection the stream's first pass used is ended; in notify mode the watcher would reconnect and IDLE.
-        await Doveadm.RunAsync("-c", DovecotConf, "kick", box.Address);
-        await WaitUntilAsync(async () => await ConnectionsAsync(box.Address) == 0, "the user's IMAP sessions to end");
-        await Task.Delay(1500, Ct);
-        Assert.Equal(0, await ConnectionsAsync(box.Address));
+        // Whatever connection the stream's passes used is ended; in notify mode the watcher would reconnect and IDLE.
+        // A pass still due from the stream's start (a hint its own baseline caused) may open one more pooled connection
+        // after a kick: kicked again until none comes back for 1.5 s.
+        await WaitUntilAsync(async () =>
+        {
+            await Doveadm.RunAsync("-c", DovecotConf, "kick", box.Address);
+            await WaitUntilAsync(async () => await ConnectionsAsync(box.Address) == 0, "the user's IMAP sessions to end");
+            await Task.Delay(1500, Ct);
+            return await ConnectionsAsync(box.Address) == 0;
+        }, "no IMAP session of the user's to stay open", seconds: 20);
 
         var subject = Unique("hinted");
         await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("far@example.com", box.Address, subject, "hello"), Ct);
@@ -114,9 +119,9 @@ public sealed class PushHintTests(ApiFactory factory) : MailTest(factory)
         return output.Split('\n').Count(l => l.StartsWith(mailbox + " ", StringComparison.OrdinalIgnoreCase) && l.Contains("imap", StringComparison.Ordinal));
     }
 
-    private async Task WaitUntilAsync(Func<Task<bool>> done, string what)
+    private async Task WaitUntilAsync(Func<Task<bool>> done, string what, int seconds = 10)
     {
-        var deadline = DateTime.UtcNow.AddSeconds(10);
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
         while (!await done())
         {
             Assert.True(DateTime.UtcNow < deadline, $"timed out waiting for {what}");
