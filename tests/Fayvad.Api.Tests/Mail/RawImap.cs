@@ -27,7 +27,8 @@ internal sealed class RawImap : IAsyncDisposable
         return imap;
     }
 
-    public Task CommandAsync(string command, CancellationToken ct) => SendAsync([Encoding.ASCII.GetBytes(command)], ct);
+    /// <param name="tolerate">A response code (e.g. "[ALREADYEXISTS]") that counts as success.</param>
+    public Task CommandAsync(string command, CancellationToken ct, string? tolerate = null) => SendAsync([Encoding.ASCII.GetBytes(command)], ct, tolerate);
 
     /// <summary>One MULTIAPPEND (RFC 3502) with LITERAL+ literals.</summary>
     public Task AppendAsync(string folder, IReadOnlyList<byte[]> messages, CancellationToken ct)
@@ -42,7 +43,7 @@ internal sealed class RawImap : IAsyncDisposable
         return SendAsync(parts, ct);
     }
 
-    private async Task SendAsync(IEnumerable<byte[]> parts, CancellationToken ct)
+    private async Task SendAsync(IEnumerable<byte[]> parts, CancellationToken ct, string? tolerate = null)
     {
         var t = $"r{++tag}";
         await stream.WriteAsync(Encoding.ASCII.GetBytes(t + " "), ct);
@@ -57,7 +58,7 @@ internal sealed class RawImap : IAsyncDisposable
             var line = await ReadLineAsync(ct);
             if (line.StartsWith(t + " ", StringComparison.Ordinal))
             {
-                Assert.True(line.StartsWith(t + " OK", StringComparison.Ordinal), line);
+                Assert.True(line.StartsWith(t + " OK", StringComparison.Ordinal) || (tolerate is not null && line.Contains(tolerate, StringComparison.Ordinal)), line);
                 return;
             }
         }
