@@ -5,6 +5,7 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using DnsClient;
+using Fayvad.Api.Tests.Faults;
 
 namespace Fayvad.Api.Tests;
 
@@ -64,7 +65,7 @@ public static class TestDns
             var path = Path.Combine(StackSettings.Get("NSD_ZONES_DIR"), zone + ".zone");
             await File.WriteAllTextAsync(path + ".new", text.ToString(), ct);
             File.Move(path + ".new", path, overwrite: true);
-            await ReloadAsync(zone, ct);
+            await ReloadAsync(zone);
             if (!await ServesSerialAsync(zone, next, TimeSpan.FromSeconds(5), ct))
             {
                 // NSD 4.6's reload can lose a race with its old main process under load ("reload closed cmd channel",
@@ -111,17 +112,8 @@ public static class TestDns
         _ => r.Value + ".",
     };
 
-    private static async Task ReloadAsync(string zone, CancellationToken ct)
-    {
-        var start = new ProcessStartInfo("nsd-control", ["-c", StackSettings.Get("NSD_CONF"), "reload", zone + "."])
-        {
-            RedirectStandardOutput = true, RedirectStandardError = true,
-        };
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(ct) + await process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        Assert.True(process.ExitCode == 0, $"nsd-control reload {zone}: {output}");
-    }
+    private static Task ReloadAsync(string zone) =>
+        StackProcesses.RunAsync("nsd-control", "-c", StackSettings.Get("NSD_CONF"), "reload", zone + ".");
 
     private static async Task<bool> ServesSerialAsync(string zone, long expected, TimeSpan within, CancellationToken ct)
     {
@@ -166,7 +158,7 @@ public static class TestDns
             .Where(pid => pid > 0 && CommandLine(pid) == $"nsd\0-c\0{conf}\0")];
         foreach (var pid in Ours())
         {
-            await RunAsync("kill", ["-TERM", pid.ToString(CultureInfo.InvariantCulture)], ct, mayFail: true);
+            await KillAsync("-TERM", pid);
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(10);
@@ -174,14 +166,29 @@ public static class TestDns
         {
             if (DateTime.UtcNow > deadline)
             {
-                left.ForEach(pid => RunAsync("kill", ["-KILL", pid.ToString(CultureInfo.InvariantCulture)], ct, mayFail: true).GetAwaiter().GetResult());
+                foreach (var pid in left)
+                {
+                    await KillAsync("-KILL", pid);
+                }
             }
 
             await Task.Delay(50, ct);
         }
 
         var log = Path.Combine(StackSettings.Get("STACK_DIR"), "log", "nsd.log");
-        await RunAsync("bash", ["-c", $"nsd -c '{conf}' </dev/null >>'{log}' 2>&1"], ct);
+        await StackProcesses.RunAsync("bash", "-c", $"nsd -c '{conf}' </dev/null >>'{log}' 2>&1");
+    }
+
+    private static async Task KillAsync(string signal, int pid)
+    {
+        try
+        {
+            await StackProcesses.RunAsync("kill", signal, pid.ToString(CultureInfo.InvariantCulture));
+        }
+        catch (InvalidOperationException)
+        {
+            // Gone meanwhile.
+        }
     }
 
     private static string? CommandLine(int pid)
@@ -198,14 +205,5 @@ public static class TestDns
         {
             return null;
         }
-    }
-
-    private static async Task RunAsync(string file, string[] args, CancellationToken ct, bool mayFail = false)
-    {
-        var start = new ProcessStartInfo(file, args) { RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        var output = await process.StandardOutput.ReadToEndAsync(ct) + await process.StandardError.ReadToEndAsync(ct);
-        await process.WaitForExitAsync(ct);
-        Assert.True(mayFail || process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {output}");
     }
 }

@@ -1,7 +1,7 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using Fayvad.Api.Tests.Client;
+using Fayvad.Api.Tests.Faults;
 
 namespace Fayvad.Api.Tests.Mail;
 
@@ -22,24 +22,24 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
 
         // This stack's imap session processes, taken before the stop: they outlive the master, and only these may be
         // killed (other stacks on the machine run processes of the same name).
-        var sessions = ImapSessionPids();
+        var sessions = StackProcesses.DovecotSessionPids();
         Assert.NotEmpty(sessions); // at least the pooled session of the request above
-        await RunAsync("doveadm", "-c", StackSettings.Get("DOVECOT_CONF"), "stop");
+        await StackProcesses.RunAsync("doveadm", "-c", StackSettings.Get("DOVECOT_CONF"), "stop");
         try
         {
             // doveadm stop only signals the master: wait until the server is really gone.
             var gone = DateTime.UtcNow.AddSeconds(10);
-            while (await ImapAnswersAsync() && DateTime.UtcNow < gone)
+            while (await StackProcesses.AnswersAsync(Dependency.Dovecot, Ct) && DateTime.UtcNow < gone)
             {
                 await Task.Delay(100, Ct);
             }
 
-            Assert.False(await ImapAnswersAsync(), "Dovecot did not stop");
+            Assert.False(await StackProcesses.AnswersAsync(Dependency.Dovecot, Ct), "Dovecot did not stop");
 
             // Authenticated imap processes outlive the master; a stopped server has none left.
             foreach (var pid in sessions)
             {
-                KillIfStillImap(pid);
+                StackProcesses.KillIfStill(pid, "imap");
             }
 
             // A session already open may outlive the master for a moment; after that every answer is a clear 503.
@@ -71,7 +71,7 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         finally
         {
             // Through a shell with its output elsewhere, so the daemon does not hold this process's pipes open.
-            await RunAsync("bash", "-c", $"dovecot -c '{StackSettings.Get("DOVECOT_CONF")}' </dev/null >/dev/null 2>&1");
+            await StackProcesses.RunAsync("bash", "-c", $"dovecot -c '{StackSettings.Get("DOVECOT_CONF")}' </dev/null >/dev/null 2>&1");
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(15);
@@ -93,7 +93,7 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/auth/me/", Ct), HttpStatusCode.OK);
         var data = Path.Combine(StackSettings.Get("STACK_DIR"), "pg", "data");
 
-        await RunAsync("runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-m", "fast", "-w", "stop");
+        await StackProcesses.RunAsync("runuser", "-u", "postgres", "--", "/usr/lib/postgresql/15/bin/pg_ctl", "-D", data, "-m", "fast", "-w", "stop");
         try
         {
             // Every request checks its token in PostgreSQL: each one is now a clear 503, never a 500.
@@ -114,7 +114,7 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         finally
         {
             // stack.sh starts only what is not running, with the stack's own settings.
-            await RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+            await StackProcesses.RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
 
             // The tests' own pooled connections died with the server: later tests must not get one.
             Npgsql.NpgsqlConnection.ClearAllPools();
@@ -166,88 +166,5 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
     {
         await Task.Delay(200, TestContext.Current.CancellationToken);
         return true;
-    }
-
-    /// <summary>The imap processes whose parent is this stack's Dovecot master (pid from its base_dir).</summary>
-    private static List<int> ImapSessionPids()
-    {
-        var baseDir = Path.Combine(StackSettings.Get("STACK_DIR"), "dovecot", "run");
-        var master = int.Parse(File.ReadAllText(Path.Combine(baseDir, "master.pid")).Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        var pids = new List<int>();
-        foreach (var dir in System.IO.Directory.EnumerateDirectories("/proc"))
-        {
-            if (int.TryParse(Path.GetFileName(dir), out var pid) && StatOf(pid) is { } stat && stat.Parent == master && stat.Name == "imap")
-            {
-                pids.Add(pid);
-            }
-        }
-
-        return pids;
-    }
-
-    private static void KillIfStillImap(int pid)
-    {
-        // The pid may have been reused since it was read: kill it only while it is still an imap process.
-        if (StatOf(pid) is { Name: "imap" })
-        {
-            try
-            {
-                Process.GetProcessById(pid).Kill();
-            }
-            catch (ArgumentException)
-            {
-                // Already gone.
-            }
-            catch (InvalidOperationException)
-            {
-                // Exited meanwhile.
-            }
-        }
-    }
-
-    /// <summary>Name and parent pid from /proc/PID/stat ("pid (comm) state ppid ..."); null when the process is gone.</summary>
-    private static (string Name, int Parent)? StatOf(int pid)
-    {
-        try
-        {
-            var stat = File.ReadAllText($"/proc/{pid}/stat");
-            var open = stat.IndexOf('(', StringComparison.Ordinal);
-            var close = stat.LastIndexOf(')');
-            var rest = stat[(close + 2)..].Split(' ');
-            return (stat[(open + 1)..close], int.Parse(rest[1], System.Globalization.CultureInfo.InvariantCulture));
-        }
-        catch (IOException)
-        {
-            return null;
-        }
-    }
-
-    private static async Task<bool> ImapAnswersAsync()
-    {
-        using var tcp = new System.Net.Sockets.TcpClient();
-        try
-        {
-            await tcp.ConnectAsync("127.0.0.1", MailKitTestKit.ImapPort, TestContext.Current.CancellationToken);
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
-    }
-
-    private static async Task RunAsync(string file, params string[] args)
-    {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true };
-        foreach (var arg in args)
-        {
-            info.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(info)!;
-        process.StandardInput.Close();
-        var output = await process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.True(process.ExitCode == 0, $"{file} {string.Join(' ', args)}: {output}");
     }
 }
