@@ -33,8 +33,11 @@ public sealed class DomainAndAccountTests(ApiFactory factory) : ApiTest(factory)
         // Asked for a page: Django REST framework's page form.
         var page = await TestApi.ReadAsync(await superadmin.GetAsync($"{Root}/domains?limit=200", Ct), HttpStatusCode.OK);
         // Other tests create domains meanwhile: the count can only have grown.
-        Assert.True(page.GetProperty("count").GetInt32() >= all.GetArrayLength());
-        Assert.Contains(b.Domain, NamesIn(page.GetProperty("results"), "name"));
+        var count = page.GetProperty("count").GetInt32();
+        Assert.True(count >= all.GetArrayLength());
+        // The page is the first 200 by name; the suite's other domains can push b past it, so only the page's shape is checked.
+        Assert.Equal(Math.Min(200, count), page.GetProperty("results").GetArrayLength());
+        Assert.Equal(count > 200, page.GetProperty("next").ValueKind == JsonValueKind.String);
 
         await Api.CreateAccountAsync(adminA, "someone@" + a.Domain);
         var user = await Api.AsAsync("someone@" + a.Domain);
