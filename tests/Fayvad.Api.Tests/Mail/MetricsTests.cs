@@ -88,6 +88,43 @@ public sealed partial class MetricsTests(ApiFactory factory) : MailTest(factory)
         Assert.Equal(0, (await ScrapeAsync(node)).Value("fayvad_mail_push_open_streams"));
     }
 
+    /// <summary>
+    /// A pooled connection keeps its folder selected (docs/adr/0020): the next request there costs a NOOP. The folder list
+    /// on the same connection repeats the folder's unchanged counts (LIST-STATUS) and must not cost a new EXAMINE; a
+    /// message another client appends does.
+    /// </summary>
+    [Fact]
+    public async Task A_kept_folder_serves_the_next_request_after_a_folder_list_and_is_selected_again_after_another_clients_append()
+    {
+        var box = await MailboxAsync();
+        await MailKitTestKit.AppendAsync(box.Address, "INBOX", [MailKitTestKit.Message("a@example.com", box.Address, "one", "x")], Ct);
+        await using var node = await HostProcess.StartAsync("kept-" + Guid.NewGuid().ToString("N")[..6], Ct);
+        var client = node.Client();
+        var login = await TestApi.ReadAsync(await client.PostAsJsonAsync($"{Root}/auth/login/", new { username = box.Address, password = TestApi.Password }, Ct), HttpStatusCode.OK);
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", login.Text("token"));
+        async Task<int> ListAsync() => (await TestApi.ReadAsync(await client.GetAsync($"{Root}/email/messages/?folder=INBOX", Ct), HttpStatusCode.OK)).GetProperty("messages").GetArrayLength();
+
+        Assert.Equal(1, await ListAsync());
+        Assert.Equal(1, await ListAsync());
+        await TestApi.ReadAsync(await client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.OK);
+        Assert.Equal(1, await ListAsync());
+        var kept = await ScrapeAsync(node);
+        Assert.Equal(1, kept.Value("fayvad_mail_imap_folder_opens_total", "how=\"selected\""));
+        Assert.Equal(2, kept.Value("fayvad_mail_imap_folder_opens_total", "how=\"kept\""));
+
+        await MailKitTestKit.AppendAsync(box.Address, "INBOX", [MailKitTestKit.Message("a@example.com", box.Address, "two", "x")], Ct);
+        Assert.Equal(2, await ListAsync());
+        // The exporter may answer a scrape from its cache of the last 300 ms: asked again until the counter moves.
+        var after = await ScrapeAsync(node);
+        for (var deadline = DateTime.UtcNow.AddSeconds(5); after.Value("fayvad_mail_imap_folder_opens_total") < 4 && DateTime.UtcNow < deadline; after = await ScrapeAsync(node))
+        {
+            await Task.Delay(100, Ct);
+        }
+
+        Assert.Equal(2, after.Value("fayvad_mail_imap_folder_opens_total", "how=\"selected\""));
+        Assert.Equal(2, after.Value("fayvad_mail_imap_folder_opens_total", "how=\"kept\""));
+    }
+
     private async Task<Scrape> ScrapeAsync(HostProcess node)
     {
         using var http = node.Client();

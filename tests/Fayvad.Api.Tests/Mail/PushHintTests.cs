@@ -40,6 +40,40 @@ public sealed class PushHintTests(ApiFactory factory) : MailTest(factory)
         Assert.Equal("Junk", appended.Data.GetProperty("folder").GetString());
     }
 
+    /// <summary>
+    /// Dovecot rotates a mailbox list's index log (dovecot.list.index.log, at 64 KB); before hints, NOTIFY's STATUS for
+    /// unselected folders stopped after that and their events came up to 30 s late (bench/README-push.md). 250 single
+    /// APPENDs to one folder rotate it; the next append to another folder must still be an event within 2 s.
+    /// </summary>
+    [Fact]
+    public async Task An_append_to_another_folder_right_after_the_list_index_log_rotates_is_an_event_within_two_seconds()
+    {
+        var box = await MailboxAsync();
+        var (_, home) = await Doveadm.RunAsync("-c", DovecotConf, "user", "-f", "home", box.Address);
+        var rotated = Path.Combine(home.Trim(), "Maildir", "dovecot.list.index.log.2");
+        await using var stream = await SseReader.OpenAsync(box.Client, Ct);
+
+        using (var imap = await MailKitTestKit.OpenAsync(box.Address, Ct))
+        {
+            var sent = await imap.GetFolderAsync("Sent", Ct);
+            for (var i = 0; i < 250 && !File.Exists(rotated); i++)
+            {
+                await sent.AppendAsync(new AppendRequest(MailKitTestKit.Message(box.Address, "b@example.com", $"filler {i}", "x")), Ct);
+            }
+
+            await imap.DisconnectAsync(true, Ct);
+        }
+
+        Assert.True(File.Exists(rotated), "250 appends did not rotate the list index log");
+        var subject = Unique("after rotation");
+        var mark = stream.Mark;
+        await MailKitTestKit.AppendAsync(box.Address, "Junk", [MailKitTestKit.Message("a@example.com", box.Address, subject, "x")], Ct);
+        var appended = Stopwatch.StartNew();
+        var ev = await stream.SinceAsync(mark, e => e.Type == MailEventTypes.New && Subject(e) == subject, Ct, seconds: 30);
+        Assert.True(appended.Elapsed < TimeSpan.FromSeconds(2), $"the event came {appended.Elapsed.TotalSeconds:0.0} s after the append");
+        Assert.Equal("Junk", ev.Data.GetProperty("folder").GetString());
+    }
+
     [Fact]
     public async Task A_flag_set_by_another_imap_client_arrives_as_message_updated()
     {

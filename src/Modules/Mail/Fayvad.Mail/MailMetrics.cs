@@ -17,6 +17,8 @@ internal sealed class MailMetrics
         SendFailed = Meter.CreateCounter<long>("fayvad.mail.send.failed", "{message}", "Sends that failed at the submission server (refused recipient, outage, timeout).");
         SendReplays = Meter.CreateCounter<long>("fayvad.mail.send.idempotent_replays", "{request}", "Sends answered from an earlier one with the same Idempotency-Key.");
         ImapFaults = Meter.CreateCounter<long>("fayvad.mail.imap.pool.faults", "{connection}", "Pooled IMAP connections discarded after a connection fault.");
+        FolderOpens = Meter.CreateCounter<long>("fayvad.mail.imap.folder_opens", "{open}",
+            "Folders opened for a request on a pooled connection: how=kept (one NOOP, the folder was still selected) or how=selected (SELECT/EXAMINE).");
         PushEvents = Meter.CreateCounter<long>("fayvad.mail.push.events", "{event}", "Mailbox events written to the event log.");
         PushHints = Meter.CreateCounter<long>("fayvad.mail.push.hints", "{hint}", "Dovecot's push hints received (via=udp) or passed on by another node (via=notify).");
         PushPasses = Meter.CreateCounter<long>("fayvad.mail.push.passes", "{pass}", "Sync passes run for watched mailboxes (result=ok|failed).");
@@ -33,6 +35,7 @@ internal sealed class MailMetrics
     public Counter<long> SendFailed { get; }
     public Counter<long> SendReplays { get; }
     public Counter<long> ImapFaults { get; }
+    public Counter<long> FolderOpens { get; }
     public Counter<long> PushEvents { get; }
     public Counter<long> PushHints { get; }
     public Counter<long> PushPasses { get; }

@@ -158,7 +158,7 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
         {
             var listener = new ServerLines();
             var client = await _connector.ConnectAsync(mailbox, cancellationToken, listener);
-            KeptFolder.Listen(client, listener);
+            KeptFolder.Listen(client, listener, kept => _metrics.FolderOpens.Add(1, new KeyValuePair<string, object?>("how", kept ? "kept" : "selected")));
             return new Pooled(client);
         }
         catch (Exception ex)

@@ -11,17 +11,25 @@ namespace Fayvad.Mail.Imap;
 /// any time since the folder was selected, marks it changed, and a changed folder is selected again, so its count, UIDNEXT
 /// and HIGHESTMODSEQ are always those a fresh EXAMINE would give. A folder deleted or recreated under a selected session
 /// ends that session (Dovecot sends BYE); the pool then retries the request on a new connection.
+/// MailKit raises CountChanged for every MESSAGES it reads, also a LIST-STATUS repeating the same count (the folder list
+/// on this connection): count, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ events count as a change only when the value moved.
 /// </summary>
 internal sealed class KeptFolder
 {
     private static readonly ConditionalWeakTable<ImapClient, KeptFolder> Connections = new();
-    private static readonly ConditionalWeakTable<ImapClient, ServerLines> Listeners = new();
+    private static readonly ConditionalWeakTable<ImapClient, Listener> Listeners = new();
 
-    /// <summary>Ties a pooled connection to the protocol logger it was made with; a connection without one never keeps a folder.</summary>
-    public static void Listen(ImapClient client, ServerLines listener) => Listeners.AddOrUpdate(client, listener);
+    private sealed record Listener(ServerLines Lines, Action<bool> Opened);
+
+    /// <summary>
+    /// Ties a pooled connection to the protocol logger it was made with; a connection without one never keeps a folder.
+    /// <paramref name="opened"/> hears each open: true when the kept folder served it, false for a SELECT/EXAMINE.
+    /// </summary>
+    public static void Listen(ImapClient client, ServerLines listener, Action<bool> opened) => Listeners.AddOrUpdate(client, new Listener(listener, opened));
 
     private IMailFolder? _folder;
     private bool _changed;
+    private (int Count, uint UidValidity, uint? UidNext, ulong HighestModSeq) _selected;
 
     /// <summary>The folder this connection has selected and still keeps, or null.</summary>
     public static IMailFolder? Of(ImapClient client) =>
@@ -38,22 +46,29 @@ internal sealed class KeptFolder
             // Dovecot answers a NOOP on a folder deleted and recreated under it with an untagged NO and nothing MailKit
             // sees; only a fresh SELECT shows the new UIDVALIDITY.
             var complained = !Listeners.TryGetValue(client, out var listener);
-            listener?.Arm(line =>
+            listener?.Lines.Arm(line =>
             {
                 complained |= line.StartsWith("* NO", StringComparison.Ordinal) || line.StartsWith("* BYE", StringComparison.Ordinal);
                 return true;
             });
             await client.NoOpAsync(cancellationToken);
-            listener?.Disarm();
+            listener?.Lines.Disarm();
             if (!kept._changed && folder.IsOpen && !complained)
             {
+                listener?.Opened(true);
                 return;
             }
         }
 
         kept.Track(folder);
         await folder.OpenAsync(access, cancellationToken);
+        if (Listeners.TryGetValue(client, out var opened))
+        {
+            opened.Opened(false);
+        }
+
         // What the SELECT itself reported is the fresh state, not a change since.
+        kept._selected = StateOf(folder);
         kept._changed = false;
     }
 
@@ -77,10 +92,10 @@ internal sealed class KeptFolder
     {
         if (on)
         {
-            folder.CountChanged += OnChanged;
-            folder.UidValidityChanged += OnChanged;
-            folder.UidNextChanged += OnChanged;
-            folder.HighestModSeqChanged += OnChanged;
+            folder.CountChanged += OnStateReported;
+            folder.UidValidityChanged += OnStateReported;
+            folder.UidNextChanged += OnStateReported;
+            folder.HighestModSeqChanged += OnStateReported;
             folder.MessageExpunged += OnChanged;
             folder.MessagesVanished += OnChanged;
             folder.MessageFlagsChanged += OnChanged;
@@ -92,10 +107,10 @@ internal sealed class KeptFolder
         }
         else
         {
-            folder.CountChanged -= OnChanged;
-            folder.UidValidityChanged -= OnChanged;
-            folder.UidNextChanged -= OnChanged;
-            folder.HighestModSeqChanged -= OnChanged;
+            folder.CountChanged -= OnStateReported;
+            folder.UidValidityChanged -= OnStateReported;
+            folder.UidNextChanged -= OnStateReported;
+            folder.HighestModSeqChanged -= OnStateReported;
             folder.MessageExpunged -= OnChanged;
             folder.MessagesVanished -= OnChanged;
             folder.MessageFlagsChanged -= OnChanged;
@@ -107,5 +122,16 @@ internal sealed class KeptFolder
         }
     }
 
+    private static (int, uint, uint?, ulong) StateOf(IMailFolder folder) =>
+        (folder.Count, folder.UidValidity, folder.UidNext?.Id, folder.HighestModSeq);
+
     private void OnChanged(object? sender, EventArgs e) => _changed = true;
+
+    private void OnStateReported(object? sender, EventArgs e)
+    {
+        if (sender is IMailFolder folder && StateOf(folder) != _selected)
+        {
+            _changed = true;
+        }
+    }
 }
