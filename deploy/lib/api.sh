@@ -9,41 +9,11 @@ API_ENV=$STACK_DIR/api.env
 
 # The Host's settings for this stack, in .NET's environment form (Section__Key=value): the one file that `migrate`,
 # `up --api` (and so the benches), and the API tests' hosts (StackSettings.ApiSettings) read. A setting that follows
-# from the stack is added here only. The same form fits systemd's EnvironmentFile= and `docker run --env-file`.
+# from the stack is one row in stack_settings (env.sh), which stack.env is written from too. The same form fits
+# systemd's EnvironmentFile= and `docker run --env-file`. Seed__*: the demo organization and its accounts, seeded by
+# migrate (the tests' hosts turn Seed__Demo off).
 write_api_env() {
-  local tmp; tmp=$(mktemp "$API_ENV.XXXXXX")
-  cat >"$tmp" <<EOF
-# Written by deploy/stack.sh up (deploy/lib/api.sh): the API's settings for this stack, '__' = ':'. 0600 (secrets).
-ConnectionStrings__Fayvad=$(npgsql_cs)
-Mail__Imap__Host=$LISTEN_ADDRESS
-Mail__Imap__Port=$IMAP_PORT
-Mail__Imap__Security=None
-Mail__Imap__MasterUser=$IMAP_MASTER_USER
-Mail__Imap__MasterPassword=$IMAP_MASTER_PASSWORD
-Mail__Smtp__Host=$LISTEN_ADDRESS
-Mail__Smtp__Port=$SUBMISSION_PORT
-Mail__Smtp__Security=None
-Mail__Smtp__InboundPort=$SMTP_PORT
-Mail__Doveadm__Url=http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1
-Mail__Doveadm__ApiKey=$DOVEADM_API_KEY
-Mail__Push__HintAddress=$LISTEN_ADDRESS
-Mail__Push__HintPort=$PUSH_HINT_PORT
-Directory__Dns__Server=$LISTEN_ADDRESS
-Directory__Dns__Port=$DNS_PORT
-# The demo organization and its accounts, seeded by migrate (the tests' hosts turn Seed__Demo off).
-Seed__Demo=true
-Seed__SuperadminUsername=$DEMO_SUPERADMIN_USER
-Seed__SuperadminPassword=$DEMO_SUPERADMIN_PASSWORD
-Seed__OrgAdminUsername=$DEMO_ORGADMIN_USER
-Seed__OrgAdminPassword=$DEMO_ORGADMIN_PASSWORD
-Seed__UserUsername=$DEMO_USER_USER
-Seed__UserPassword=$DEMO_USER_PASSWORD
-Seed__User2Username=$DEMO_USER2_USER
-Seed__User2Password=$DEMO_USER2_PASSWORD
-Seed__ServiceUsername=$DEMO_SERVICE_USER
-Seed__ServicePassword=$DEMO_SERVICE_PASSWORD
-EOF
-  chmod 0600 "$tmp"; mv -f "$tmp" "$API_ENV"
+  write_settings "$API_ENV" 2 "# Written by deploy/stack.sh up (stack_settings, deploy/lib/env.sh): the API's settings for this stack, '__' = ':'. 0600 (secrets)."
 }
 
 # api.env as NAME=value words for env(1): values come from load_secrets' charset and the paths above, no quoting.

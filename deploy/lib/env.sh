@@ -1,6 +1,6 @@
 # shellcheck shell=bash
-# Secrets (.stack/secrets.env), the demo accounts, and what `up` publishes for tools and tests (.stack/stack.env).
-# The API's own settings file (.stack/api.env) is written by api.sh. Sourced.
+# Secrets (.stack/secrets.env), the demo accounts, and what `up` publishes: stack.env for tools and tests, and the
+# API's settings file (.stack/api.env, written by api.sh), both from the one table stack_settings. Sourced.
 # shellcheck disable=SC2034  # read by the other lib files
 
 SECRET_NAMES=(DB_PASSWORD MAIL_DB_PASSWORD DKIM_DB_PASSWORD IMAP_MASTER_PASSWORD DOVEADM_API_KEY
@@ -39,48 +39,66 @@ load_secrets() {
   done
 }
 
-write_stack_env() {
-  local tmp; tmp=$(mktemp "$STACK_ENV.XXXXXX")
-  cat >"$tmp" <<EOF
-API_URL=http://localhost:$API_PORT
-IMAP_HOST=$LISTEN_ADDRESS
-IMAP_PORT=$IMAP_PORT
-SMTP_HOST=$LISTEN_ADDRESS
-SMTP_PORT=$SMTP_PORT
-SUBMISSION_PORT=$SUBMISSION_PORT
-LMTP_PORT=$LMTP_PORT
-DOVEADM_URL=http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1
-DOVEADM_PORT=$DOVEADM_PORT
-PUSH_HINT_PORT=$PUSH_HINT_PORT
-DOVEADM_API_KEY=$DOVEADM_API_KEY
-PG_HOST=$PG_HOST
-PG_PORT=$PG_PORT
-API_PORT=$API_PORT
-DATABASE_URL=postgres://fayvad:$(urlencode "$DB_PASSWORD")@$PG_HOST:$PG_PORT/$PG_DB
-DB_CONNECTION=$(npgsql_cs)
-MAIL_DB_USER=fayvad_mail
-MAIL_DB_PASSWORD=$MAIL_DB_PASSWORD
-IMAP_MASTER_USER=$IMAP_MASTER_USER
-IMAP_MASTER_PASSWORD=$IMAP_MASTER_PASSWORD
-DEMO_SUPERADMIN_USER=$DEMO_SUPERADMIN_USER
-DEMO_SUPERADMIN_PASSWORD=$DEMO_SUPERADMIN_PASSWORD
-DEMO_ORGADMIN_USER=$DEMO_ORGADMIN_USER
-DEMO_ORGADMIN_PASSWORD=$DEMO_ORGADMIN_PASSWORD
-DEMO_USER_USER=$DEMO_USER_USER
-DEMO_USER_PASSWORD=$DEMO_USER_PASSWORD
-DEMO_USER2_USER=$DEMO_USER2_USER
-DEMO_USER2_PASSWORD=$DEMO_USER2_PASSWORD
-DEMO_SERVICE_USER=$DEMO_SERVICE_USER
-DEMO_SERVICE_PASSWORD=$DEMO_SERVICE_PASSWORD
-STACK_DIR=$STACK_DIR
-DOVECOT_CONF=$DOVECOT_CONF
-POSTFIX_CONFIG_DIR=$POSTFIX_CONFIG_DIR
-DKIM_PORT=$DKIM_PORT
-DKIM_DB_USER=fayvad_dkim
-DKIM_DB_PASSWORD=$DKIM_DB_PASSWORD
-DNS_PORT=$DNS_PORT
-NSD_CONF=$NSD_CONF
-NSD_ZONES_DIR=$NSD_DIR/zones
-EOF
-  chmod 0600 "$tmp"; mv -f "$tmp" "$STACK_ENV"
+# Every setting `up` publishes, each once: its name in stack.env (tools, tests, benches and people; shell names), its
+# key in api.env (the Host's configuration, Section__Key, docs/adr/0029), '-' where that file does not carry it, and
+# its value. Values come from load_secrets' charset, the ports and the paths: no tab, no newline, no quoting.
+stack_settings() {
+  printf '%s\t%s\t%s\n' \
+    API_URL                  -                              "http://localhost:$API_PORT" \
+    IMAP_HOST                Mail__Imap__Host               "$LISTEN_ADDRESS" \
+    IMAP_PORT                Mail__Imap__Port               "$IMAP_PORT" \
+    -                        Mail__Imap__Security           None \
+    SMTP_HOST                Mail__Smtp__Host               "$LISTEN_ADDRESS" \
+    SMTP_PORT                Mail__Smtp__InboundPort        "$SMTP_PORT" \
+    SUBMISSION_PORT          Mail__Smtp__Port               "$SUBMISSION_PORT" \
+    -                        Mail__Smtp__Security           None \
+    LMTP_PORT                -                              "$LMTP_PORT" \
+    DOVEADM_URL              Mail__Doveadm__Url             "http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1" \
+    DOVEADM_PORT             -                              "$DOVEADM_PORT" \
+    -                        Mail__Push__HintAddress        "$LISTEN_ADDRESS" \
+    PUSH_HINT_PORT           Mail__Push__HintPort           "$PUSH_HINT_PORT" \
+    DOVEADM_API_KEY          Mail__Doveadm__ApiKey          "$DOVEADM_API_KEY" \
+    PG_HOST                  -                              "$PG_HOST" \
+    PG_PORT                  -                              "$PG_PORT" \
+    API_PORT                 -                              "$API_PORT" \
+    DATABASE_URL             -                              "postgres://fayvad:$(urlencode "$DB_PASSWORD")@$PG_HOST:$PG_PORT/$PG_DB" \
+    DB_CONNECTION            ConnectionStrings__Fayvad      "$(npgsql_cs)" \
+    MAIL_DB_USER             -                              fayvad_mail \
+    MAIL_DB_PASSWORD         -                              "$MAIL_DB_PASSWORD" \
+    IMAP_MASTER_USER         Mail__Imap__MasterUser         "$IMAP_MASTER_USER" \
+    IMAP_MASTER_PASSWORD     Mail__Imap__MasterPassword     "$IMAP_MASTER_PASSWORD" \
+    -                        Seed__Demo                     true \
+    DEMO_SUPERADMIN_USER     Seed__SuperadminUsername       "$DEMO_SUPERADMIN_USER" \
+    DEMO_SUPERADMIN_PASSWORD Seed__SuperadminPassword       "$DEMO_SUPERADMIN_PASSWORD" \
+    DEMO_ORGADMIN_USER       Seed__OrgAdminUsername         "$DEMO_ORGADMIN_USER" \
+    DEMO_ORGADMIN_PASSWORD   Seed__OrgAdminPassword         "$DEMO_ORGADMIN_PASSWORD" \
+    DEMO_USER_USER           Seed__UserUsername             "$DEMO_USER_USER" \
+    DEMO_USER_PASSWORD       Seed__UserPassword             "$DEMO_USER_PASSWORD" \
+    DEMO_USER2_USER          Seed__User2Username            "$DEMO_USER2_USER" \
+    DEMO_USER2_PASSWORD      Seed__User2Password            "$DEMO_USER2_PASSWORD" \
+    DEMO_SERVICE_USER        Seed__ServiceUsername          "$DEMO_SERVICE_USER" \
+    DEMO_SERVICE_PASSWORD    Seed__ServicePassword          "$DEMO_SERVICE_PASSWORD" \
+    STACK_DIR                -                              "$STACK_DIR" \
+    DOVECOT_CONF             -                              "$DOVECOT_CONF" \
+    POSTFIX_CONFIG_DIR       -                              "$POSTFIX_CONFIG_DIR" \
+    DKIM_PORT                -                              "$DKIM_PORT" \
+    DKIM_DB_USER             -                              fayvad_dkim \
+    DKIM_DB_PASSWORD         -                              "$DKIM_DB_PASSWORD" \
+    DNS_PORT                 Directory__Dns__Port           "$DNS_PORT" \
+    -                        Directory__Dns__Server         "$LISTEN_ADDRESS" \
+    NSD_CONF                 -                              "$NSD_CONF" \
+    NSD_ZONES_DIR            -                              "$NSD_DIR/zones"
 }
+
+# write_settings FILE COLUMN [HEADER]: FILE (0600, replaced whole) gets NAME=value for every setting that has a name
+# in COLUMN of stack_settings (1: stack.env, 2: api.env), after the HEADER comment lines.
+write_settings() {
+  local file=$1 column=$2 header=${3:-} tmp settings
+  tmp=$(mktemp "$file.XXXXXX")
+  settings=$(stack_settings) || { rm -f "$tmp"; die "cannot compute the settings for ${file#"$REPO"/}"; }
+  { [[ -z $header ]] || printf '%s\n' "$header"
+    awk -F'\t' -v c="$column" '$c != "-" { print $c "=" $3 }' <<<"$settings"; } >"$tmp"
+  chmod 0600 "$tmp"; mv -f "$tmp" "$file"
+}
+
+write_stack_env() { write_settings "$STACK_ENV" 1; }

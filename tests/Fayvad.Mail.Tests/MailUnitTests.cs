@@ -133,3 +133,15 @@ public sealed class SnippetTests
         Assert.EndsWith("…", snippet, StringComparison.Ordinal);
     }
 }
+
+/// <summary>The folder names BinaryFetcher sends in EXAMINE (RFC 3501 5.1.3; MailKit's own encoder is internal).</summary>
+public sealed class ModifiedUtf7Tests
+{
+    [Theory]
+    [InlineData("INBOX", "INBOX")]
+    [InlineData("~peter/mail/台北/日本語", "~peter/mail/&U,BTFw-/&ZeVnLIqe-")] // the RFC's own example
+    [InlineData("Tom & Jerry", "Tom &- Jerry")]
+    [InlineData("Entwürfe", "Entw&APw-rfe")]
+    [InlineData("😀", "&2D3eAA-")] // a surrogate pair is one run
+    public void Encodes_as_rfc_3501_says(string name, string encoded) => Assert.Equal(encoded, BinaryFetcher.ModifiedUtf7(name));
+}

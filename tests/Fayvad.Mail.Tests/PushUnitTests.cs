@@ -64,3 +64,92 @@ public sealed class FlagNameTests
         Assert.Equal(["\\Seen", "\\Flagged", "$Forwarded"],
             MessageMapper.FlagNames(MessageFlags.Seen | MessageFlags.Flagged, new HashSet<string> { "$Forwarded" }));
 }
+
+/// <summary>How both push modes count who wants a mailbox watched (Push/WantedMailbox).</summary>
+public sealed class WantedMailboxTests
+{
+    private static readonly TimeSpan Linger = TimeSpan.FromSeconds(15);
+
+    private sealed class Watched(string mailbox, Lock gate) : WantedMailbox(mailbox, gate);
+
+    [Fact]
+    public void A_handle_disposed_twice_gives_back_one_reference()
+    {
+        var gate = new Lock();
+        var mailbox = new Watched("a@example.com", gate);
+        IDisposable first, second;
+        lock (gate)
+        {
+            first = mailbox.Reference(null);
+            second = mailbox.Reference(null);
+        }
+
+        first.Dispose();
+        first.Dispose();
+        var later = Environment.TickCount64 + (long)Linger.TotalMilliseconds + 1;
+        lock (gate)
+        {
+            Assert.True(mailbox.Wanted(later));
+            Assert.False(mailbox.Unwanted(later, Linger));
+        }
+
+        second.Dispose();
+        lock (gate)
+        {
+            Assert.False(mailbox.Wanted(later));
+            Assert.True(mailbox.Unwanted(later, Linger));
+        }
+    }
+
+    [Fact]
+    public void The_last_handle_gone_it_lingers_before_it_is_unwanted()
+    {
+        var gate = new Lock();
+        var mailbox = new Watched("a@example.com", gate);
+        IDisposable handle;
+        lock (gate)
+        {
+            handle = mailbox.Reference(null);
+        }
+
+        handle.Dispose();
+        var now = Environment.TickCount64;
+        lock (gate)
+        {
+            Assert.False(mailbox.Unwanted(now, Linger));
+            Assert.True(mailbox.Unwanted(now + (long)Linger.TotalMilliseconds, Linger));
+        }
+    }
+
+    [Fact]
+    public void A_hold_keeps_it_wanted_until_it_runs_out_and_is_only_ever_extended()
+    {
+        var gate = new Lock();
+        var mailbox = new Watched("a@example.com", gate);
+        var before = Environment.TickCount64;
+        lock (gate)
+        {
+            mailbox.HoldFor(7, TimeSpan.FromSeconds(30));
+            mailbox.HoldFor(8, TimeSpan.FromSeconds(5));
+        }
+
+        var after = Environment.TickCount64;
+        lock (gate)
+        {
+            Assert.Equal(7, mailbox.OrganizationId);
+            Assert.True(mailbox.Wanted(before + 29_000));
+            Assert.False(mailbox.Unwanted(before + 29_000, TimeSpan.Zero));
+            Assert.False(mailbox.Wanted(after + 30_000));
+            Assert.True(mailbox.Unwanted(after + 30_000, TimeSpan.Zero));
+        }
+    }
+
+    [Fact]
+    public void A_node_id_is_the_configured_one_or_a_fresh_one_per_call()
+    {
+        Assert.Equal("node-a", WantedMailbox.NodeIdOf(new PushOptions { NodeId = "node-a" }));
+        var generated = WantedMailbox.NodeIdOf(new PushOptions());
+        Assert.StartsWith($"{Environment.MachineName}:{Environment.ProcessId}:", generated, StringComparison.Ordinal);
+        Assert.NotEqual(generated, WantedMailbox.NodeIdOf(new PushOptions()));
+    }
+}

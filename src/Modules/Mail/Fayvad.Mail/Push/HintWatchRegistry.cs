@@ -57,7 +57,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
         _sync = new MailboxSync(log, _options);
         _logger = logger;
         _passSlots = new SemaphoreSlim(_options.MaxConcurrentPasses, _options.MaxConcurrentPasses);
-        NodeId = _options.NodeId is { Length: > 0 } node ? node : $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+        NodeId = WantedMailbox.NodeIdOf(_options);
         signals.HintForwarded += OnForwardedHint;
         // Hints forwarded while LISTEN was down are lost: every mailbox held here gets a pass.
         signals.Reconnected += PassAll;
@@ -80,9 +80,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     {
         lock (_gate)
         {
-            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m));
-            entry.OrganizationId ??= organizationId;
-            entry.HeldUntil = Math.Max(entry.HeldUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+            _entries.GetOrAdd(mailbox, m => new Entry(m, _gate)).HoldFor(organizationId, duration);
         }
 
         _leaseWake.Writer.TryWrite(true);
@@ -91,11 +89,11 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     public IDisposable Acquire(string mailbox, long? organizationId)
     {
         Entry entry;
+        IDisposable handle;
         lock (_gate)
         {
-            entry = _entries.GetOrAdd(mailbox, m => new Entry(m));
-            entry.OrganizationId ??= organizationId;
-            entry.References++;
+            entry = _entries.GetOrAdd(mailbox, m => new Entry(m, _gate));
+            handle = entry.Reference(organizationId);
         }
 
         if (entry.Leased)
@@ -108,7 +106,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
             _leaseWake.Writer.TryWrite(true);
         }
 
-        return new Handle(this, entry);
+        return handle;
     }
 
     /// <summary>Dovecot says the mailbox changed: a pass here if this node holds its lease, else to whoever does.</summary>
@@ -142,18 +140,6 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
             RequestPass(entry);
         }
     }
-
-    private void Release(Entry entry)
-    {
-        lock (_gate)
-        {
-            entry.References--;
-            entry.ReleasedAt = Environment.TickCount64;
-        }
-    }
-
-    private bool Unwanted(Entry entry, long now) =>
-        entry.References == 0 && now - entry.ReleasedAt >= _options.Linger.TotalMilliseconds && now >= entry.HeldUntil;
 
     /// <summary>One pass running and one pending at most, per mailbox; hints arriving meanwhile merge into the pending one.</summary>
     private void RequestPass(Entry entry)
@@ -319,7 +305,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
         {
             foreach (var entry in _entries.Values)
             {
-                if (Unwanted(entry, now))
+                if (entry.Unwanted(now, _options.Linger))
                 {
                     _entries.TryRemove(entry.Mailbox, out _);
                     unwanted.Add(entry);
@@ -551,16 +537,8 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     [LoggerMessage(Level = LogLevel.Warning, Message = "Could not pass {Count} push hints on to other nodes")]
     private static partial void LogForwardFailed(ILogger logger, Exception exception, int count);
 
-    private sealed class Entry(string mailbox)
+    private sealed class Entry(string mailbox, Lock gate) : WantedMailbox(mailbox, gate)
     {
-        private volatile bool _leased;
-        private volatile bool _synced;
-
-        public string Mailbox { get; } = mailbox;
-        public long? OrganizationId { get; set; }
-        public int References { get; set; }
-        public long ReleasedAt { get; set; }
-        public long HeldUntil { get; set; }
         public bool StreamReady { get; set; }
         public long NextLeaseTry { get; set; }
         public long NextSweep { get; set; }
@@ -572,22 +550,5 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
 
         /// <summary>When the oldest ask not yet served by a pass came (Stopwatch timestamp), 0 for none.</summary>
         public long AskedAt { get; set; }
-
-        public bool Leased { get => _leased; set => _leased = value; }
-
-        public bool Synced { get => _synced; set => _synced = value; }
-    }
-
-    private sealed class Handle(HintWatchRegistry registry, Entry entry) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                registry.Release(entry);
-            }
-        }
     }
 }

@@ -21,17 +21,15 @@ internal sealed partial class WatcherRegistry(
     private readonly ILogger _logger = loggers.CreateLogger<WatcherRegistry>();
     private readonly CancellationTokenSource _stopping = new();
 
-    public string NodeId { get; } = options.Value.Push.NodeId is { Length: > 0 } node
-        ? node
-        : $"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..6]}";
+    public string NodeId { get; } = WantedMailbox.NodeIdOf(options.Value.Push);
 
     /// <summary>Mailboxes whose IMAP watch connection this node holds now.</summary>
-    public int Watching => _entries.Values.Count(e => e.Watching);
+    public int Watching => _entries.Values.Count(e => e.Leased);
 
-    public bool IsWatching(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Watching;
+    public bool IsWatching(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Leased;
 
     /// <summary>Whether this node watches the mailbox and its watcher has finished a sync pass: the stored states are current.</summary>
-    public bool IsSynced(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Watching && e.Synced;
+    public bool IsSynced(string mailbox) => _entries.TryGetValue(mailbox, out var e) && e.Leased && e.Synced;
 
     /// <summary>
     /// Keeps the mailbox watched (here or on another node) for <paramref name="duration"/> from now, with no handle to
@@ -41,9 +39,8 @@ internal sealed partial class WatcherRegistry(
     {
         lock (_gate)
         {
-            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m));
-            entry.OrganizationId ??= organizationId;
-            entry.HeldUntil = Math.Max(entry.HeldUntil, Environment.TickCount64 + (long)duration.TotalMilliseconds);
+            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m, _gate));
+            entry.HoldFor(organizationId, duration);
             entry.Loop ??= Task.Run(() => RunAsync(entry));
         }
     }
@@ -53,20 +50,10 @@ internal sealed partial class WatcherRegistry(
     {
         lock (_gate)
         {
-            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m));
-            entry.OrganizationId ??= organizationId;
-            entry.References++;
+            var entry = _entries.GetOrAdd(mailbox, m => new Entry(m, _gate));
+            var handle = entry.Reference(organizationId);
             entry.Loop ??= Task.Run(() => RunAsync(entry));
-            return new Handle(this, entry);
-        }
-    }
-
-    private void Release(Entry entry)
-    {
-        lock (_gate)
-        {
-            entry.References--;
-            entry.ReleasedAt = Environment.TickCount64;
+            return handle;
         }
     }
 
@@ -74,8 +61,7 @@ internal sealed partial class WatcherRegistry(
     {
         lock (_gate)
         {
-            var now = Environment.TickCount64;
-            return entry.References == 0 && now - entry.ReleasedAt >= _options.Linger.TotalMilliseconds && now >= entry.HeldUntil;
+            return entry.Unwanted(Environment.TickCount64, _options.Linger);
         }
     }
 
@@ -99,7 +85,7 @@ internal sealed partial class WatcherRegistry(
                 entry.Synced = false;
                 var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>(), synced => entry.Synced = synced);
                 var running = watcher.RunAsync(watch.Token);
-                entry.Watching = true;
+                entry.Leased = true;
                 try
                 {
                     while (!Unwanted(entry))
@@ -124,7 +110,7 @@ internal sealed partial class WatcherRegistry(
                 }
                 finally
                 {
-                    entry.Watching = false;
+                    entry.Leased = false;
                     await watch.CancelAsync();
                     await running;
                     entry.Synced = false;
@@ -146,7 +132,7 @@ internal sealed partial class WatcherRegistry(
             lock (_gate)
             {
                 // Wanted again while stopping: start over; otherwise forget the mailbox.
-                if ((entry.References > 0 || Environment.TickCount64 < entry.HeldUntil) && !ct.IsCancellationRequested)
+                if (entry.Wanted(Environment.TickCount64) && !ct.IsCancellationRequested)
                 {
                     entry.Loop = Task.Run(() => RunAsync(entry));
                 }
@@ -176,37 +162,9 @@ internal sealed partial class WatcherRegistry(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Watch of {Mailbox} stopped by a database fault")]
     private static partial void LogRegistryFailed(ILogger logger, Exception exception, string mailbox);
 
-    private sealed class Entry(string mailbox)
+    private sealed class Entry(string mailbox, Lock gate) : WantedMailbox(mailbox, gate)
     {
-        public string Mailbox { get; } = mailbox;
-        public long? OrganizationId { get; set; }
-        public int References { get; set; }
-        public long ReleasedAt { get; set; }
-
-        /// <summary>Watched at least until then (Environment.TickCount64), listeners or not.</summary>
-        public long HeldUntil { get; set; }
-
         public long RenewedAt { get; set; } = Environment.TickCount64;
         public Task? Loop { get; set; }
-        private volatile bool _watching;
-        private volatile bool _synced;
-
-        public bool Watching { get => _watching; set => _watching = value; }
-
-        /// <summary>The running watcher has completed a sync pass since it (re)connected.</summary>
-        public bool Synced { get => _synced; set => _synced = value; }
-    }
-
-    private sealed class Handle(WatcherRegistry registry, Entry entry) : IDisposable
-    {
-        private int _disposed;
-
-        public void Dispose()
-        {
-            if (Interlocked.Exchange(ref _disposed, 1) == 0)
-            {
-                registry.Release(entry);
-            }
-        }
     }
 }

@@ -74,9 +74,7 @@ internal sealed class ListDeletedHandler(DirectoryDbContext db, ICurrentUser cal
                 u.DeletedAt!.Value, u.PurgeAfter!.Value)),
         };
 
-        var page = await items.Window(query.Window).ToListAsync(cancellationToken);
-        var count = query.Window.Paged ? await items.CountAsync(cancellationToken) : page.Count;
-        return new ListSlice<DeletedItem>(page, count);
+        return await items.ToSliceAsync(query.Window, i => i, cancellationToken);
     }
 }
 

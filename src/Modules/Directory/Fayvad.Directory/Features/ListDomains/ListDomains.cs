@@ -39,9 +39,7 @@ internal sealed class ListDomainsHandler(DirectoryDbContext db, ICurrentUser cal
             domains = domains.Where(d => d.OrganizationId == org);
         }
 
-        var items = await domains.OrderBy(d => d.Name).Window(query.Window).SelectDto(db).ToListAsync(cancellationToken);
-        var count = query.Window.Paged ? await domains.CountAsync(cancellationToken) : items.Count;
-        return new ListSlice<DomainDto>(items, count);
+        return await domains.OrderBy(d => d.Name).ToSliceAsync(query.Window, d => d.SelectDto(db), cancellationToken);
     }
 }
 

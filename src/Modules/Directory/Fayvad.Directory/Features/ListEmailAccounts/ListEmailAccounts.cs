@@ -80,9 +80,7 @@ internal sealed class ListEmailAccountsHandler(DirectoryDbContext db, ICurrentUs
                 || EF.Functions.ILike(a.User.FirstName + " " + a.User.LastName, pattern));
         }
 
-        var items = await accounts.OrderBy(a => a.Address).Window(query.Window).SelectDto(db).ToListAsync(cancellationToken);
-        var count = query.Window.Paged ? await accounts.CountAsync(cancellationToken) : items.Count;
-        return new ListSlice<EmailAccountDto>(items, count);
+        return await accounts.OrderBy(a => a.Address).ToSliceAsync(query.Window, a => a.SelectDto(db), cancellationToken);
     }
 }
 

@@ -31,10 +31,7 @@ internal sealed class ListOrganizationsHandler(DirectoryDbContext db, ICurrentUs
             return Error.Forbidden("Only a superadmin can list organizations.");
         }
 
-        var organizations = db.Organizations.AsNoTracking();
-        var items = await organizations.OrderBy(o => o.Name).Window(query.Window).SelectDto(db).ToListAsync(cancellationToken);
-        var count = query.Window.Paged ? await organizations.CountAsync(cancellationToken) : items.Count;
-        return new ListSlice<OrganizationDto>(items, count);
+        return await db.Organizations.AsNoTracking().OrderBy(o => o.Name).ToSliceAsync(query.Window, o => o.SelectDto(db), cancellationToken);
     }
 }
 

@@ -68,9 +68,7 @@ internal sealed class ListUsersHandler(DirectoryDbContext db, ICurrentUser calle
                 || EF.Functions.ILike(u.FirstName + " " + u.LastName, pattern));
         }
 
-        var items = await users.OrderBy(u => u.Username).Window(query.Window).SelectProfile(db).ToListAsync(cancellationToken);
-        var count = query.Window.Paged ? await users.CountAsync(cancellationToken) : items.Count;
-        return new ListSlice<UserProfile>(items, count);
+        return await users.OrderBy(u => u.Username).ToSliceAsync(query.Window, u => u.SelectProfile(db), cancellationToken);
     }
 }
 
