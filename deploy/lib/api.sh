@@ -30,6 +30,7 @@ Mail__Push__HintAddress=$LISTEN_ADDRESS
 Mail__Push__HintPort=$PUSH_HINT_PORT
 Directory__Dns__Server=$LISTEN_ADDRESS
 Directory__Dns__Port=$DNS_PORT
+Mail__AuthenticationResults__TrustedServers__0=$MAIL_HOSTNAME
 # The demo organization and its accounts, seeded by migrate (the tests' hosts turn Seed__Demo off).
 Seed__Demo=true
 Seed__SuperadminUsername=$DEMO_SUPERADMIN_USER

@@ -12,17 +12,19 @@ SECRETS_ENV=$STACK_DIR/secrets.env
 
 LISTEN_ADDRESS=127.0.0.1
 MAIL_HOSTNAME=${STACK_MAIL_HOSTNAME:-fayvad-stack.localhost}
+# Also the authserv-id of the inbound verifier's Authentication-Results; as a regexp for Postfix's header_checks.
+MAIL_HOSTNAME_PATTERN=${MAIL_HOSTNAME//./\\.}
 MESSAGE_SIZE_LIMIT=$((25 * 1024 * 1024))
 WAIT_TIMEOUT=${STACK_WAIT_TIMEOUT:-30}
 
 # Only these names are substituted in templates; Dovecot's $mail_plugins or
 # Postfix's $myhostname stay as they are.
-TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MESSAGE_SIZE_LIMIT
+TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MAIL_HOSTNAME_PATTERN MESSAGE_SIZE_LIMIT
                PG_HOST PG_PORT PG_DB PG_SOCKET_DIR MAIL_DB_PASSWORD
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
                IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY PUSH_HINT_PORT
                POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR
-               DKIM_PORT DKIM_RUN_DIR DKIM_DB_PASSWORD DNS_PORT NSD_DIR)
+               DKIM_PORT DKIM_RUN_DIR DKIM_DB_PASSWORD DKIM_VERIFY_PORT DKIM_VERIFY_DIR DNS_PORT NSD_DIR)
 
 # ------------------------------------------------------------------ logging
 log()  { printf '[stack] %s\n' "$*"; }
@@ -114,6 +116,8 @@ load_ports() {
   DOVEADM_PORT=${STACK_DOVEADM_PORT:-$(saved_val DOVEADM_PORT)};  DOVEADM_PORT=${DOVEADM_PORT:-10190}
   DKIM_PORT=${STACK_DKIM_PORT:-$(saved_val DKIM_PORT)};           DKIM_PORT=${DKIM_PORT:-10891}
   DNS_PORT=${STACK_DNS_PORT:-$(saved_val DNS_PORT)};              DNS_PORT=${DNS_PORT:-10053}
+  # The inbound DKIM verifier's milter (docs/adr/0030).
+  DKIM_VERIFY_PORT=${STACK_DKIM_VERIFY_PORT:-$(saved_val DKIM_VERIFY_PORT)}; DKIM_VERIFY_PORT=${DKIM_VERIFY_PORT:-10892}
   # UDP, bound by the API (Mail:Push:HintPort); Dovecot sends push hints there (docs/adr/0021).
   PUSH_HINT_PORT=${STACK_PUSH_HINT_PORT:-$(saved_val PUSH_HINT_PORT)}; PUSH_HINT_PORT=${PUSH_HINT_PORT:-10300}
 }
