@@ -113,7 +113,7 @@ cmd_status() {
   pid=$(dkim_pid)
   if [[ -n $pid ]]; then line opendkim "running (pid $pid) milter :$DKIM_PORT"; else line opendkim stopped; down=1; fi
   pid=$(dkim_verify_pid)
-  if [[ -n $pid ]]; then line dkimverify "running (pid $pid) milter :$DKIM_VERIFY_PORT"; else line dkimverify stopped; down=1; fi
+  if [[ -n $pid ]]; then line dkimverify "running (pid $pid) milter ${DKIM_VERIFY_SOCKET#"$REPO"/}"; else line dkimverify stopped; down=1; fi
   pid=$(nsd_pid)
   if [[ -n $pid ]]; then line nsd "running (pid $pid) dns :$DNS_PORT"; else line nsd stopped; down=1; fi
   pid=$(api_pid)

@@ -5,6 +5,9 @@
 
 DKIM_VERIFY_DIR=$STACK_DIR/opendkim-verify
 DKIM_VERIFY_CONF=$DKIM_VERIFY_DIR/opendkim.conf
+# Postfix's smtpd (not chrooted) connects here; the folder is setgid postfix, so the socket OpenDKIM creates (UMask 007)
+# is group postfix and nobody else may use it.
+DKIM_VERIFY_SOCKET=$DKIM_VERIFY_DIR/run/milter.sock  # as in opendkim-verify.conf and master.cf
 
 dkim_verify_pid() {
   local pid; pid=$(read_pid "$DKIM_VERIFY_DIR/run/opendkim.pid")
@@ -16,18 +19,21 @@ dkim_verify_pid() {
 start_dkim_verifier() {
   RENDER_CHANGED=0
   install -d -m 0755 "$DKIM_VERIFY_DIR"
-  install -d -m 0750 -o opendkim -g opendkim "$DKIM_VERIFY_DIR/run"
+  install -d -m 2750 -o opendkim -g postfix "$DKIM_VERIFY_DIR/run"
   render "$DEPLOY_DIR/opendkim/opendkim-verify.conf" "$DKIM_VERIFY_CONF" 0644 root:root
   render "$DEPLOY_DIR/opendkim/unbound.conf" "$DKIM_VERIFY_DIR/unbound.conf" 0644 root:root
   keep_or_restart "opendkim verifier" "$(dkim_verify_pid)" && return 0
-  ensure_port_free "opendkim verifier" "$DKIM_VERIFY_PORT"
-  log "opendkim verifier: starting (milter $LISTEN_ADDRESS:$DKIM_VERIFY_PORT, authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT)"
+  # A socket left by a verifier that did not end cleanly: nobody listens on it.
+  rm -f "$DKIM_VERIFY_SOCKET"
+  log "opendkim verifier: starting (milter ${DKIM_VERIFY_SOCKET#"$REPO"/}, authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT)"
   opendkim -x "$DKIM_VERIFY_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim-verify.log" 2>&1 9>&- ||
     { tail -n 30 "$STACK_LOG_DIR/opendkim-verify.log" >&2; die "opendkim verifier did not start"; }
 }
 
+dkim_verifier_listens() { [[ -S $DKIM_VERIFY_SOCKET && -n $(dkim_verify_pid) ]]; }
+
 wait_dkim_verifier_ready() {
-  wait_until "opendkim verifier milter ($DKIM_VERIFY_PORT)" "$STACK_LOG_DIR/opendkim-verify.log" port_listens "$DKIM_VERIFY_PORT"
+  wait_until "opendkim verifier milter (${DKIM_VERIFY_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim-verify.log" dkim_verifier_listens
 }
 
 signal_dkim_verifier() { signal_stop "opendkim verifier" "$(dkim_verify_pid)"; }
