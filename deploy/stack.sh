@@ -14,14 +14,14 @@
 #   common.sh   paths, settings, logging, ports, pid supervision, templates, readiness helpers
 #   install.sh  Debian packages, the vmail user, the .stack/ folders
 #   env.sh      secrets.env, the demo accounts, stack.env
-#   postgres.sh dovecot.sh postfix.sh opendkim.sh nsd.sh api.sh   one server each: render, start, ready, stop
+#   postgres.sh dovecot.sh postfix.sh opendkim.sh dkimverify.sh nsd.sh api.sh   one server each: render, start, ready, stop
 #               (api.sh also writes .stack/api.env: the API's settings that migrate, --api and the tests read)
 set -euo pipefail
 # Service users (postgres, dovecot, vmail, postfix) must be able to read what we create.
 umask 022
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for part in common install env postgres dovecot postfix opendkim nsd api; do
+for part in common install env postgres dovecot postfix opendkim dkimverify nsd api; do
   # shellcheck source=/dev/null
   source "$DEPLOY_DIR/lib/$part.sh"
 done
@@ -32,8 +32,9 @@ wait_ready() {
   wait_dovecot_ready
   wait_postfix_ready
   wait_opendkim_ready
+  wait_dkim_verifier_ready
   wait_nsd_ready
-  log "ready: postgres, IMAP, LMTP, SMTP, submission, OpenDKIM and NSD answer"
+  log "ready: postgres, IMAP, LMTP, SMTP, submission, OpenDKIM (signer, verifier) and NSD answer"
 }
 
 # ------------------------------------------------------------------ commands
@@ -59,6 +60,7 @@ cmd_up() {
   check_mail_grants
   start_dovecot
   start_opendkim
+  start_dkim_verifier
   start_postfix
   start_nsd
   wait_ready
@@ -80,6 +82,7 @@ cmd_down() {
   signal_postfix
   signal_dovecot
   signal_opendkim
+  signal_dkim_verifier
   signal_nsd
   # shellcheck disable=SC2086
   [[ -z $SIGNALLED_PIDS ]] || wait_gone "postfix/dovecot/opendkim/nsd" $SIGNALLED_PIDS
@@ -109,6 +112,8 @@ cmd_status() {
   if [[ -n $pid ]]; then line postfix "running (pid $pid) smtp :$SMTP_PORT submission :$SUBMISSION_PORT"; else line postfix stopped; down=1; fi
   pid=$(dkim_pid)
   if [[ -n $pid ]]; then line opendkim "running (pid $pid) milter :$DKIM_PORT"; else line opendkim stopped; down=1; fi
+  pid=$(dkim_verify_pid)
+  if [[ -n $pid ]]; then line dkimverify "running (pid $pid) milter ${DKIM_VERIFY_SOCKET#"$REPO"/}"; else line dkimverify stopped; down=1; fi
   pid=$(nsd_pid)
   if [[ -n $pid ]]; then line nsd "running (pid $pid) dns :$DNS_PORT"; else line nsd stopped; down=1; fi
   pid=$(api_pid)

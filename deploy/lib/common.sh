@@ -12,17 +12,19 @@ SECRETS_ENV=$STACK_DIR/secrets.env
 
 LISTEN_ADDRESS=127.0.0.1
 MAIL_HOSTNAME=${STACK_MAIL_HOSTNAME:-fayvad-stack.localhost}
+# Also the authserv-id of the inbound verifier's Authentication-Results; as a regexp for Postfix's header_checks.
+MAIL_HOSTNAME_PATTERN=${MAIL_HOSTNAME//./\\.}
 MESSAGE_SIZE_LIMIT=$((25 * 1024 * 1024))
 WAIT_TIMEOUT=${STACK_WAIT_TIMEOUT:-30}
 
 # Only these names are substituted in templates; Dovecot's $mail_plugins or
 # Postfix's $myhostname stay as they are.
-TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MESSAGE_SIZE_LIMIT
+TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MAIL_HOSTNAME_PATTERN MESSAGE_SIZE_LIMIT
                PG_HOST PG_PORT PG_DB PG_SOCKET_DIR MAIL_DB_PASSWORD
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
                IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY PUSH_HINT_PORT
                POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR
-               DKIM_PORT DKIM_RUN_DIR DKIM_DB_PASSWORD DNS_PORT NSD_DIR)
+               DKIM_PORT DKIM_RUN_DIR DKIM_DB_PASSWORD DKIM_VERIFY_DIR DNS_PORT NSD_DIR)
 
 # ------------------------------------------------------------------ logging
 log()  { printf '[stack] %s\n' "$*"; }

@@ -84,6 +84,8 @@ stack_settings() {
     DKIM_PORT                -                              "$DKIM_PORT" \
     DKIM_DB_USER             -                              fayvad_dkim \
     DKIM_DB_PASSWORD         -                              "$DKIM_DB_PASSWORD" \
+    DKIM_VERIFY_SOCKET       -                              "$DKIM_VERIFY_SOCKET" \
+    AUTHSERV_ID              Mail__AuthenticationResults__TrustedServers__0 "$MAIL_HOSTNAME" \
     DNS_PORT                 Directory__Dns__Port           "$DNS_PORT" \
     -                        Directory__Dns__Server         "$LISTEN_ADDRESS" \
     NSD_CONF                 -                              "$NSD_CONF" \

@@ -15,6 +15,7 @@ start_postfix() {
   RENDER_CHANGED=0
   render "$DEPLOY_DIR/postfix/main.cf" "$POSTFIX_CONFIG_DIR/main.cf" 0644 root:root
   render "$DEPLOY_DIR/postfix/master.cf" "$POSTFIX_CONFIG_DIR/master.cf" 0644 root:root
+  render "$DEPLOY_DIR/postfix/header_checks" "$POSTFIX_CONFIG_DIR/header_checks" 0644 root:root
   local map
   for map in pgsql-mail-domains.cf pgsql-mail-accounts.cf pgsql-sender-login.cf; do
     render "$DEPLOY_DIR/postfix/$map" "$POSTFIX_CONFIG_DIR/$map" 0640 root:postfix

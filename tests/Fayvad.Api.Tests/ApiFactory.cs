@@ -43,7 +43,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
         // zones into (Dns/TestDns).
         builder.UseSetting("Directory:Dns:MailHost", TestDns.MailHost);
         builder.UseSetting("Directory:Dns:Timeout", "00:00:02");
-        builder.UseSetting("Mail:AuthenticationResults:TrustedServers:0", TestDns.MailHost);
+        // Trusted beside the stack's own verifier (TrustedServers:0 from api.env): an upstream gateway's id, which
+        // AuthenticationResultsTests writes into messages it appends.
+        builder.UseSetting("Mail:AuthenticationResults:TrustedServers:1", TestDns.MailHost);
         builder.ConfigureTestServices(services => services.AddSingleton<IStartupFilter, ClientAddressFilter>());
     }
 

@@ -1,0 +1,39 @@
+# shellcheck shell=bash
+# OpenDKIM's second instance: verifies DKIM on the inbound (port 25) service and stamps Authentication-Results
+# (docs/adr/0030). Keys come from DNS through libunbound, forwarded to the stack's NSD only. Sourced by deploy/stack.sh.
+# shellcheck disable=SC2034  # template variables are used by name in render()
+
+DKIM_VERIFY_DIR=$STACK_DIR/opendkim-verify
+DKIM_VERIFY_CONF=$DKIM_VERIFY_DIR/opendkim.conf
+# Postfix's smtpd (not chrooted) connects here; the folder is setgid postfix, so the socket OpenDKIM creates (UMask 007)
+# is group postfix and nobody else may use it.
+DKIM_VERIFY_SOCKET=$DKIM_VERIFY_DIR/run/milter.sock  # as in opendkim-verify.conf and master.cf
+
+dkim_verify_pid() {
+  local pid; pid=$(read_pid "$DKIM_VERIFY_DIR/run/opendkim.pid")
+  if pid_alive "$pid"; then echo "$pid"; fi
+}
+
+# No database and no connection held between messages (a lookup is a fresh query), so neither a PostgreSQL nor an
+# NSD restart needs anything here; only a config change restarts it (OpenDKIM has no reload of these settings).
+start_dkim_verifier() {
+  RENDER_CHANGED=0
+  install -d -m 0755 "$DKIM_VERIFY_DIR"
+  install -d -m 2750 -o opendkim -g postfix "$DKIM_VERIFY_DIR/run"
+  render "$DEPLOY_DIR/opendkim/opendkim-verify.conf" "$DKIM_VERIFY_CONF" 0644 root:root
+  render "$DEPLOY_DIR/opendkim/unbound.conf" "$DKIM_VERIFY_DIR/unbound.conf" 0644 root:root
+  keep_or_restart "opendkim verifier" "$(dkim_verify_pid)" && return 0
+  # A socket left by a verifier that did not end cleanly: nobody listens on it.
+  rm -f "$DKIM_VERIFY_SOCKET"
+  log "opendkim verifier: starting (milter ${DKIM_VERIFY_SOCKET#"$REPO"/}, authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT)"
+  opendkim -x "$DKIM_VERIFY_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim-verify.log" 2>&1 9>&- ||
+    { tail -n 30 "$STACK_LOG_DIR/opendkim-verify.log" >&2; die "opendkim verifier did not start"; }
+}
+
+dkim_verifier_listens() { [[ -S $DKIM_VERIFY_SOCKET && -n $(dkim_verify_pid) ]]; }
+
+wait_dkim_verifier_ready() {
+  wait_until "opendkim verifier milter (${DKIM_VERIFY_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim-verify.log" dkim_verifier_listens
+}
+
+signal_dkim_verifier() { signal_stop "opendkim verifier" "$(dkim_verify_pid)"; }
