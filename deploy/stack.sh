@@ -111,7 +111,7 @@ cmd_status() {
   pid=$(postfix_pid)
   if [[ -n $pid ]]; then line postfix "running (pid $pid) smtp :$SMTP_PORT submission :$SUBMISSION_PORT"; else line postfix stopped; down=1; fi
   pid=$(dkim_pid)
-  if [[ -n $pid ]]; then line opendkim "running (pid $pid) milter :$DKIM_PORT"; else line opendkim stopped; down=1; fi
+  if [[ -n $pid ]]; then line opendkim "running (pid $pid) milter ${DKIM_SOCKET#"$REPO"/}"; else line opendkim stopped; down=1; fi
   pid=$(dkim_verify_pid)
   if [[ -n $pid ]]; then line dkimverify "running (pid $pid) milter ${DKIM_VERIFY_SOCKET#"$REPO"/}"; else line dkimverify stopped; down=1; fi
   pid=$(nsd_pid)

@@ -81,7 +81,7 @@ stack_settings() {
     STACK_DIR                -                              "$STACK_DIR" \
     DOVECOT_CONF             -                              "$DOVECOT_CONF" \
     POSTFIX_CONFIG_DIR       -                              "$POSTFIX_CONFIG_DIR" \
-    DKIM_PORT                -                              "$DKIM_PORT" \
+    DKIM_SOCKET              -                              "$DKIM_SOCKET" \
     DKIM_DB_USER             -                              fayvad_dkim \
     DKIM_DB_PASSWORD         -                              "$DKIM_DB_PASSWORD" \
     DKIM_VERIFY_SOCKET       -                              "$DKIM_VERIFY_SOCKET" \

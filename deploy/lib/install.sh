@@ -38,9 +38,10 @@ ensure_dirs() {
   install -d -m 0755 "$POSTFIX_CONFIG_DIR" "$POSTFIX_QUEUE_DIR"
   # Postfix master dies with "open lock file ... Permission denied" otherwise.
   install -d -m 0700 -o postfix -g postfix "$POSTFIX_DATA_DIR"
-  # OpenDKIM drops to the opendkim user: its config (with the DB password) is 0640 root:opendkim.
-  install -d -m 0750 -o root -g opendkim "$DKIM_DIR"
-  install -d -m 0750 -o opendkim -g opendkim "$DKIM_RUN_DIR"
+  # OpenDKIM drops to the opendkim user: its config (with the DB password) is 0640 root:opendkim. Others may only pass
+  # through (0751), to Postfix's way to the milter socket in run/.
+  install -d -m 0751 -o root -g opendkim "$DKIM_DIR"
+  install -d -m 2750 -o opendkim -g postfix "$DKIM_RUN_DIR"
   install -d -m 0755 "$NSD_DIR" "$NSD_DIR/zones" "$NSD_DIR/state" "$NSD_DIR/run"
   # A repo under a private home directory would lock the service users out.
   local u

@@ -5,6 +5,8 @@
 DKIM_DIR=$STACK_DIR/opendkim
 DKIM_CONF=$DKIM_DIR/opendkim.conf
 DKIM_RUN_DIR=$DKIM_DIR/run
+# Postfix's smtpd connects here; the run folder is setgid postfix, so the socket (UMask 007) is group postfix only.
+DKIM_SOCKET=$DKIM_RUN_DIR/milter.sock  # as in opendkim.conf and master.cf
 
 dkim_pid() {
   local pid; pid=$(read_pid "$DKIM_RUN_DIR/opendkim.pid")
@@ -27,14 +29,17 @@ start_opendkim() {
     pid=""
   fi
   keep_or_restart opendkim "$pid" && return 0
-  ensure_port_free opendkim "$DKIM_PORT"
-  log "opendkim: starting (milter $LISTEN_ADDRESS:$DKIM_PORT, keys from directory.dkim_signing)"
+  # A socket left by a signer that did not end cleanly: nobody listens on it.
+  rm -f "$DKIM_SOCKET"
+  log "opendkim: starting (milter ${DKIM_SOCKET#"$REPO"/}, keys from directory.dkim_signing)"
   opendkim -x "$DKIM_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim.log" 2>&1 9>&- ||
     { tail -n 30 "$STACK_LOG_DIR/opendkim.log" >&2; die "opendkim did not start"; }
 }
 
+opendkim_listens() { [[ -S $DKIM_SOCKET && -n $(dkim_pid) ]]; }
+
 wait_opendkim_ready() {
-  wait_until "opendkim milter ($DKIM_PORT)" "$STACK_LOG_DIR/opendkim.log" port_listens "$DKIM_PORT"
+  wait_until "opendkim milter (${DKIM_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim.log" opendkim_listens
 }
 
 signal_opendkim() { signal_stop opendkim "$(dkim_pid)"; }

@@ -82,19 +82,18 @@ public static class StackProcesses
         }
     }
 
-    /// <summary>Stops this stack's OpenDKIM by its pid, waits until its milter port is closed, and starts it again.</summary>
+    /// <summary>Stops this stack's OpenDKIM by its pid, waits until it has ended, and starts it again on its socket.</summary>
     private static async Task RestartOpenDkimAsync(CancellationToken ct)
     {
         var dir = Path.Combine(StackDir, "opendkim");
         var pid = ReadPid(Path.Combine(dir, "run", "opendkim.pid"));
-        var port = int.Parse(StackSettings.Get("DKIM_PORT"), CultureInfo.InvariantCulture);
         if (StatOf(pid)?.Name == "opendkim")
         {
             await RunAsync("kill", "-TERM", pid.ToString(CultureInfo.InvariantCulture));
         }
 
         var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (await PortAnswersAsync(port, ct) || StatOf(pid)?.Name == "opendkim")
+        while (StatOf(pid)?.Name == "opendkim")
         {
             if (DateTime.UtcNow > deadline)
             {
@@ -104,7 +103,8 @@ public static class StackProcesses
             await Task.Delay(50, ct);
         }
 
-        await RunAsync("bash", "-c", $"opendkim -x '{Path.Combine(dir, "opendkim.conf")}' </dev/null >>'{StackDir}/log/opendkim.log' 2>&1");
+        var socket = StackSettings.Get("DKIM_SOCKET");
+        await RunAsync("bash", "-c", $"rm -f '{socket}'; opendkim -x '{Path.Combine(dir, "opendkim.conf")}' </dev/null >>'{StackDir}/log/opendkim.log' 2>&1");
     }
 
     /// <summary>Back to a running stack whatever happened (stack.sh starts only what is down).</summary>
