@@ -32,6 +32,13 @@ internal sealed class Options
 
     public int IdleSeconds { get; private set; } = 30;
 
+    /// <summary>
+    /// After the last checkpoint, wait up to this long for the API's IMAP pool to close the connections the streams' first
+    /// passes opened (Mail:Imap:IdleTimeout, 2 min), then measure again: what idle streams cost once nothing else holds
+    /// memory for them. 0 skips it.
+    /// </summary>
+    public int PoolIdleSeconds { get; private set; } = 240;
+
     /// <summary>After the last measurement, keep the streams open this long (for dotnet-gcdump / dotnet-trace by hand).</summary>
     public int HoldSeconds { get; private set; }
 
@@ -50,7 +57,7 @@ internal sealed class Options
     public static string Usage => """
         usage: Fayvad.PushBench [--stack-env PATH] [--messages 200] [--warmup 5] [--gap-ms 100] [--timeout-s 15]
                                 [--streams 200] [--open-concurrency 10] [--step 50] [--settle-s 20] [--idle-s 30]
-                                [--checkpoints 1000,2000] [--hold-s 0]
+                                [--checkpoints 1000,2000] [--pool-idle-s 240] [--hold-s 0]
                                 [--folder BenchFolder] [--appends 1000] [--spread-folders 5] [--append-gap-ms 20]
                                 [--phases inbox,folder,spread,streams]
         Needs a stack started with `deploy/stack.sh up --api` and root (ss -p, /proc, doveadm). bench/push.sh does it all.
@@ -79,6 +86,7 @@ internal sealed class Options
                 case "--settle-s": options.SettleSeconds = Number(0); break;
                 case "--idle-s": options.IdleSeconds = Number(1); break;
                 case "--hold-s": options.HoldSeconds = Number(0); break;
+                case "--pool-idle-s": options.PoolIdleSeconds = Number(0); break;
                 case "--folder": options.Folder = Value(); break;
                 case "--checkpoints":
                     options.Checkpoints = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

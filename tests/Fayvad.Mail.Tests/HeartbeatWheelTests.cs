@@ -25,6 +25,24 @@ public sealed class StreamWakeTests
         Assert.Equal((true, false), await waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
     }
 
+    [Fact]
+    public async Task A_waiting_stream_is_ended_by_its_token_and_the_next_wait_still_hears_a_beat()
+    {
+        var wake = new StreamWake();
+        using var aborted = new CancellationTokenSource();
+        var waiting = wake.WaitAsync(aborted.Token).AsTask();
+        await aborted.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+
+        var next = wake.WaitAsync(TestContext.Current.CancellationToken).AsTask();
+        Assert.False(next.IsCompleted);
+        wake.Beat();
+        wake.Data();
+        Assert.Equal((false, true), await next.WaitAsync(TimeSpan.FromSeconds(10), TestContext.Current.CancellationToken));
+        // Data raised after the wake-up is kept for the next wait, not lost.
+        Assert.Equal((true, false), await wake.WaitAsync(TestContext.Current.CancellationToken));
+    }
+
     /// <summary>A wait with a cancelled token returns only what is already pending.</summary>
     internal static bool IsPending(StreamWake wake)
     {

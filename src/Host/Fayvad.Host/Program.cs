@@ -84,6 +84,8 @@ if (args.Contains("migrate"))
 }
 
 app.UseForwardedHeaders();
+// Outside the rest: an event stream, once accepted by the pipeline below, runs on without it (docs/adr/0028).
+app.UseDetachedResponses();
 app.UseExceptionHandler();
 app.UseStatusCodePages(ErrorPages.WriteAsync);
 app.Use(QueryGuard.RefuseControlCharactersAsync);

@@ -169,24 +169,35 @@ public sealed class StreamEventsEndpoint : ICarterModule
             http.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
             await response.WriteAsync("retry: 2000\n\n", http.RequestAborted);
             await response.Body.FlushAsync(http.RequestAborted);
-            try
+            // The handler is resolved now; it and its stream use singletons only, so the request's scope may go.
+            var frames = sender.CreateStream(new StreamEventsQuery(mailbox, caller.OrganizationId, caller.TokenId, since), http.RequestAborted);
+            // Accepted: the stream runs on outside the middleware, which finish now (docs/adr/0028).
+            if (!http.Detach(() => WriteFramesAsync(http, frames)))
             {
-                var query = new StreamEventsQuery(mailbox, caller.OrganizationId, caller.TokenId, since);
-                await foreach (var frame in sender.CreateStream(query, http.RequestAborted))
-                {
-                    await response.WriteAsync(frame.Format(), http.RequestAborted);
-                    await response.Body.FlushAsync(http.RequestAborted);
-                }
+                await WriteFramesAsync(http, frames);
             }
-            catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        }).RequireAuthorization().Detachable().WithTags("Mail").WithName("StreamEvents").StreamsEvents("Every change in the caller's mailbox, all folders, as server-sent events (`id:` is the event id; reconnect with Last-Event-ID to resume). Comment lines `: connected` and `: heartbeat` keep the connection alive.", MailEventTypes.Described).Fails(403).Query("since", QueryType.Number, "The last event id seen (the Last-Event-ID header wins).", minimum: 0).Header("Last-Event-ID", "The id of the last event received; the stream resumes after it.");
+    }
+
+    private static async Task WriteFramesAsync(HttpContext http, IAsyncEnumerable<SseFrame> frames)
+    {
+        var response = http.Response;
+        try
+        {
+            await foreach (var frame in frames)
             {
-                // The client went away: the normal end of a stream.
+                await response.WriteAsync(frame.Format(), http.RequestAborted);
+                await response.Body.FlushAsync(http.RequestAborted);
             }
-            catch (Npgsql.NpgsqlException)
-            {
-                // Headers are sent, so no 503 now: say why in-stream; the client reconnects with its Last-Event-ID.
-                await response.WriteAsync(new SseFrame(null, "error", JsonSerializer.Serialize(new { error = "The event store is unavailable; reconnect shortly." })).Format(), CancellationToken.None);
-            }
-        }).RequireAuthorization().WithTags("Mail").WithName("StreamEvents").StreamsEvents("Every change in the caller's mailbox, all folders, as server-sent events (`id:` is the event id; reconnect with Last-Event-ID to resume). Comment lines `: connected` and `: heartbeat` keep the connection alive.", MailEventTypes.Described).Fails(403).Query("since", QueryType.Number, "The last event id seen (the Last-Event-ID header wins).", minimum: 0).Header("Last-Event-ID", "The id of the last event received; the stream resumes after it.");
+        }
+        catch (OperationCanceledException) when (http.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away: the normal end of a stream.
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            // Headers are sent, so no 503 now: say why in-stream; the client reconnects with its Last-Event-ID.
+            await response.WriteAsync(new SseFrame(null, "error", JsonSerializer.Serialize(new { error = "The event store is unavailable; reconnect shortly." })).Format(), CancellationToken.None);
+        }
     }
 }
