@@ -25,16 +25,21 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         var superadmin = await api.LoginAsync(env.Get("DEMO_SUPERADMIN_USER"), env.Get("DEMO_SUPERADMIN_PASSWORD"), ct);
         var adminPassword = ApiClient.NewPassword();
         var userPassword = ApiClient.NewPassword();
-        var (orgId, domain) = await api.CreateOrganizationAsync(superadmin, "pushbench-" + runId, "admin", adminPassword, n, ct);
+        var warm = options.WarmupStreams;
+        var (orgId, domain) = await api.CreateOrganizationAsync(superadmin, "pushbench-" + runId, "admin", adminPassword, n + warm, ct);
         var admin = await api.LoginAsync("admin@" + domain, adminPassword, ct);
         var users = Enumerable.Range(1, n).Select(i => $"u{i.ToString(n > 999 ? "0000" : "000", CultureInfo.InvariantCulture)}@{domain}").ToArray();
-        await Parallel.ForEachAsync(users, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+        var warmUsers = Enumerable.Range(1, warm).Select(i => $"w{i.ToString("000", CultureInfo.InvariantCulture)}@{domain}").ToArray();
+        await Parallel.ForEachAsync(users.Concat(warmUsers), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
             async (user, token) => await api.CreateEmailAccountAsync(admin, user, userPassword, token));
         var created = setup.Elapsed;
         var tokens = new string[n];
         await Parallel.ForEachAsync(Enumerable.Range(0, n), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
             async (i, token) => tokens[i] = await api.LoginAsync(users[i], userPassword, token));
-        report.Line($"  organization {orgId} '{domain}': {n} mailboxes created in {created.TotalSeconds:0.0} s, "
+        var warmTokens = new string[warm];
+        await Parallel.ForEachAsync(Enumerable.Range(0, warm), new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct },
+            async (i, token) => warmTokens[i] = await api.LoginAsync(warmUsers[i], userPassword, token));
+        report.Line($"  organization {orgId} '{domain}': {n + warm} mailboxes created in {created.TotalSeconds:0.0} s, "
                      + $"{n} logins in {(setup.Elapsed - created).TotalSeconds:0.0} s (passwords generated, not kept)");
 
         // No stream anywhere: wait for earlier watches (the latency phase's) to linger out.
@@ -42,6 +47,21 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         var quiet = await WaitForImapAsync(c => c == 0, TimeSpan.FromSeconds(60), ct);
         report.Line($"  before: API IMAP connections {Sample(0).ImapConnections} ({(quiet ? "none left from earlier phases" : "STILL OPEN after 60 s")}); "
                     + $"open files allowed: bench {Probe.OpenFilesLimit(Environment.ProcessId)}, API {Probe.OpenFilesLimit(apiProcess.Pid)}");
+        await api.MeAsync(tokens[0], ct);
+        var cold = Sample(0);
+        if (warm > 0)
+        {
+            // One-time costs (JIT of the stream paths to tier 1, the pool's first connections) paid by other users'
+            // streams, so that what is measured below is what each further stream costs.
+            Console.Error.WriteLine($"[bench] warm-up: {warm} streams of other users, held 20 s (a heartbeat), then closed");
+            var warming = await Task.WhenAll(warmTokens.Select(t => SseStream.OpenAsync(http, t, TimeSpan.FromSeconds(60), ct)));
+            await Task.Delay(TimeSpan.FromSeconds(20), ct);
+            await Task.WhenAll(warming.Select(s => s.DisposeAsync().AsTask()));
+            var settled = await WaitForImapAsync(c => c == 0, TimeSpan.FromSeconds(180), ct);
+            report.Line($"  warm-up: {warm} streams of other users opened, held 20 s and closed; IMAP pool {(settled ? "empty again" : "STILL HOLDING connections after 180 s")}; "
+                        + $"VmRSS cold {Report.Mb(cold.RssKb)}, warm {Report.Mb(Sample(0).RssKb)}");
+        }
+
         await api.MeAsync(tokens[0], ct);
         var zero = await CheckpointAsync(0, [], ct);
         var before = zero.Sample;
@@ -239,6 +259,8 @@ internal sealed class CostBench(Options options, StackEnv env, ApiClient api, Ht
         }
 
         report.Summary($"{open.Count} streams: IMAP connections {after.ImapConnections} (max {maxPerUser} per user); target <= the pool's cap ({PoolCap}): {(imapPass ? "PASS" : "FAIL")}");
+        report.Line($"  since the cold start (before the warm-up, VmRSS {Report.Mb(cold.RssKb)}): {(after.RssKb - cold.RssKb) / (double)Math.Max(1, open.Count):0} KB VmRSS per stream at the last checkpoint"
+                    + (poolIdle is { } cp ? $", {(cp.Sample.RssKb - cold.RssKb) / (double)Math.Max(1, open.Count):0} KB idle past the pool's timeout" : ""));
         var current = $"{perListener:0} KB per listener {options.SettleSeconds} s after opening, with the {after.ImapConnections} pooled IMAP connections of their first passes still open "
                       + $"(VmRSS {Report.Mb(before.RssKb)} -> {Report.Mb(after.RssKb)}; slope {slope:0} KB; managed heap {heapPer:0.0} KB per stream)";
         report.Summary(idleFigure is { } judgedRow

@@ -39,6 +39,13 @@ internal sealed class Options
     /// </summary>
     public int PoolIdleSeconds { get; private set; } = 240;
 
+    /// <summary>
+    /// Before "0 streams" is measured, this many streams of extra users are opened, held past one heartbeat and closed,
+    /// and the pool let go: the stream paths are then compiled (tier 1), so the per-stream figures are what each further
+    /// stream adds, not the process's one-time JIT. The cold figure is reported too. 0 skips it.
+    /// </summary>
+    public int WarmupStreams { get; private set; } = 100;
+
     /// <summary>After the last measurement, keep the streams open this long (for dotnet-gcdump / dotnet-trace by hand).</summary>
     public int HoldSeconds { get; private set; }
 
@@ -57,7 +64,7 @@ internal sealed class Options
     public static string Usage => """
         usage: Fayvad.PushBench [--stack-env PATH] [--messages 200] [--warmup 5] [--gap-ms 100] [--timeout-s 15]
                                 [--streams 200] [--open-concurrency 10] [--step 50] [--settle-s 20] [--idle-s 30]
-                                [--checkpoints 1000,2000] [--pool-idle-s 240] [--hold-s 0]
+                                [--checkpoints 1000,2000] [--pool-idle-s 240] [--warmup-streams 100] [--hold-s 0]
                                 [--folder BenchFolder] [--appends 1000] [--spread-folders 5] [--append-gap-ms 20]
                                 [--phases inbox,folder,spread,streams]
         Needs a stack started with `deploy/stack.sh up --api` and root (ss -p, /proc, doveadm). bench/push.sh does it all.
@@ -87,6 +94,7 @@ internal sealed class Options
                 case "--idle-s": options.IdleSeconds = Number(1); break;
                 case "--hold-s": options.HoldSeconds = Number(0); break;
                 case "--pool-idle-s": options.PoolIdleSeconds = Number(0); break;
+                case "--warmup-streams": options.WarmupStreams = Number(0); break;
                 case "--folder": options.Folder = Value(); break;
                 case "--checkpoints":
                     options.Checkpoints = Value().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
