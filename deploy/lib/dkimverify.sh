@@ -23,17 +23,13 @@ start_dkim_verifier() {
   render "$DEPLOY_DIR/opendkim/opendkim-verify.conf" "$DKIM_VERIFY_CONF" 0644 root:root
   render "$DEPLOY_DIR/opendkim/unbound.conf" "$DKIM_VERIFY_DIR/unbound.conf" 0644 root:root
   keep_or_restart "opendkim verifier" "$(dkim_verify_pid)" && return 0
-  # A socket left by a verifier that did not end cleanly: nobody listens on it.
-  rm -f "$DKIM_VERIFY_SOCKET"
-  log "opendkim verifier: starting (milter ${DKIM_VERIFY_SOCKET#"$REPO"/}, authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT)"
-  opendkim -x "$DKIM_VERIFY_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim-verify.log" 2>&1 9>&- ||
-    { tail -n 30 "$STACK_LOG_DIR/opendkim-verify.log" >&2; die "opendkim verifier did not start"; }
+  run_opendkim "opendkim verifier" "$DKIM_VERIFY_CONF" "$DKIM_VERIFY_SOCKET" opendkim-verify.log \
+    "authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT"
 }
 
-dkim_verifier_listens() { [[ -S $DKIM_VERIFY_SOCKET && -n $(dkim_verify_pid) ]]; }
-
 wait_dkim_verifier_ready() {
-  wait_until "opendkim verifier milter (${DKIM_VERIFY_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim-verify.log" dkim_verifier_listens
+  wait_until "opendkim verifier milter (${DKIM_VERIFY_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim-verify.log" \
+    milter_socket_ready "$DKIM_VERIFY_SOCKET" dkim_verify_pid
 }
 
 signal_dkim_verifier() { signal_stop "opendkim verifier" "$(dkim_verify_pid)"; }

@@ -29,17 +29,24 @@ start_opendkim() {
     pid=""
   fi
   keep_or_restart opendkim "$pid" && return 0
-  # A socket left by a signer that did not end cleanly: nobody listens on it.
-  rm -f "$DKIM_SOCKET"
-  log "opendkim: starting (milter ${DKIM_SOCKET#"$REPO"/}, keys from directory.dkim_signing)"
-  opendkim -x "$DKIM_CONF" </dev/null >>"$STACK_LOG_DIR/opendkim.log" 2>&1 9>&- ||
-    { tail -n 30 "$STACK_LOG_DIR/opendkim.log" >&2; die "opendkim did not start"; }
+  run_opendkim opendkim "$DKIM_CONF" "$DKIM_SOCKET" opendkim.log "keys from directory.dkim_signing"
 }
 
-opendkim_listens() { [[ -S $DKIM_SOCKET && -n $(dkim_pid) ]]; }
+# One OpenDKIM instance (the signer here, the verifier in dkimverify.sh) on its unix socket: name, config, socket,
+# log file under the stack's log folder, what to say of it.
+run_opendkim() {
+  local name=$1 conf=$2 socket=$3 logfile=$STACK_LOG_DIR/$4 what=$5
+  # A socket left by an instance that did not end cleanly: nobody listens on it.
+  rm -f "$socket"
+  log "$name: starting (milter ${socket#"$REPO"/}, $what)"
+  opendkim -x "$conf" </dev/null >>"$logfile" 2>&1 9>&- || { tail -n 30 "$logfile" >&2; die "$name did not start"; }
+}
+
+# Ready once its socket exists and its pid file names a live process (the second argument prints that pid).
+milter_socket_ready() { [[ -S $1 && -n $($2) ]]; }
 
 wait_opendkim_ready() {
-  wait_until "opendkim milter (${DKIM_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim.log" opendkim_listens
+  wait_until "opendkim milter (${DKIM_SOCKET#"$REPO"/})" "$STACK_LOG_DIR/opendkim.log" milter_socket_ready "$DKIM_SOCKET" dkim_pid
 }
 
 signal_opendkim() { signal_stop opendkim "$(dkim_pid)"; }
