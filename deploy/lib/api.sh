@@ -6,6 +6,8 @@ API_PID_FILE=$STACK_DIR/api.pid
 API_LOG=$STACK_LOG_DIR/api.log
 API_WAIT_TIMEOUT=${STACK_API_TIMEOUT:-600}
 API_ENV=$STACK_DIR/api.env
+# The api.env the running API was started with: `up --api` restarts it when api.env differs.
+API_ENV_STARTED=$STACK_DIR/api.env.started
 
 # The Host's settings for this stack, in .NET's environment form (Section__Key=value): the one file that `migrate`,
 # `up --api` (and so the benches), and the API tests' hosts (StackSettings.ApiSettings) read. A setting that follows
@@ -52,6 +54,12 @@ start_api() {
     log "api: skipped (${API_PROJECT#"$REPO"/}/Fayvad.Host.csproj does not exist yet)"; return 0
   fi
   local pid; pid=$(api_pid)
+  # A running API read its settings when it started: a changed api.env (a new port, secret or setting) restarts it.
+  if [[ -n $pid && -f $API_ENV_STARTED ]] && ! cmp -s "$API_ENV" "$API_ENV_STARTED"; then
+    log "api: settings changed since it started (api.env), restarting"
+    stop_api
+    pid=""
+  fi
   if [[ -z $pid ]]; then
     ensure_port_free api "$API_PORT"
     log "api: building and starting on http://localhost:$API_PORT (log: ${API_LOG#"$REPO"/})"
@@ -63,6 +71,7 @@ start_api() {
         dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
     pid=$!
     echo "$pid" >"$API_PID_FILE"
+    install -m 0600 "$API_ENV" "$API_ENV_STARTED"
   else
     log "api: already running (pid $pid)"
   fi
@@ -81,11 +90,11 @@ start_api() {
 
 stop_api() {
   local pid; pid=$(api_pid)
-  if [[ -z $pid ]]; then rm -f "$API_PID_FILE"; return 0; fi
+  if [[ -z $pid ]]; then rm -f "$API_PID_FILE" "$API_ENV_STARTED"; return 0; fi
   log "api: stopping (process group $pid)"
   local pids; pids="$pid $(descendants "$pid")"
   kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
   # shellcheck disable=SC2086
   wait_gone api $pids
-  rm -f "$API_PID_FILE"
+  rm -f "$API_PID_FILE" "$API_ENV_STARTED"
 }
