@@ -11,62 +11,104 @@ namespace Fayvad.Identity.Passwords;
 /// every API process shares the count.
 /// </summary>
 /// <remarks>
-/// An attempt is recorded as a failure before the password is checked, and the check-and-record runs under advisory
-/// locks on the account and the address, so a burst of parallel guesses cannot all pass the check before the first
-/// failure is written. A correct password removes that attempt and the earlier failures of the same account from the
-/// same address only: another address's failures keep counting.
+/// An attempt holds an advisory lock on its account from the check until its outcome is written, so attempts on one
+/// account run one at a time: a burst of parallel guesses gets exactly the limit, and parallel correct logins (a web
+/// app's workers signing in one service account) never see each other as failures. The attempt is written as a failure
+/// before the password is checked (a crash mid-check counts); a correct password removes it and the earlier failures
+/// of the same account from the same address only: another address's failures keep counting. The address count is read
+/// without a lock (a login from one web app's address must not wait for every other account's check), so a parallel
+/// burst across many accounts may pass the address limit by its own width.
 /// </remarks>
 internal sealed class PasswordThrottle(IdentityDbContext db, TimeProvider clock, IOptions<LoginThrottleOptions> options)
 {
     /// <summary>The client address the throttle counts (after forwarded headers).</summary>
     public static string ClientAddressOf(HttpContext http) => http.Connection.RemoteIpAddress?.ToString() ?? "unknown";
 
-    /// <summary>Starts an attempt: either the wait before the caller may try again, or an attempt counted as failed until <see cref="SucceededAsync"/>.</summary>
+    /// <summary>
+    /// Starts an attempt: either the wait before the caller may try again, or an attempt counted as failed until
+    /// <see cref="SucceededAsync"/>; disposing it writes the outcome and lets the account's next attempt in.
+    /// </summary>
     public async Task<PasswordAttempt> BeginAsync(string account, string clientAddress, CancellationToken cancellationToken)
     {
         var limits = options.Value;
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        // Always account first, then address: every attempt takes them in that order, so two attempts never deadlock.
-        await db.Database.ExecuteSqlAsync(
-            $"SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-account:' || {account}, 0)); SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-client:' || {clientAddress}, 0))",
-            cancellationToken);
-
-        var now = clock.GetUtcNow();
-        var since = now - limits.Window;
-        var recent = db.LoginFailures.AsNoTracking().Where(f => f.OccurredAt > since);
-        var byAccount = await recent.Where(f => f.Username == account)
-            .OrderByDescending(f => f.OccurredAt).Skip(limits.MaxFailuresPerUsername - 1)
-            .Select(f => (DateTimeOffset?)f.OccurredAt).FirstOrDefaultAsync(cancellationToken);
-        var byClient = await recent.Where(f => f.ClientAddress == clientAddress)
-            .OrderByDescending(f => f.OccurredAt).Skip(limits.MaxFailuresPerClient - 1)
-            .Select(f => (DateTimeOffset?)f.OccurredAt).FirstOrDefaultAsync(cancellationToken);
-
-        // Blocked until the failure that reached the limit leaves the window; a refused attempt is not counted.
-        var until = new[] { byAccount, byClient }.Where(t => t is not null).Select(t => t!.Value + limits.Window)
-            .DefaultIfEmpty(now).Max();
-        if (until > now)
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        try
         {
-            return new PasswordAttempt(account, clientAddress, until - now);
-        }
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-account:' || {account}, 0))", cancellationToken);
 
-        var failure = new LoginFailure { Username = account, ClientAddress = clientAddress, OccurredAt = now };
-        db.LoginFailures.Add(failure);
-        await db.SaveChangesAsync(cancellationToken);
-        // Old rows are useless to the window; trimming here keeps the table small without a separate job.
-        await db.LoginFailures.Where(f => f.OccurredAt < since).ExecuteDeleteAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        db.Entry(failure).State = EntityState.Detached;
-        return new PasswordAttempt(account, clientAddress, null);
+            var now = clock.GetUtcNow();
+            var since = now - limits.Window;
+            var recent = db.LoginFailures.AsNoTracking().Where(f => f.OccurredAt > since);
+            var byAccount = await recent.Where(f => f.Username == account)
+                .OrderByDescending(f => f.OccurredAt).Skip(limits.MaxFailuresPerUsername - 1)
+                .Select(f => (DateTimeOffset?)f.OccurredAt).FirstOrDefaultAsync(cancellationToken);
+            var byClient = await recent.Where(f => f.ClientAddress == clientAddress)
+                .OrderByDescending(f => f.OccurredAt).Skip(limits.MaxFailuresPerClient - 1)
+                .Select(f => (DateTimeOffset?)f.OccurredAt).FirstOrDefaultAsync(cancellationToken);
+
+            // Blocked until the failure that reached the limit leaves the window; a refused attempt is not counted.
+            var until = new[] { byAccount, byClient }.Where(t => t is not null).Select(t => t!.Value + limits.Window)
+                .DefaultIfEmpty(now).Max();
+            if (until > now)
+            {
+                await transaction.DisposeAsync();
+                return new PasswordAttempt(account, clientAddress, until - now, null);
+            }
+
+            var failure = new LoginFailure { Username = account, ClientAddress = clientAddress, OccurredAt = now };
+            db.LoginFailures.Add(failure);
+            await db.SaveChangesAsync(cancellationToken);
+            db.Entry(failure).State = EntityState.Detached;
+            // Old rows are useless to the window; trimming here keeps the table small without a separate job.
+            await db.LoginFailures.Where(f => f.OccurredAt < since).ExecuteDeleteAsync(cancellationToken);
+            return new PasswordAttempt(account, clientAddress, null, transaction);
+        }
+        catch
+        {
+            await transaction.DisposeAsync();
+            throw;
+        }
     }
 
     /// <summary>The password was right: this attempt and this address's earlier failures for the account stop counting.</summary>
-    public Task SucceededAsync(PasswordAttempt attempt, CancellationToken cancellationToken) =>
-        db.LoginFailures.Where(f => f.Username == attempt.Account && f.ClientAddress == attempt.ClientAddress)
+    public async Task SucceededAsync(PasswordAttempt attempt, CancellationToken cancellationToken)
+    {
+        await db.LoginFailures.Where(f => f.Username == attempt.Account && f.ClientAddress == attempt.ClientAddress)
             .ExecuteDeleteAsync(cancellationToken);
+        await attempt.EndAsync(cancellationToken);
+    }
 }
 
-/// <summary>An attempt begun by <see cref="PasswordThrottle.BeginAsync"/>; <see cref="RetryAfter"/> set when it was refused.</summary>
-internal sealed record PasswordAttempt(string Account, string ClientAddress, TimeSpan? RetryAfter);
+/// <summary>
+/// An attempt begun by <see cref="PasswordThrottle.BeginAsync"/>; <see cref="RetryAfter"/> set when it was refused.
+/// Until it ends it holds its account's lock; disposed without <see cref="PasswordThrottle.SucceededAsync"/>, it ends
+/// as a failure.
+/// </summary>
+internal sealed class PasswordAttempt(string account, string clientAddress, TimeSpan? retryAfter, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction)
+    : IAsyncDisposable
+{
+    private Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? _transaction = transaction;
+
+    public string Account { get; } = account;
+
+    public string ClientAddress { get; } = clientAddress;
+
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+
+    /// <summary>Writes what the attempt left (its failure, or the success's deletions) and releases the account.</summary>
+    public async Task EndAsync(CancellationToken cancellationToken)
+    {
+        if (Interlocked.Exchange(ref _transaction, null) is { } open)
+        {
+            await using (open)
+            {
+                await open.CommitAsync(cancellationToken);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync() => await EndAsync(CancellationToken.None);
+}
 
 /// <summary><c>Identity:LoginThrottle</c> (the name it had when only login used it).</summary>
 internal sealed class LoginThrottleOptions

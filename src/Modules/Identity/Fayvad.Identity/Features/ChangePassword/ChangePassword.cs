@@ -36,7 +36,7 @@ internal sealed class ChangePasswordHandler(CurrentUser caller, IDirectoryAuthen
 {
     public async ValueTask<Result<bool>> Handle(ChangePasswordCommand command, CancellationToken cancellationToken)
     {
-        var attempt = await throttle.BeginAsync(caller.Username, command.ClientAddress, cancellationToken);
+        await using var attempt = await throttle.BeginAsync(caller.Username, command.ClientAddress, cancellationToken);
         if (attempt.RetryAfter is { } wait)
         {
             return Error.TooManyRequests("Too many wrong passwords. Try again later.", wait);

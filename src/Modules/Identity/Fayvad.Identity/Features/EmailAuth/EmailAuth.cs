@@ -44,7 +44,7 @@ internal sealed class EmailAuthHandler(ICurrentUser caller, IDirectoryAuthentica
         }
 
         // Counted against the caller's account, the same count login and change-password use.
-        var attempt = await throttle.BeginAsync(caller.Username, command.ClientAddress, cancellationToken);
+        await using var attempt = await throttle.BeginAsync(caller.Username, command.ClientAddress, cancellationToken);
         if (attempt.RetryAfter is { } wait)
         {
             return Error.TooManyRequests("Too many failed attempts. Try again later.", wait);

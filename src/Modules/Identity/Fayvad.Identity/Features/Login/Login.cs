@@ -39,7 +39,7 @@ internal sealed class LoginHandler(IDirectoryAuthentication directory, TokenServ
     public async ValueTask<Result<LoginResponse>> Handle(LoginCommand command, CancellationToken cancellationToken)
     {
         var username = command.Username!.Trim().ToLowerInvariant();
-        var attempt = await throttle.BeginAsync(username, command.ClientAddress, cancellationToken);
+        await using var attempt = await throttle.BeginAsync(username, command.ClientAddress, cancellationToken);
         if (attempt.RetryAfter is { } wait)
         {
             return Error.TooManyRequests("Too many failed login attempts. Try again later.", wait);
