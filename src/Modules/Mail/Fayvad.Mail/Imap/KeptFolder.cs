@@ -39,13 +39,14 @@ internal sealed class KeptFolder
     public static async Task OpenAsync(ImapClient client, IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
     {
         var kept = Connections.GetValue(client, _ => new KeptFolder());
+        Listeners.TryGetValue(client, out var listener);
         // A folder selected read-write serves a read-only request too: reads use BODY.PEEK and never set \Seen.
         if (ReferenceEquals(kept._folder, folder) && folder.IsOpen && !kept._changed
             && (access == FolderAccess.ReadOnly || folder.Access == FolderAccess.ReadWrite))
         {
             // Dovecot answers a NOOP on a folder deleted and recreated under it with an untagged NO and nothing MailKit
             // sees; only a fresh SELECT shows the new UIDVALIDITY.
-            var complained = !Listeners.TryGetValue(client, out var listener);
+            var complained = listener is null;
             listener?.Lines.Arm(line =>
             {
                 complained |= line.StartsWith("* NO", StringComparison.Ordinal) || line.StartsWith("* BYE", StringComparison.Ordinal);
@@ -62,11 +63,7 @@ internal sealed class KeptFolder
 
         kept.Track(folder);
         await folder.OpenAsync(access, cancellationToken);
-        if (Listeners.TryGetValue(client, out var opened))
-        {
-            opened.Opened(false);
-        }
-
+        listener?.Opened(false);
         // What the SELECT itself reported is the fresh state, not a change since.
         kept._selected = StateOf(folder);
         kept._changed = false;
