@@ -1,6 +1,7 @@
 using Fayvad.Identity.Data;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Fayvad.Identity.Passwords;
@@ -31,13 +32,17 @@ internal sealed class PasswordThrottle(IdentityDbContext db, TimeProvider clock,
     public async Task<PasswordAttempt> BeginAsync(string account, string clientAddress, CancellationToken cancellationToken)
     {
         var limits = options.Value;
+        // Old rows are useless to the window; trimming here keeps the table small without a separate job. Outside the
+        // attempt's transaction, which lasts through the password check: its row locks would hold up other accounts.
+        var since = clock.GetUtcNow() - limits.Window;
+        await db.LoginFailures.Where(f => f.OccurredAt < since).ExecuteDeleteAsync(cancellationToken);
         var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         try
         {
             await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('fayvad-password-account:' || {account}, 0))", cancellationToken);
 
             var now = clock.GetUtcNow();
-            var since = now - limits.Window;
+            since = now - limits.Window;
             var recent = db.LoginFailures.AsNoTracking().Where(f => f.OccurredAt > since);
             var byAccount = await recent.Where(f => f.Username == account)
                 .OrderByDescending(f => f.OccurredAt).Skip(limits.MaxFailuresPerUsername - 1)
@@ -59,8 +64,6 @@ internal sealed class PasswordThrottle(IdentityDbContext db, TimeProvider clock,
             db.LoginFailures.Add(failure);
             await db.SaveChangesAsync(cancellationToken);
             db.Entry(failure).State = EntityState.Detached;
-            // Old rows are useless to the window; trimming here keeps the table small without a separate job.
-            await db.LoginFailures.Where(f => f.OccurredAt < since).ExecuteDeleteAsync(cancellationToken);
             return new PasswordAttempt(account, clientAddress, null, transaction);
         }
         catch
@@ -84,10 +87,10 @@ internal sealed class PasswordThrottle(IdentityDbContext db, TimeProvider clock,
 /// Until it ends it holds its account's lock; disposed without <see cref="PasswordThrottle.SucceededAsync"/>, it ends
 /// as a failure.
 /// </summary>
-internal sealed class PasswordAttempt(string account, string clientAddress, TimeSpan? retryAfter, Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? transaction)
+internal sealed class PasswordAttempt(string account, string clientAddress, TimeSpan? retryAfter, IDbContextTransaction? transaction)
     : IAsyncDisposable
 {
-    private Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction? _transaction = transaction;
+    private IDbContextTransaction? _transaction = transaction;
 
     public string Account { get; } = account;
 
