@@ -40,10 +40,7 @@ run_migrations() {
   log "migrate: done in $(elapsed "$t0") s"
 }
 
-api_pid() {
-  local pid; pid=$(read_pid "$API_PID_FILE")
-  if pid_alive "$pid"; then echo "$pid"; fi
-}
+api_pid() { live_pid "$API_PID_FILE"; }
 
 api_healthy() {
   [[ $(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://localhost:$API_PORT/fayvad_api/health") == 200 ]]

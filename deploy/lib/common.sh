@@ -43,6 +43,8 @@ pid_alive() {
   [[ ${stat%% *} != Z ]]
 }
 read_pid()  { if [[ -f $1 ]]; then head -n1 "$1" | tr -dc '0-9'; fi; }
+# The pid a server's pid file names, printed only while that process lives.
+live_pid() { local pid; pid=$(read_pid "$1"); if pid_alive "$pid"; then echo "$pid"; fi; }
 
 # All descendants of a pid (to prove that nothing was left behind after a stop).
 descendants() {

@@ -9,10 +9,7 @@ DKIM_VERIFY_CONF=$DKIM_VERIFY_DIR/opendkim.conf
 # is group postfix and nobody else may use it.
 DKIM_VERIFY_SOCKET=$DKIM_VERIFY_DIR/run/milter.sock  # as in opendkim-verify.conf and master.cf
 
-dkim_verify_pid() {
-  local pid; pid=$(read_pid "$DKIM_VERIFY_DIR/run/opendkim.pid")
-  if pid_alive "$pid"; then echo "$pid"; fi
-}
+dkim_verify_pid() { live_pid "$DKIM_VERIFY_DIR/run/opendkim.pid"; }
 
 # No database and no connection held between messages (a lookup is a fresh query), so neither a PostgreSQL nor an
 # NSD restart needs anything here; only a config change restarts it (OpenDKIM has no reload of these settings).

@@ -10,10 +10,7 @@ VMAIL_DIR=$STACK_DIR/vmail
 # The API logs in as any user through this master user (docs/adr/0006).
 IMAP_MASTER_USER=fayvad_api
 
-dovecot_pid() {
-  local pid; pid=$(read_pid "$DOVECOT_BASE_DIR/master.pid")
-  if pid_alive "$pid"; then echo "$pid"; fi
-}
+dovecot_pid() { live_pid "$DOVECOT_BASE_DIR/master.pid"; }
 
 render_dovecot() {
   RENDER_CHANGED=0

@@ -5,10 +5,7 @@
 NSD_DIR=$STACK_DIR/nsd
 NSD_CONF=$NSD_DIR/nsd.conf
 
-nsd_pid() {
-  local pid; pid=$(read_pid "$NSD_DIR/run/nsd.pid")
-  if pid_alive "$pid"; then echo "$pid"; fi
-}
+nsd_pid() { live_pid "$NSD_DIR/run/nsd.pid"; }
 
 # A zone with only its SOA and NS until someone publishes records into it.
 ensure_zone() {

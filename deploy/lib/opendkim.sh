@@ -8,10 +8,7 @@ DKIM_RUN_DIR=$DKIM_DIR/run
 # Postfix's smtpd connects here; the run folder is setgid postfix, so the socket (UMask 007) is group postfix only.
 DKIM_SOCKET=$DKIM_RUN_DIR/milter.sock  # as in opendkim.conf and master.cf
 
-dkim_pid() {
-  local pid; pid=$(read_pid "$DKIM_RUN_DIR/opendkim.pid")
-  if pid_alive "$pid"; then echo "$pid"; fi
-}
+dkim_pid() { live_pid "$DKIM_RUN_DIR/opendkim.pid"; }
 
 
 # Tables come from SQL per message, so only a config change needs a restart (OpenDKIM has no reload of its DSNs).

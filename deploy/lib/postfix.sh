@@ -6,10 +6,7 @@ POSTFIX_CONFIG_DIR=$STACK_DIR/postfix/etc
 POSTFIX_QUEUE_DIR=$STACK_DIR/postfix/queue
 POSTFIX_DATA_DIR=$STACK_DIR/postfix/data
 
-postfix_pid() {
-  local pid; pid=$(read_pid "$POSTFIX_QUEUE_DIR/pid/master.pid")
-  if pid_alive "$pid"; then echo "$pid"; fi
-}
+postfix_pid() { live_pid "$POSTFIX_QUEUE_DIR/pid/master.pid"; }
 
 start_postfix() {
   RENDER_CHANGED=0
