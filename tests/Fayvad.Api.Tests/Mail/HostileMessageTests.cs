@@ -78,6 +78,14 @@ public sealed partial class HostileMessageTests(ApiFactory factory) : MailTest(f
         }
 
         cases.Add(("parts-5000", Encoding.ASCII.GetBytes(parts.Append("--p--\r\n").ToString())));
+
+        // An 8-bit parameter is a literal in BODYSTRUCTURE too: neither ENVELOPE nor BODYSTRUCTURE can be asked for.
+        foreach (var (name, filename) in new[] { ("filename-8bit-8k", new string('é', 4000)), ("filename-ascii-8k", new string('f', 8000)) })
+        {
+            cases.Add((name, Encoding.UTF8.GetBytes(Head(to, name, date) + "MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"p\"\r\n\r\n" +
+                $"--p\r\nContent-Type: text/plain\r\n\r\nhello {name}\r\n--p\r\nContent-Type: application/octet-stream\r\n" +
+                $"Content-Disposition: attachment; filename=\"{filename}.txt\"\r\n\r\nxx\r\n--p--\r\n")));
+        }
         return cases;
     }
 
@@ -122,6 +130,10 @@ public sealed partial class HostileMessageTests(ApiFactory factory) : MailTest(f
         var bySubjectStart = (string start) => all.Single(m => MailKitTestKit.Subject(m).StartsWith(start, StringComparison.Ordinal));
         // What the reader sees of each: its subject (the start of a long one), its sender, its text.
         var longSubject = all.Single(m => MailKitTestKit.Subject(m).StartsWith("word000 word001", StringComparison.Ordinal));
+        // Cut for the page, and said so; the source keeps it whole.
+        Assert.InRange(MailKitTestKit.Subject(longSubject).Length, 1000, 2001);
+        Assert.True(longSubject.GetProperty("headers_truncated").GetBoolean());
+        Assert.False(bySubjectStart("last plain").TryGetProperty("headers_truncated", out _));
         Assert.Equal("a@example.com", longSubject.GetProperty("sender").GetString());
         Assert.Equal("named@example.com", bySubjectStart("from-name-200k").GetProperty("sender").GetString());
         Assert.Equal(5000, bySubjectStart("to-5000").GetProperty("to_recipients").GetArrayLength());
@@ -136,6 +148,11 @@ public sealed partial class HostileMessageTests(ApiFactory factory) : MailTest(f
             var detail = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/{id}/", Ct), HttpStatusCode.OK);
             Assert.Equal(row.GetProperty("id").GetString(), detail.GetProperty("id").GetString());
             Assert.Equal(MailKitTestKit.Subject(row), MailKitTestKit.Subject(detail));
+            if (name.StartsWith("filename-", StringComparison.Ordinal))
+            {
+                Assert.Contains($"hello {name}", detail.GetProperty("body_text").GetString(), StringComparison.Ordinal);
+            }
+
             var raw = await box.Client.GetAsync($"{Root}/email/messages/{id}/raw/", Ct);
             Assert.Equal(HttpStatusCode.OK, raw.StatusCode);
             var source = await raw.Content.ReadAsByteArrayAsync(Ct);
