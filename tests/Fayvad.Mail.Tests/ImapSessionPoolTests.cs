@@ -113,7 +113,7 @@ public sealed class ImapSessionPoolTests : IAsyncDisposable
             },
         });
         return new ImapSessionPool(options, new ImapConnector(options, NullLogger<ImapConnector>.Instance), NullLogger<ImapSessionPool>.Instance,
-            new MailMetrics(new TestMeterFactory()));
+            new MailMetrics(new TestMeterFactory()), new FetchFaults(TimeProvider.System));
     }
 
     public async ValueTask DisposeAsync() => await _server.DisposeAsync();

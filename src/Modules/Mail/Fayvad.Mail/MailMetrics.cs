@@ -17,6 +17,8 @@ internal sealed class MailMetrics
         SendFailed = Meter.CreateCounter<long>("fayvad.mail.send.failed", "{message}", "Sends that failed at the submission server (refused recipient, outage, timeout).");
         SendReplays = Meter.CreateCounter<long>("fayvad.mail.send.idempotent_replays", "{request}", "Sends answered from an earlier one with the same Idempotency-Key.");
         ImapFaults = Meter.CreateCounter<long>("fayvad.mail.imap.pool.faults", "{connection}", "Pooled IMAP connections discarded after a connection fault.");
+        MessageFaults = Meter.CreateCounter<long>("fayvad.mail.imap.message_faults", "{message}",
+            "Messages that broke a FETCH and were demoted to a lesser plan (each costs one connection, once).");
         FolderOpens = Meter.CreateCounter<long>("fayvad.mail.imap.folder_opens", "{open}",
             "Folders opened for a request on a pooled connection: how=kept (one NOOP, the folder was still selected) or how=selected (SELECT/EXAMINE).");
         PushEvents = Meter.CreateCounter<long>("fayvad.mail.push.events", "{event}", "Mailbox events written to the event log.");
@@ -36,6 +38,7 @@ internal sealed class MailMetrics
     public Counter<long> SendReplays { get; }
     public Counter<long> ImapFaults { get; }
     public Counter<long> FolderOpens { get; }
+    public Counter<long> MessageFaults { get; }
     public Counter<long> PushEvents { get; }
     public Counter<long> PushHints { get; }
     public Counter<long> PushPasses { get; }

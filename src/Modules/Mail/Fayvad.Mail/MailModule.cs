@@ -51,6 +51,7 @@ public static class MailModule
         services.AddSingleton<ImapConnector>();
         services.AddSingleton<IImapConnector>(sp => sp.GetRequiredService<ImapConnector>());
         services.AddSingleton<BinaryFetcher>();
+        services.AddSingleton<FetchFaults>();
         services.AddSingleton<ImapSessionPool>();
         services.AddSingleton<IMessageLocator, MessageLocator>();
         services.AddSingleton<MessageCache>();

@@ -23,7 +23,8 @@ internal static class BodyLoader
         var bodies = new Dictionary<uint, (string? Text, string? Html)>(summaries.Count);
         var withText = summaries.Where(s => s.TextBody is not null || s.HtmlBody is not null).ToList();
         var imap = folder as IImapFolder;
-        List<UniqueId> whole = imap is null ? [] : withText.Where(s => s.Size is <= WholeMessageLimit).Select(s => s.UniqueId).ToList();
+        List<UniqueId> whole = imap is null ? [] : withText.Concat(summaries.Where(HiddenText))
+            .Where(s => s.Size is <= WholeMessageLimit).Select(s => s.UniqueId).ToList();
         if (imap is not null && whole.Count > 0)
         {
             var delivered = new HashSet<uint>();
@@ -73,6 +74,14 @@ internal static class BodyLoader
 
         return bodies;
     }
+
+    /// <summary>
+    /// No text in the server's BODYSTRUCTURE, yet a part that is no named attachment: where Dovecot stops describing a
+    /// structure (past 100 nested multiparts it shows an empty application/octet-stream), MimeKit still finds the text.
+    /// </summary>
+    private static bool HiddenText(IMessageSummary summary) =>
+        summary.TextBody is null && summary.HtmlBody is null && summary.Body is BodyPartMultipart
+        && summary.BodyParts.Any(p => !p.IsAttachment && string.IsNullOrEmpty(p.FileName) && string.IsNullOrEmpty(p.ContentType.Name));
 
     /// <summary>MimeKit's TextBody, except that a UTF-7 part (which .NET will not decode for MimeKit) is decoded by <see cref="MailParsing.Text"/>.</summary>
     private static string? Text(MimeMessage message)

@@ -33,8 +33,14 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
     private Task? _evictor;
     private int _waiting;
 
-    public ImapSessionPool(IOptions<MailOptions> options, IImapConnector connector, ILogger<ImapSessionPool> logger, MailMetrics metrics)
+    /// <summary>Runs of one request's work on a new connection after a message broke a FETCH (one per culprit).</summary>
+    private const int MaxMessageFaults = 16;
+
+    private readonly FetchFaults _faults;
+
+    public ImapSessionPool(IOptions<MailOptions> options, IImapConnector connector, ILogger<ImapSessionPool> logger, MailMetrics metrics, FetchFaults faults)
     {
+        _faults = faults;
         _options = options.Value.Imap;
         _connector = connector;
         _logger = logger;
@@ -58,6 +64,8 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
         }
 
         Pooled? pooled = null;
+        FetchFaults.Current = new FetchFaults.Scope(_faults, mailbox);
+        var messageFaults = 0;
         try
         {
             for (var attempt = 1; ; attempt++)
@@ -70,6 +78,19 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
                     Return(user, current);
                     pooled = null;
                     return result;
+                }
+                catch (MessageFaultException ex)
+                {
+                    // One message broke a FETCH and the connection with it; it is demoted now, so the work runs again.
+                    LogMessageFault(_logger, ex.InnerException, mailbox);
+                    _metrics.MessageFaults.Add(1);
+                    await CloseAsync(current);
+                    pooled = null;
+                    attempt--;
+                    if (++messageFaults > MaxMessageFaults)
+                    {
+                        throw new MailUnavailableException("The connection to the mail server failed. Try again.", ex.InnerException);
+                    }
                 }
                 catch (Exception ex) when (ImapConnector.IsConnectionFault(ex))
                 {
@@ -375,6 +396,9 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
         /// <summary>Served a request before; only such a connection may have died unnoticed while idle.</summary>
         public bool Reused { get; set; }
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A message in {Mailbox} broke a FETCH; it is read with a lesser plan from now on")]
+    private static partial void LogMessageFault(ILogger logger, Exception? exception, string mailbox);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "IMAP connection for {Mailbox} failed and was discarded")]
     private static partial void LogConnectionFault(ILogger logger, Exception exception, string mailbox);

@@ -49,7 +49,7 @@ internal static class MessageLists
         }
 
         var fetched = await TolerantFetch.FetchAsync(folder, first, last, MessageMapper.SummaryRequest(), cancellationToken);
-        return await MapAsync(folder, fetched.Summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), fetched.Degraded, includeBodies, cancellationToken);
+        return await MapAsync(folder, fetched.Summaries.OrderByDescending(s => s.UniqueId.Id).ToList(), fetched, includeBodies, cancellationToken);
     }
 
     /// <summary>Fetches the given UIDs of an open folder and maps them in the order given.</summary>
@@ -63,13 +63,13 @@ internal static class MessageLists
 
         var fetched = cache is null
             ? await TolerantFetch.FetchAsync(folder, uids, MessageMapper.SummaryRequest(), cancellationToken)
-            : new FetchedSummaries(await folder.FetchAsync(uids, FlagsRequest, cancellationToken), FetchedSummaries.None);
+            : new FetchedSummaries(await folder.FetchAsync(uids, FlagsRequest, cancellationToken));
         var byUid = fetched.Summaries.ToDictionary(s => s.UniqueId.Id);
         // A message expunged between SEARCH and FETCH is simply left out.
         var ordered = uids.Where(u => byUid.ContainsKey(u.Id)).Select(u => byUid[u.Id]).ToList();
         return cache is { } cached
             ? await MapCachedAsync(folder, ordered, includeBodies, cached, cancellationToken)
-            : await MapAsync(folder, ordered, fetched.Degraded, includeBodies, cancellationToken);
+            : await MapAsync(folder, ordered, fetched, includeBodies, cancellationToken);
     }
 
     /// <summary>Cached rows with their fresh flags; what is not cached yet is fetched, mapped and cached first.</summary>
@@ -114,10 +114,10 @@ internal static class MessageLists
                     continue;
                 }
 
-                // A degraded row is not cached: the server may give it whole next time.
+                // A row the server refused is not cached: it may give it whole next time. One read with a lesser plan is.
                 var whole = !fetched.Degraded.Contains(uid);
                 var row = new CachedSummary(
-                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null) with { IsRead = false, IsStarred = false, ParseError = !whole },
+                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null) with { IsRead = false, IsStarred = false, ParseError = fetched.Flawed(uid) },
                     summary.PreviewText);
                 if (whole)
                 {
@@ -128,7 +128,7 @@ internal static class MessageLists
                 if (loaded is not null)
                 {
                     var (text, html) = loaded.GetValueOrDefault(uid);
-                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid) || !whole);
+                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid) || fetched.Flawed(uid));
                     if (whole)
                     {
                         cache.Set(folder, uid, body);
@@ -168,10 +168,10 @@ internal static class MessageLists
     }
 
     private static async Task<List<MessageDto>> MapAsync(
-        IMailFolder folder, List<IMessageSummary> summaries, IReadOnlySet<uint> degraded, bool includeBodies, CancellationToken cancellationToken)
+        IMailFolder folder, List<IMessageSummary> summaries, FetchedSummaries fetched, bool includeBodies, CancellationToken cancellationToken)
     {
         var unparsed = new HashSet<uint>();
-        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries.Where(m => !degraded.Contains(m.UniqueId.Id)).ToList(), cancellationToken, unparsed) : null;
+        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries.Where(m => !fetched.Degraded.Contains(m.UniqueId.Id)).ToList(), cancellationToken, unparsed) : null;
         var result = new List<MessageDto>(summaries.Count);
         foreach (var summary in summaries)
         {
@@ -182,7 +182,7 @@ internal static class MessageLists
                 html = body.Html is null ? null : HtmlCleaner.Clean(body.Html).Html;
             }
 
-            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || degraded.Contains(summary.UniqueId.Id) });
+            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || fetched.Flawed(summary.UniqueId.Id) });
         }
 
         return result;

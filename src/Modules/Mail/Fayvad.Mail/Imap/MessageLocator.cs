@@ -25,7 +25,8 @@ internal sealed class MessageLocator : IMessageLocator
     /// <summary>Messages whose Message-ID header is read per FETCH when the index missed, newest first.</summary>
     private const int ScanChunk = 500;
 
-    private static readonly FetchRequest ConfirmRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope);
+    /// <summary>The Message-ID field itself, not the ENVELOPE: an ENVELOPE can hold a literal the client refuses (docs/adr/0033).</summary>
+    private static readonly FetchRequest ConfirmRequest = new(MessageSummaryItems.UniqueId) { Headers = new HeaderSet([HeaderId.MessageId]) };
 
     private static readonly FetchRequest ScanRequest = new(MessageSummaryItems.UniqueId) { Headers = new HeaderSet([HeaderId.MessageId]) };
 
@@ -134,7 +135,7 @@ internal sealed class MessageLocator : IMessageLocator
             var wanted = chunk.ToHashSet(StringComparer.Ordinal);
             foreach (var summary in await folder.FetchAsync(candidates, ConfirmRequest, ct))
             {
-                Keep(found, wanted, summary.Envelope?.MessageId, summary.UniqueId.Id);
+                Keep(found, wanted, MessageIdOf(summary), summary.UniqueId.Id);
             }
         }
 
@@ -149,20 +150,16 @@ internal sealed class MessageLocator : IMessageLocator
             var summaries = await folder.FetchAsync(Math.Max(0, last - ScanChunk + 1), last, ScanRequest, ct);
             foreach (var summary in summaries.OrderByDescending(s => s.UniqueId.Id))
             {
-                var raw = summary.Headers?[HeaderId.MessageId];
-                if (raw is null)
-                {
-                    continue;
-                }
-
-                var parsed = MimeUtils.ParseMessageId(raw) ?? raw.Trim().Trim('<', '>');
-                if (Keep(found, wanted, parsed, summary.UniqueId.Id))
+                if (MessageIdOf(summary) is { } parsed && Keep(found, wanted, parsed, summary.UniqueId.Id))
                 {
                     wanted.Remove(parsed);
                 }
             }
         }
     }
+
+    private static string? MessageIdOf(IMessageSummary summary) =>
+        summary.Headers?[HeaderId.MessageId] is { } raw ? MimeUtils.ParseMessageId(raw) ?? raw.Trim().Trim('<', '>') : null;
 
     /// <summary>Letters, digits and . - _ @: the characters the full-text index keeps whole in a Message-ID.</summary>
     private static bool IsPlain(string messageId) =>

@@ -33,6 +33,14 @@ internal record MessageDto(
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool ParseError { get; init; }
+
+    /// <summary>
+    /// True when a header value was too long to show whole (a Subject over <see cref="MessageMapper.SubjectLimit"/>
+    /// characters, a name over <see cref="MessageMapper.NameLimit"/>, a message id over 998): it is cut, and the source
+    /// (<c>raw/</c>) has it whole. Written only when true.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
+    public bool HeadersTruncated { get; init; }
 }
 
 /// <param name="SizeBytes">The part's size as stored (encoded), in bytes.</param>

@@ -9,6 +9,15 @@ internal static class MessageMapper
 {
     public const int SnippetLength = 200;
 
+    /// <summary>Longest Subject shown, in characters; a longer one is cut (a hostile 200 KB Subject would fill every page).</summary>
+    public const int SubjectLimit = 2000;
+
+    /// <summary>Longest display name shown, in characters.</summary>
+    public const int NameLimit = 500;
+
+    /// <summary>Longest message id kept (RFC 5322's line limit); a longer one is dropped rather than cut.</summary>
+    public const int MessageIdLimit = 998;
+
     public const MessageSummaryItems SummaryItems =
         MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.Flags
         | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.BodyStructure
@@ -34,6 +43,15 @@ internal static class MessageMapper
         var sent = (headers is not null && Raw(headers, HeaderId.Date) is { } rawDate ? MailParsing.ParseDate(rawDate) : null) ?? envelope.Date;
         var received = summary.InternalDate?.ToUniversalTime() ?? sent?.ToUniversalTime() ?? DateTimeOffset.UnixEpoch;
         var id = MessageIds.Encode(folder, uidValidity, summary.UniqueId.Id);
+        var cut = false;
+        subject = Cut(subject, SubjectLimit, ref cut);
+        if (from is not null && from.Name?.Length > NameLimit)
+        {
+            from = new MailboxAddress(Cut(from.Name, NameLimit, ref cut), from.Address);
+        }
+
+        var messageId = envelope.MessageId is { Length: > MessageIdLimit } ? null : envelope.MessageId;
+        cut |= messageId != envelope.MessageId;
         return new MessageDto(
             id,
             subject,
@@ -53,8 +71,21 @@ internal static class MessageMapper
             html,
             Snippet(summary.PreviewText, text),
             folder,
-            MessageIds.ForClient(envelope.MessageId, id),
-            summary.UniqueId.Id);
+            MessageIds.ForClient(messageId, id),
+            summary.UniqueId.Id) { HeadersTruncated = cut };
+    }
+
+    private static string Cut(string value, int limit, ref bool cut)
+    {
+        if (value.Length <= limit)
+        {
+            return value;
+        }
+
+        cut = true;
+        // Never between the two halves of a surrogate pair.
+        var end = char.IsHighSurrogate(value[limit - 1]) ? limit - 1 : limit;
+        return value[..end] + "…";
     }
 
     /// <summary>A message's flags as delta sync and the event stream report them.</summary>

@@ -14,7 +14,7 @@ namespace Fayvad.Mail.Push;
 /// </summary>
 /// <param name="onSynced">Told true when a pass has brought the stored states up to date, false when the watch broke.</param>
 internal sealed partial class MailboxWatcher(
-    string mailbox, ImapConnector connector, EventLog log, PushOptions options, ILogger logger, Action<bool>? onSynced = null)
+    string mailbox, ImapConnector connector, EventLog log, PushOptions options, ILogger logger, Action<bool>? onSynced = null, FetchFaults? faults = null)
 {
     private readonly MailboxSync _sync = new(log, options);
 
@@ -23,6 +23,8 @@ internal sealed partial class MailboxWatcher(
     public async Task RunAsync(CancellationToken ct)
     {
         var backoff = TimeSpan.FromSeconds(1);
+        // A message that breaks a pass's FETCH is demoted (docs/adr/0033); the reconnect below asks for it with less.
+        FetchFaults.Current = faults is null ? null : new FetchFaults.Scope(faults, mailbox);
         while (!ct.IsCancellationRequested)
         {
             // Ends IDLE shortly after the server says anything but its keep-alive: read off the protocol, because

@@ -13,7 +13,7 @@ namespace Fayvad.Mail.Push;
 /// NOTIFY. When the last listener leaves, the watch lingers a little, then stops and frees the lease.
 /// </summary>
 internal sealed partial class WatcherRegistry(
-    ImapConnector connector, EventLog log, IOptions<MailOptions> options, ILoggerFactory loggers) : IMailboxWatches, IHostedService, IDisposable
+    ImapConnector connector, EventLog log, IOptions<MailOptions> options, ILoggerFactory loggers, FetchFaults faults) : IMailboxWatches, IHostedService, IDisposable
 {
     private readonly PushOptions _options = options.Value.Push;
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
@@ -83,7 +83,7 @@ internal sealed partial class WatcherRegistry(
 
                 using var watch = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 entry.Synced = false;
-                var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>(), synced => entry.Synced = synced);
+                var watcher = new MailboxWatcher(entry.Mailbox, connector, log, _options, loggers.CreateLogger<MailboxWatcher>(), synced => entry.Synced = synced, faults);
                 var running = watcher.RunAsync(watch.Token);
                 entry.Leased = true;
                 try

@@ -27,7 +27,7 @@ internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions se
     {
         return await sessions.RunOnMessageAsync<AttachmentFile>(caller, locator, query.Id, query.Folder, FolderAccess.ReadOnly, async (folder, location, ct) =>
         {
-            var summary = (await folder.FetchAsync([location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).FirstOrDefault();
+            var summary = (await TolerantFetch.FetchAsync(folder, [location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).Summaries.FirstOrDefault();
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");

@@ -25,6 +25,16 @@ internal sealed class GetMessageHandler(
 
     private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
 
+    /// <summary>The largest source read whole for a message whose structure the server could not describe to the client.</summary>
+    private const uint WholeSourceLimit = 32 * 1024 * 1024;
+
+    private static async Task<(string? Text, string? Html)> FromSourceAsync(IMailFolder folder, UniqueId uid, CancellationToken ct)
+    {
+        await using var source = await folder.GetStreamAsync(uid, ct);
+        using var message = await MailParsing.TryLoadAsync(source, ct);
+        return message is null ? default : (message.TextBody, message.HtmlBody);
+    }
+
     public async ValueTask<Result<MessageDetailDto>> Handle(GetMessageQuery query, CancellationToken cancellationToken)
     {
         var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
@@ -62,8 +72,9 @@ internal sealed class GetMessageHandler(
             }
 
             var unparsed = new HashSet<uint>();
-            var (text, rawHtml) = fetched.Degraded.Count > 0
-                ? default
+            var (text, rawHtml) = fetched.Degraded.Count > 0 ? default
+                // Read without BODYSTRUCTURE (the server's broke the client's parser): MimeKit reads the source instead.
+                : summary.Body is null && summary.Size is <= WholeSourceLimit ? await FromSourceAsync(folder, summary.UniqueId, ct)
                 : (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
             var attachments = Attachments.List(summary);
             var id = MessageIds.Encode(location);
@@ -73,7 +84,7 @@ internal sealed class GetMessageHandler(
                     ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
-            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Degraded.Count > 0 };
+            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Flawed(summary.UniqueId.Id) };
             if (query.MarkRead && !dto.IsRead)
             {
                 await folder.AddFlagsAsync(summary.UniqueId, MessageFlags.Seen, true, ct);
@@ -81,10 +92,16 @@ internal sealed class GetMessageHandler(
             }
 
             var envelope = summary.Envelope ?? new Envelope();
+            var inReplyTo = envelope.InReplyTo is { Length: > 0 and <= MessageMapper.MessageIdLimit } shortId ? $"<{shortId.Trim('<', '>')}>" : null;
+            var references = summary.References?.Where(r => r.Length <= MessageMapper.MessageIdLimit).Select(r => $"<{r}>").ToList() ?? [];
+            dto = dto with
+            {
+                HeadersTruncated = dto.HeadersTruncated || (inReplyTo is null && envelope.InReplyTo is { Length: > 0 }) || references.Count < (summary.References?.Count ?? 0),
+            };
             var detail = new MessageDetailDto(
                 dto,
-                envelope.InReplyTo is { Length: > 0 } inReplyTo ? $"<{inReplyTo.Trim('<', '>')}>" : null,
-                summary.References?.Select(r => $"<{r}>").ToList() ?? [],
+                inReplyTo,
+                references,
                 MessageMapper.Addresses(envelope.ReplyTo),
                 remote,
                 attachments,

@@ -46,7 +46,7 @@ internal sealed partial class GetRawMessageHandler(
 
             if (copy.GetBuffer().AsSpan(0, (int)copy.Length).Contains(ExactSource.NulReplacement))
             {
-                var structure = (await folder.FetchAsync([location.UniqueId], StructureRequest, ct)).FirstOrDefault();
+                var structure = (await TolerantFetch.FetchAsync(folder, [location.UniqueId], StructureRequest, ct)).Summaries.FirstOrDefault();
                 var parts = ExactSource.PlainLeaves(structure?.Body);
                 try
                 {

@@ -58,7 +58,7 @@ internal sealed class ListDraftsHandler(ICurrentUser caller, IImapSessions sessi
             }
 
             var request = new FetchRequest(Items) { Headers = new HeaderSet([DraftStore.CreatedHeader]) };
-            var summaries = (await folder.FetchAsync(latest.Keys.ToList(), request, ct)).ToList();
+            var summaries = (await TolerantFetch.FetchAsync(folder, latest.Keys.ToList(), request, ct)).Summaries.ToList();
             var bodies = await BodyLoader.LoadAsync(folder, summaries, ct);
             var drafts = summaries
                 .Select(s => ToDto(latest[s.UniqueId], s, MessageIds.Encode(folder.FullName, folder.UidValidity, s.UniqueId.Id), bodies.GetValueOrDefault(s.UniqueId.Id)))
@@ -69,7 +69,7 @@ internal sealed class ListDraftsHandler(ICurrentUser caller, IImapSessions sessi
 
     private static DraftDto ToDto(long id, IMessageSummary summary, string messageId, (string? Text, string? Html) body)
     {
-        var envelope = summary.Envelope!;
+        var envelope = summary.Envelope ?? new Envelope();
         var updated = envelope.Date ?? summary.InternalDate ?? DateTimeOffset.UnixEpoch;
         var created = summary.Headers?[DraftStore.CreatedHeader] is { } raw
             && DateTimeOffset.TryParse(raw, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var at)

@@ -207,7 +207,7 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions,
             return uids;
         }
 
-        var summaries = await folder.FetchAsync(uids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct);
+        var summaries = (await TolerantFetch.FetchAsync(folder, uids, new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).Summaries;
         var keep = summaries.Where(s => Attachments.List(s).Any(a => !a.Inline) == want).Select(s => s.UniqueId.Id).ToHashSet();
         return uids.Where(u => keep.Contains(u.Id)).ToList();
     }

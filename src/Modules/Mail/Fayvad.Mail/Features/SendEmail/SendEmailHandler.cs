@@ -86,7 +86,7 @@ internal sealed class SendEmailHandler(
                 var folder = await MessageResolver.OpenFolderAsync(client, location, FolderAccess.ReadOnly, ct);
                 var original = folder is null
                     ? null
-                    : (await folder.FetchAsync([location.UniqueId], new FetchRequest(MessageSummaryItems.Envelope | MessageSummaryItems.References), ct)).FirstOrDefault();
+                    : (await TolerantFetch.FetchAsync(folder, [location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.References), ct)).Summaries.FirstOrDefault();
                 if (original?.Envelope?.MessageId is not { Length: > 0 } messageId)
                 {
                     return ((string?)null, (IReadOnlyList<string>)[]);
