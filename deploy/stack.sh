@@ -65,8 +65,10 @@ cmd_up() {
   start_opendkim
   start_dkim_verifier
   start_postfix
+  write_demo_zone
   start_nsd
   wait_ready
+  check_demo_dns
   write_stack_env
   ((with_api)) && start_api
   log "stack.env: ${STACK_ENV}"
