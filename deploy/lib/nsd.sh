@@ -45,7 +45,8 @@ write_demo_zone() {
   body=$(printf 'mail IN A %s\n%s' "$LISTEN_ADDRESS" "$records")
   # Unchanged but for the serial: NSD keeps what it serves.
   if [[ -f $file ]] && [[ $(sed '1,5d' "$file") == "$body" ]]; then return 0; fi
-  old=$(sed -n 's/^@ IN SOA [^ ]* [^ ]* \([0-9]*\) .*/\1/p' "$file" 2>/dev/null)
+  old=""
+  [[ -f $file ]] && old=$(sed -n 's/^@ IN SOA [^ ]* [^ ]* \([0-9]*\) .*/\1/p' "$file")
   serial=$(date +%s)
   ((serial > ${old:-0})) || serial=$((old + 1))
   { zone_header "$DEMO_ZONE" "$serial"; printf '%s\n' "$body"; } >"$file.new"
