@@ -3,7 +3,9 @@
 # Postfix 3.7 on loopback ports, all state under $REPO/.stack (git-ignored).
 # System instances (port 5432/25/143, /etc/postfix, /etc/dovecot) are never used.
 #
-#   deploy/stack.sh up [--api]   start (idempotent); --api also runs the .NET API
+#   deploy/stack.sh up [--api] [--plan]   start (idempotent); --api also runs the .NET API; --plan prints the packages
+#                                         it installs (what runs the service) and does nothing else
+#   deploy/stack.sh install [--test] [--plan]   install those packages; --test adds what only the tests use
 #   deploy/stack.sh down         stop everything `up` started
 #   deploy/stack.sh status [--quiet] [--show-secrets]   exit 0 = running, 3 = not
 #   deploy/stack.sh logs [-f] [LINES]
@@ -12,7 +14,7 @@
 # See deploy/README.md for the templates, the data contract and production use.
 # This file is the command line only; each concern lives in deploy/lib/:
 #   common.sh   paths, settings, logging, ports, pid supervision, templates, readiness helpers
-#   install.sh  Debian packages, the vmail user, the .stack/ folders
+#   install.sh  Debian packages (RUN_PACKAGES; TEST_PACKAGES for the test command), the vmail user, the .stack/ folders
 #   env.sh      secrets.env, the demo accounts, stack.env
 #   postgres.sh dovecot.sh postfix.sh opendkim.sh dkimverify.sh nsd.sh api.sh   one server each: render, start, ready, stop
 #               (api.sh also writes .stack/api.env: the API's settings that migrate, --api and the tests read)
@@ -41,14 +43,15 @@ wait_ready() {
 cmd_up() {
   local with_api=0 arg
   for arg in "$@"; do
-    case $arg in --api) with_api=1 ;; *) die "unknown option for up: $arg" ;; esac
+    case $arg in --api) with_api=1 ;; --plan) PACKAGE_PLAN=1 ;; *) die "unknown option for up: $arg" ;; esac
   done
+  if [[ ${PACKAGE_PLAN:-0} == 1 ]]; then ensure_packages "${RUN_PACKAGES[@]}"; return 0; fi
   require_root
   take_lock
   local t0; t0=$(now)
   if [[ -f $PG_DATA/PG_VERSION ]]; then log "warm start (state exists in ${STACK_DIR#"$REPO"/})"; else log "cold start"; fi
   load_ports saved
-  ensure_packages
+  ensure_packages "${RUN_PACKAGES[@]}"
   ensure_vmail_user
   ensure_dirs
   load_secrets
@@ -62,12 +65,24 @@ cmd_up() {
   start_opendkim
   start_dkim_verifier
   start_postfix
+  write_demo_zone
   start_nsd
   wait_ready
+  check_demo_dns
   write_stack_env
   ((with_api)) && start_api
   log "stack.env: ${STACK_ENV}"
   log "up took $(elapsed "$t0") s"
+}
+
+# The packages without starting anything: what runs the service, and with --test what the tests add (scripts/test.sh).
+cmd_install() {
+  local packages=("${RUN_PACKAGES[@]}") arg
+  for arg in "$@"; do
+    case $arg in --test) packages+=("${TEST_PACKAGES[@]}") ;; --plan) PACKAGE_PLAN=1 ;; *) die "usage: install [--test] [--plan]" ;; esac
+  done
+  if [[ ${PACKAGE_PLAN:-0} != 1 ]]; then require_root; fi
+  ensure_packages "${packages[@]}"
 }
 
 cmd_down() {
@@ -155,12 +170,13 @@ cmd_psql() {
   exec runuser -u postgres -- "$PG_BIN/psql" -h "$PG_SOCKET_DIR" -p "$PG_PORT" -U postgres -d "$PG_DB" "$@"
 }
 
-usage() { sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
+usage() { sed -n '2,14s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"; }
 
 main() {
   local cmd=${1:-}; shift || true
   case $cmd in
     up) cmd_up "$@" ;;
+    install) cmd_install "$@" ;;
     down) cmd_down ;;
     status) cmd_status "$@" ;;
     logs) cmd_logs "$@" ;;

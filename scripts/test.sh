@@ -2,9 +2,13 @@
 # The project's test command: brings up the real stack (PostgreSQL, Dovecot, Postfix), runs every test
 # project against it, stops what it started, and prints last one line "N passed, N failed".
 #   KEEP_STACK=1 scripts/test.sh   leave the stack running afterwards (for a developer's next run)
+#   scripts/test.sh --plan         print the Debian packages it installs (the service's and the tests') and stop
 set -uo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$REPO"
+
+# What only the tests use (Chromium, nginx, Node.js and npm, dkimpy...) is installed here, not by `up` (deploy/README.md).
+if [[ ${1:-} == --plan ]]; then exec deploy/stack.sh install --test --plan; fi
 
 log="$(mktemp -t fayvad-test.XXXXXX)"
 started_stack=0
@@ -26,6 +30,10 @@ finish() {
   exit "$code"
 }
 
+if ! deploy/stack.sh install --test; then
+  echo "[test] the packages the tests need could not be installed" | tee -a "$log"
+  finish 1
+fi
 if ! deploy/stack.sh status --quiet >/dev/null 2>&1; then started_stack=1; fi
 if ! deploy/stack.sh up; then
   echo "[test] the stack did not come up" | tee -a "$log"
@@ -33,10 +41,7 @@ if ! deploy/stack.sh up; then
 fi
 
 # The OpenAPI linter, the docs page check and the generated TypeScript client's type check (tools/openapi, versions
-# pinned by its package-lock.json) run inside the API tests; npm comes with Node.js (NodeSource's), or from Debian beside Debian's nodejs.
-if ! command -v npm >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq npm >/dev/null || echo "[test] warning: npm could not be installed" >&2
-fi
+# pinned by its package-lock.json) run inside the API tests.
 if ! (cd tools/openapi && npm ci --no-audit --no-fund --loglevel=error >/dev/null); then
   echo "[test] npm ci in tools/openapi failed: the OpenAPI lint and docs page tests will fail" | tee -a "$log"
 fi

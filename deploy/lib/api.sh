@@ -40,6 +40,21 @@ run_migrations() {
   log "migrate: done in $(elapsed "$t0") s"
 }
 
+# The Host `dotnet run` builds (migrate, --api): its commands (IModuleCommand) run from it, with no second build.
+HOST_DLL=$API_PROJECT/bin/Release/net10.0/Fayvad.Host.dll
+HOST_COMMAND_LOG=$STACK_LOG_DIR/host-commands.log
+
+host_built() { [[ -f $HOST_DLL ]]; }
+
+# host_command NAME ARGS...: `Fayvad.Host NAME ARGS` with api.env's settings; its answer on stdout, its log (stderr)
+# appended to host-commands.log. From the output folder, so the Host's appsettings.json applies.
+host_command() {
+  read_api_env
+  printf '%s %s\n' "$(date -u +%FT%TZ)" "$*" >>"$HOST_COMMAND_LOG"
+  (cd "$(dirname "$HOST_DLL")" && env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 "${API_SETTINGS[@]}" \
+    dotnet "$HOST_DLL" "$@" </dev/null 2>>"$HOST_COMMAND_LOG" 9>&-)
+}
+
 api_pid() { live_pid "$API_PID_FILE"; }
 
 api_healthy() {

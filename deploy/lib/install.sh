@@ -1,15 +1,24 @@
 # shellcheck shell=bash
 # Host preparation for deploy/stack.sh up: Debian packages, the vmail user, the .stack/ folders. Sourced.
 
-PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
-          postfix postfix-pgsql gettext-base openssl curl lua-socket
-          opendkim opendkim-tools libopendbx1-pgsql nsd python3-dkim python3-dnspython
-          nodejs chromium   # nodejs, chromium: the OpenAPI lint and the docs page check (tools/openapi)
-          nginx systemd)    # nginx, systemd-analyze: the deploy tests (deploy/nginx, deploy/systemd)
+# What runs the service: `deploy/stack.sh up [--api]` installs these and nothing else (curl: up --api's health wait).
+RUN_PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
+              postfix postfix-pgsql gettext-base openssl curl lua-socket
+              opendkim libopendbx1-pgsql nsd)
+# What only the tests use, added by the test command (scripts/test.sh -> `deploy/stack.sh install --test`, which CI runs
+# through .ci/run): the API never needs them, and a newcomer's first `up --api` waited ~100 s on Chromium and nginx.
+TEST_PACKAGES=(python3 python3-dkim python3-dnspython   # dkimpy against the stack's NSD (Dns tests), the corpus oracle
+               nodejs npm chromium                     # tools/openapi: the OpenAPI lint, the docs page check, tsc
+               nginx systemd)                          # the deploy tests (deploy/nginx; systemd-analyze on deploy/systemd)
 
+# ensure_packages NAME...: installs those not installed yet; with PACKAGE_PLAN=1 prints them (the plan) and installs
+# nothing (`up --plan`, `install --test --plan`).
 ensure_packages() {
   local missing=() p
-  for p in "${PACKAGES[@]}"; do
+  if [[ ${PACKAGE_PLAN:-0} == 1 ]]; then printf '%s\n' "$@"; return 0; fi
+  for p in "$@"; do
+    # An npm already on the PATH (NodeSource's Node.js bundles one) would conflict with Debian's.
+    [[ $p == npm ]] && command -v npm >/dev/null && continue
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
   done
   ((${#missing[@]} == 0)) && return 0

@@ -13,6 +13,8 @@ using Mediator;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+// `Fayvad.Host migrate` and the modules' commands (`Fayvad.Host dns-zone fayvad.com`) run and exit instead of serving.
+var command = ModuleCommands.Named(args);
 
 // One JSON object per log line, with the scopes (request id, trace id, user id); Logging:Console:FormatterName=simple
 // gives the human-readable form instead.
@@ -24,6 +26,12 @@ if (builder.Configuration["Logging:Console:FormatterName"] is null)
         options.UseUtcTimestamp = true;
         options.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ";
     });
+}
+
+// A command's answer is its standard output (a zone file, a check): the log goes to standard error.
+if (command is not null)
+{
+    builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(options => options.LogToStandardErrorThreshold = LogLevel.Trace);
 }
 
 builder.Services.ConfigureHttpJsonOptions(options =>
@@ -80,6 +88,12 @@ if (args.Contains("migrate"))
 {
     // `Fayvad.Host migrate`: apply every module's migrations (and the demo seed when configured), then exit.
     await ModuleInitialization.RunAsync(app.Services, CancellationToken.None);
+    return;
+}
+
+if (command is not null)
+{
+    Environment.ExitCode = await ModuleCommands.RunAsync(app.Services, command, args, CancellationToken.None);
     return;
 }
 

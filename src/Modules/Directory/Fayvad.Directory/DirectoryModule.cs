@@ -39,6 +39,9 @@ public static class DirectoryModule
 
         services.Configure<Dkim.DnsOptions>(configuration.GetSection("Directory:Dns"));
         services.AddSingleton<Dkim.DnsChecker>();
+        services.AddScoped<Features.CheckDomainDns.DomainDnsCheckRunner>();
+        services.AddScoped<IModuleCommand, Features.DomainDns.DnsZoneCommandLine>();
+        services.AddScoped<IModuleCommand, Features.CheckDomainDns.DnsCheckCommandLine>();
 
         services.Configure<DeletionOptions>(configuration.GetSection("Directory:Deletion"));
         services.AddHostedService<DeletionPurger>();

@@ -32,10 +32,24 @@ internal static class DomainDnsReader
             return Error.NotFound("Domain not found.");
         }
 
-        var keys = await db.DkimKeys.AsNoTracking().Where(k => k.DomainId == id).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id)
-            .Select(k => new DkimKeyView(k.Selector, k.PublicKey, k.State, k.RetiredAt)).ToListAsync(cancellationToken);
-        return new DomainDnsSubject(domain.Id, domain.Name, domain.Enabled, domain.DkimEnabled, keys);
+        return new DomainDnsSubject(domain.Id, domain.Name, domain.Enabled, domain.DkimEnabled, await KeysAsync(db, id, cancellationToken));
     }
+
+    /// <summary>For the operator's commands on the Host's command line (no HTTP caller): the domain by name, or null.</summary>
+    public static async Task<DomainDnsSubject?> LoadByNameAsync(DirectoryDbContext db, string name, CancellationToken cancellationToken)
+    {
+        var lower = name.Trim().TrimEnd('.').ToLowerInvariant();
+        var domain = await db.Domains.AsNoTracking().Where(d => d.Name == lower)
+            .Select(d => new { d.Id, d.Name, d.Enabled, d.DkimEnabled })
+            .SingleOrDefaultAsync(cancellationToken);
+        return domain is null
+            ? null
+            : new DomainDnsSubject(domain.Id, domain.Name, domain.Enabled, domain.DkimEnabled, await KeysAsync(db, domain.Id, cancellationToken));
+    }
+
+    private static Task<List<DkimKeyView>> KeysAsync(DirectoryDbContext db, long domainId, CancellationToken cancellationToken) =>
+        db.DkimKeys.AsNoTracking().Where(k => k.DomainId == domainId).OrderBy(k => k.CreatedAt).ThenBy(k => k.Id)
+            .Select(k => new DkimKeyView(k.Selector, k.PublicKey, k.State, k.RetiredAt)).ToListAsync(cancellationToken);
 
     public static async Task<DomainDnsDto> ViewAsync(
         DirectoryDbContext db, DomainDnsSubject subject, DnsOptions options, DateTimeOffset now, string? purpose, CancellationToken cancellationToken)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Carter;
 using Fayvad.Directory.Data;
@@ -5,6 +6,7 @@ using Fayvad.Directory.Dkim;
 using Fayvad.Directory.Model;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Modules;
 using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -27,12 +29,9 @@ internal sealed record DnsCheckDto(
 /// </summary>
 internal sealed record CheckDomainDnsCommand(long Id, string? Purpose) : ICommand<Result<DnsCheckDto>>;
 
-internal sealed class CheckDomainDnsHandler(
-    DirectoryDbContext db, ICurrentUser caller, DnsChecker checker, IOptions<DnsOptions> options, TimeProvider clock)
+internal sealed class CheckDomainDnsHandler(DirectoryDbContext db, ICurrentUser caller, DomainDnsCheckRunner check)
     : ICommandHandler<CheckDomainDnsCommand, Result<DnsCheckDto>>
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
-
     public async ValueTask<Result<DnsCheckDto>> Handle(CheckDomainDnsCommand command, CancellationToken cancellationToken)
     {
         var loaded = await DomainDnsReader.LoadAsync(db, caller, command.Id, cancellationToken);
@@ -41,20 +40,33 @@ internal sealed class CheckDomainDnsHandler(
             return loaded.Error;
         }
 
-        var subject = loaded.Value;
+        return await check.RunAsync(loaded.Value, command.Purpose, cancellationToken);
+    }
+}
+
+/// <summary>
+/// The check itself, for the routes (an admin of the domain) and for the Host's `dns-check` command (the operator,
+/// e.g. deploy/stack.sh up for the demo domain).
+/// </summary>
+internal sealed class DomainDnsCheckRunner(DirectoryDbContext db, DnsChecker checker, IOptions<DnsOptions> options, TimeProvider clock)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+
+    public async Task<DnsCheckDto> RunAsync(DomainDnsSubject subject, string? purpose, CancellationToken cancellationToken)
+    {
         var now = clock.GetUtcNow();
         var expected = DomainDnsRecords.For(subject.Name, subject.Keys, options.Value, now)
-            .Where(r => command.Purpose is null || r.Purpose == command.Purpose).ToList();
+            .Where(r => purpose is null || r.Purpose == purpose).ToList();
         var items = await checker.CheckAsync(expected, cancellationToken);
 
-        if (command.Purpose is null or DomainDnsRecords.Dkim)
+        if (purpose is null or DomainDnsRecords.Dkim)
         {
             await PromoteSeenKeyAsync(subject, items, now, cancellationToken);
         }
 
-        var records = await StoreAsync(subject.Id, command.Purpose, items, now, cancellationToken);
-        var after = await DomainDnsReader.LoadAsync(db, caller, command.Id, cancellationToken);
-        var keys = after.IsSuccess ? after.Value.Keys : subject.Keys;
+        var records = await StoreAsync(subject.Id, purpose, items, now, cancellationToken);
+        var after = await DomainDnsReader.LoadByNameAsync(db, subject.Name, cancellationToken);
+        var keys = after?.Keys ?? subject.Keys;
         return new DnsCheckDto(subject.Id, subject.Name, now, Overall(records), checker.Resolver, items,
             DomainDnsRecords.Status(subject.Enabled, subject.DkimEnabled, keys));
     }
@@ -146,5 +158,76 @@ public sealed class CheckDomainDnsEndpoint : ICarterModule
                     (await sender.Send(new CheckDomainDnsCommand(id, purpose), ct)).ToOk())
                 .RequireAuthorization().WithTags("Directory").WithName("VerifyDomain" + char.ToUpperInvariant(purpose[0]) + purpose[1..]).Returns<DnsCheckDto>();
         }
+    }
+}
+
+/// <summary>
+/// `Fayvad.Host dns-check DOMAIN [--wait=SECONDS]`: the check of dns-check/, run by the operator; deploy/stack.sh up runs
+/// it for the demo domain after publishing its records, so a seen key signs from the first send. With --wait it checks
+/// again until every record is ok, at most that long (a zone just reloaded takes a moment to be served). Exit 0 when
+/// every record is ok, 1 when not, 2 for a wrong call or an unknown domain.
+/// </summary>
+internal sealed class DnsCheckCommandLine(DirectoryDbContext db, DomainDnsCheckRunner check, TimeProvider clock) : IModuleCommand
+{
+    public string Name => "dns-check";
+
+    public string Usage => "DOMAIN [--wait=SECONDS] (check its DNS records as dns-check/ does; a seen DKIM key starts signing)";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        string? domain = null;
+        var wait = TimeSpan.Zero;
+        foreach (var arg in args)
+        {
+            if (arg.StartsWith("--wait=", StringComparison.Ordinal)
+                && double.TryParse(arg["--wait=".Length..], NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0 and <= 600)
+            {
+                wait = TimeSpan.FromSeconds(seconds);
+            }
+            else if (!arg.StartsWith('-') && domain is null)
+            {
+                domain = arg;
+            }
+            else
+            {
+                await error.WriteLineAsync($"usage: dns-check {Usage}");
+                return 2;
+            }
+        }
+
+        if (domain is null)
+        {
+            await error.WriteLineAsync($"usage: dns-check {Usage}");
+            return 2;
+        }
+
+        var deadline = clock.GetUtcNow() + wait;
+        DnsCheckDto result;
+        while (true)
+        {
+            var subject = await DomainDnsReader.LoadByNameAsync(db, domain, cancellationToken);
+            if (subject is null)
+            {
+                await error.WriteLineAsync($"No domain {domain} here (or it is deleted).");
+                return 2;
+            }
+
+            result = await check.RunAsync(subject, null, cancellationToken);
+            if (result.Status == "ok" || clock.GetUtcNow() >= deadline)
+            {
+                break;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(250), clock, cancellationToken);
+        }
+
+        await output.WriteLineAsync(FormattableString.Invariant($"{result.Domain}: {result.Status} (resolver {result.Resolver}, {result.CheckedAt:yyyy-MM-ddTHH:mm:ssZ})"));
+        foreach (var record in result.Records)
+        {
+            await output.WriteLineAsync($"  {record.Status,-11} {record.Type,-4} {record.Name}: {record.Detail}");
+        }
+
+        await output.WriteLineAsync($"dkim: {result.Dkim.Status}: {result.Dkim.Message}");
+        return result.Status == "ok" ? 0 : 1;
     }
 }

@@ -3,6 +3,7 @@ using Fayvad.Directory.Data;
 using Fayvad.Directory.Dkim;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
+using Fayvad.Shared.Modules;
 using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -48,4 +49,46 @@ public sealed class DomainDnsEndpoint : ICarterModule
                 .RequireAuthorization().WithTags("Directory").WithName("GenerateDomain" + char.ToUpperInvariant(purpose[0]) + purpose[1..]).Returns<DomainDnsDto>();
         }
     }
+}
+
+/// <summary>
+/// `Fayvad.Host dns-zone DOMAIN`: the records dns/ lists, as RFC 1035 zone-file lines to paste into the domain's zone;
+/// deploy/stack.sh up writes them into its NSD's zone of the demo domain on every run, so the zone always holds the
+/// selectors the Directory has now (a rotated key's new one, a retired one during its overlap). Exit 2: no such domain.
+/// </summary>
+internal sealed class DnsZoneCommandLine(DirectoryDbContext db, IOptions<DnsOptions> options, TimeProvider clock) : IModuleCommand
+{
+    public string Name => "dns-zone";
+
+    public string Usage => "DOMAIN (print the records dns/ lists as zone-file lines)";
+
+    public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
+    {
+        if (args is not [var domain] || domain.StartsWith('-'))
+        {
+            await error.WriteLineAsync($"usage: dns-zone {Usage}");
+            return 2;
+        }
+
+        var subject = await DomainDnsReader.LoadByNameAsync(db, domain, cancellationToken);
+        if (subject is null)
+        {
+            await error.WriteLineAsync($"No domain {domain} here (or it is deleted).");
+            return 2;
+        }
+
+        await output.WriteLineAsync($"; {subject.Name}: the records GET domains/{subject.Id}/dns/ lists");
+        foreach (var record in DomainDnsRecords.For(subject.Name, subject.Keys, options.Value, clock.GetUtcNow()))
+        {
+            await output.WriteLineAsync($"; {record.Explanation}");
+            await output.WriteLineAsync($"{record.Name}. IN {record.Type} {ZoneData(record)}");
+        }
+
+        return 0;
+    }
+
+    /// <summary>TXT as quoted strings of at most 255 bytes (a DKIM key is longer); MX and SRV end in an absolute host name.</summary>
+    public static string ZoneData(DnsRecordDto record) => record.Type == "TXT"
+        ? string.Join(' ', record.Value.Chunk(255).Select(c => "\"" + new string(c).Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\""))
+        : record.Value + ".";
 }
