@@ -13,6 +13,7 @@ using Mediator;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
+builder.WebHost.ConfigureKestrel(RequestEdge.Configure);
 
 // One JSON object per log line, with the scopes (request id, trace id, user id); Logging:Console:FormatterName=simple
 // gives the human-readable form instead.
@@ -83,6 +84,17 @@ if (args.Contains("migrate"))
     return;
 }
 
+// Every response, refusals included: a client must not guess a type the API did not declare (raw mail, attachments).
+app.Use((context, next) =>
+{
+    context.Response.OnStarting(static state =>
+    {
+        ((HttpResponse)state).Headers.XContentTypeOptions = "nosniff";
+        return Task.CompletedTask;
+    }, context.Response);
+    return next();
+});
+app.Use(RequestEdge.RefuseAsync);
 app.UseForwardedHeaders();
 // Outside the rest: an event stream, once accepted by the pipeline below, runs on without it (docs/adr/0028).
 app.UseDetachedResponses();
