@@ -75,6 +75,15 @@ builder.Services.Configure<ForwardedHeadersOptions>(options =>
     options.KnownProxies.Add(System.Net.IPAddress.IPv6Loopback);
 });
 
+// Who may call a route is decided before anything about its input (docs/adr/0032). Routing's content-type matcher
+// would answer a wrong Content-Type with 415 before authentication and authorization run; DeclaredContentType does the
+// same after them. Last, so no later AddRouting adds it back.
+foreach (var matcher in builder.Services.Where(s => s.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+    && s.ImplementationType?.Name == "AcceptsMatcherPolicy").ToList())
+{
+    builder.Services.Remove(matcher);
+}
+
 var app = builder.Build();
 
 if (args.Contains("migrate"))
@@ -106,6 +115,7 @@ app.UseUserLogScope();
 // After authentication: a request is counted against its token, or its address when it has none.
 app.UseRateLimiter();
 app.UseAuthorization();
+app.Use(DeclaredContentType.RefuseUndeclaredAsync);
 
 app.MapOpenApi(OpenApiContract.DocumentPath);
 // Everything the page needs is served from here (nothing may leave loopback): no fonts, telemetry or agent from Scalar.
