@@ -20,7 +20,7 @@ public sealed class AuthorizationOrderTests(ApiFactory factory) : ApiTest(factor
     private static readonly string[] PlainUser =
     [
         "GET /auth/me", "PATCH /auth/me", "PATCH /auth/me/update", "POST /auth/change-password", "POST /auth/logout", "POST /auth/refresh",
-        "POST /email/auth", "GET /domains", "GET /domains/{id}", "GET /org/email-accounts/{id}", "GET /users/{id}", "PATCH /users/{id}", "PUT /users/{id}",
+        "POST /email/auth", "GET /users", "GET /domains", "GET /domains/{id}", "GET /org/email-accounts/{id}", "GET /users/{id}", "PATCH /users/{id}", "PUT /users/{id}",
     ];
 
     /// <summary>Superadmin routes: the platform's organizations, analytics and health (an org admin sees only their own organization).</summary>
@@ -83,6 +83,19 @@ public sealed class AuthorizationOrderTests(ApiFactory factory) : ApiTest(factor
             {
                 await AssertRefusedAsync(admin, route, body, HttpStatusCode.Forbidden);
             }
+        }
+    }
+
+    /// <summary>The other side of the rule: a plain user's own routes are not refused for their role (reads only: no state changes).</summary>
+    [Fact]
+    public async Task A_plain_users_own_routes_are_not_refused_for_their_role()
+    {
+        var (user, _) = await Users();
+        foreach (var route in AllRoutes.Where(r => IsPlainUserRoute(r) && !Public.Contains(r) && r.StartsWith("GET ", StringComparison.Ordinal) && r != "GET /email/events"))
+        {
+            var path = Root + route[4..].Replace("{id}", "987654321", StringComparison.Ordinal).Replace("{attachmentId}", "1", StringComparison.Ordinal) + "/";
+            using var response = await user.GetAsync(path, Ct);
+            Assert.True(response.StatusCode != HttpStatusCode.Forbidden, $"{route}: 403 {await response.Content.ReadAsStringAsync(Ct)}");
         }
     }
 

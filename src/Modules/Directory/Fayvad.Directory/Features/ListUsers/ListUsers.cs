@@ -78,7 +78,7 @@ public sealed class ListUsersEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
             ListAsync(request, sender, organizationOnly: false, ct))
-            .RequireAdmin().WithTags("Directory").WithName("ListUsers").ReturnsList<UserProfile>().Fails(403).Query("organization", QueryType.Number, "Only this organization's users (superadmin).", minimum: 1).Query("search", QueryType.Text, "Part of the username, email or name.");
+            .RequireAuthorization().WithTags("Directory").WithName("ListUsers").ReturnsList<UserProfile>().Fails(403).Query("organization", QueryType.Number, "Only this organization's users (superadmin).", minimum: 1).Query("search", QueryType.Text, "Part of the username, email or name.");
 
         app.MapGet(ApiRoutes.Root + "/org/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
             ListAsync(request, sender, organizationOnly: true, ct))
