@@ -36,6 +36,12 @@ internal static class OpenApiContract
             statuses.Add(StatusCodes.Status401Unauthorized);
         }
 
+        // A route only some roles may call answers 403 to the others, before it reads the body (docs/adr/0032).
+        if (metadata.OfType<IAuthorizeData>().Any(a => !string.IsNullOrEmpty(a.Roles)))
+        {
+            statuses.Add(StatusCodes.Status403Forbidden);
+        }
+
         var hasPathParameters = endpoint is RouteEndpointBuilder { RoutePattern.Parameters.Count: > 0 };
         var body = metadata.OfType<IAcceptsMetadata>().Any() || metadata.OfType<BodyDoc>().Any();
 

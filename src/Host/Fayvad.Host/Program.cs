@@ -15,6 +15,7 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(args);
 // `Fayvad.Host migrate` and the modules' commands (`Fayvad.Host dns-zone fayvad.com`) run and exit instead of serving.
 var command = ModuleCommands.Named(args);
+builder.WebHost.ConfigureKestrel(RequestEdge.Configure);
 
 // One JSON object per log line, with the scopes (request id, trace id, user id); Logging:Console:FormatterName=simple
 // gives the human-readable form instead.
@@ -82,6 +83,15 @@ builder.Services.Configure<ForwardedHeadersOptions>(options =>
     options.KnownProxies.Add(System.Net.IPAddress.IPv6Loopback);
 });
 
+// Who may call a route is decided before anything about its input (docs/adr/0032). Routing's content-type matcher
+// would answer a wrong Content-Type with 415 before authentication and authorization run; DeclaredContentType does the
+// same after them. Last, so no later AddRouting adds it back.
+foreach (var matcher in builder.Services.Where(s => s.ServiceType == typeof(Microsoft.AspNetCore.Routing.MatcherPolicy)
+    && s.ImplementationType?.Name == "AcceptsMatcherPolicy").ToList())
+{
+    builder.Services.Remove(matcher);
+}
+
 var app = builder.Build();
 
 if (args.Contains("migrate"))
@@ -97,6 +107,17 @@ if (command is not null)
     return;
 }
 
+// Every response, refusals included: a client must not guess a type the API did not declare (raw mail, attachments).
+app.Use((context, next) =>
+{
+    context.Response.OnStarting(static state =>
+    {
+        ((HttpResponse)state).Headers.XContentTypeOptions = "nosniff";
+        return Task.CompletedTask;
+    }, context.Response);
+    return next();
+});
+app.Use(RequestEdge.RefuseAsync);
 app.UseForwardedHeaders();
 // Outside the rest: an event stream, once accepted by the pipeline below, runs on without it (docs/adr/0028).
 app.UseDetachedResponses();
@@ -108,6 +129,7 @@ app.UseUserLogScope();
 // After authentication: a request is counted against its token, or its address when it has none.
 app.UseRateLimiter();
 app.UseAuthorization();
+app.Use(DeclaredContentType.RefuseUndeclaredAsync);
 
 app.MapOpenApi(OpenApiContract.DocumentPath);
 // Everything the page needs is served from here (nothing may leave loopback): no fonts, telemetry or agent from Scalar.

@@ -118,6 +118,80 @@ public sealed class DeployTests(ApiFactory factory, DeployedApi deployed) : Mail
         await TestApi.AssertErrorAsync(down, HttpStatusCode.ServiceUnavailable, "not answering");
     }
 
+    /// <summary>
+    /// Heads nginx refuses itself, and those it passes to the API, all answer the {"error"} JSON: sent byte for byte
+    /// over TLS, as a hostile client would (docs/adr/0032).
+    /// </summary>
+    [Fact]
+    public async Task A_request_refused_for_its_head_gets_the_error_body_through_nginx()
+    {
+        string Head(string line, string headers = "") => $"{line}\r\nHost: localhost\r\n{headers}";
+        var cases = new (string What, int Status, string Head)[]
+        {
+            ("a URL over 8 KB", 414, Head($"GET {Root}/health/live?pad={new string('a', 9000)} HTTP/1.1")),
+            ("a URL of 200 KB", 414, Head($"GET {Root}/health/live?pad={new string('a', 200_000)} HTTP/1.1")),
+            ("one header over 8 KB", 431, Head($"GET {Root}/health/live HTTP/1.1", $"X-Pad: {new string('a', 9000)}\r\n")),
+            ("headers over 32 KB together", 431, Head($"GET {Root}/health/live HTTP/1.1",
+                string.Concat(Enumerable.Range(0, 40).Select(i => $"X-Pad-{i}: {new string('a', 1000)}\r\n")))),
+            ("150 headers", 431, Head($"GET {Root}/health/live HTTP/1.1", string.Concat(Enumerable.Range(0, 150).Select(i => $"X-Pad-{i}: a\r\n")))),
+            ("a Latin-1 byte in a header", 400, Head($"GET {Root}/health/live HTTP/1.1", "X-Name: caf\u00e9\r\n")),
+            ("a NUL in a header", 400, Head($"GET {Root}/health/live HTTP/1.1", "X-Name: a\u0000b\r\n")),
+            ("a raw NUL in the path", 400, Head($"GET {Root}/health/a\u0000b HTTP/1.1")),
+            ("%00 in the path", 400, Head($"GET {Root}/email/messages/a%00b/ HTTP/1.1")),
+            ("a space in the path", 400, Head($"GET {Root}/health live HTTP/1.1")),
+            ("no Host header", 400, $"GET {Root}/health/live HTTP/1.1\r\n"),
+            ("Content-Length and Transfer-Encoding", 400, Head($"POST {Root}/email/send/ HTTP/1.1", "Content-Length: 3\r\nTransfer-Encoding: chunked\r\n")),
+            ("a Content-Length that is not a number", 400, Head($"POST {Root}/email/send/ HTTP/1.1", "Content-Length: abc\r\n")),
+        };
+
+        var failures = new List<string>();
+        foreach (var (what, status, head) in cases)
+        {
+            var response = await RawTlsAsync(head);
+            var json = response.Header("Content-Type").StartsWith("application/json", StringComparison.Ordinal);
+            string? error = null;
+            try
+            {
+                error = json ? System.Text.Json.JsonDocument.Parse(response.Body).RootElement.GetProperty("error").GetString() : null;
+            }
+            catch (System.Text.Json.JsonException)
+            {
+            }
+
+            if (response.Status != status || string.IsNullOrWhiteSpace(error))
+            {
+                failures.Add($"{what}: {response.Status} {response.Header("Content-Type")} {response.Body[..Math.Min(200, response.Body.Length)]}");
+            }
+        }
+
+        Assert.True(failures.Count == 0, string.Join("\n", failures));
+    }
+
+    /// <summary>Sends <paramref name="head"/> (Latin-1, one byte per char) over TLS to nginx and reads the answer to the end.</summary>
+    private async Task<Hostile.EdgeRefusalTests.RawResponse> RawTlsAsync(string head)
+    {
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, deployed.Front.HttpsPort, Ct);
+        var expected = deployed.Front.CertificateHash;
+        await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), false,
+            (_, certificate, _, _) => certificate is not null && certificate.GetCertHashString(HashAlgorithmName.SHA256) == expected);
+        await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, Ct);
+        await tls.WriteAsync(System.Text.Encoding.Latin1.GetBytes(head + "Connection: close\r\n\r\n"), Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromSeconds(20));
+        using var received = new MemoryStream();
+        try
+        {
+            await tls.CopyToAsync(received, timeout.Token);
+        }
+        catch (IOException) when (received.Length > 0)
+        {
+            // nginx may reset the connection after a refusal it sent; what came before the reset is the answer.
+        }
+
+        return Hostile.EdgeRefusalTests.Parse(received.ToArray());
+    }
+
     [Fact]
     public async Task The_systemd_unit_passes_systemd_analyze_verify_and_keeps_its_sandbox()
     {

@@ -118,11 +118,13 @@ public sealed class DkimDnsTests(ApiFactory factory) : MailTest(factory)
         var other = await Api.CreateOrgAsync();
         var admin = await Api.AsAsync(mine.AdminUsername);
         var user = await MailboxAsync("plain", mine);
-        foreach (var (client, id) in new[] { (admin, other.DomainId), (user.Client, mine.DomainId) })
+        // Another organization's admin is told the domain is not found; a plain user, that the routes are not theirs.
+        foreach (var (client, id, status) in new[] { (admin, other.DomainId, HttpStatusCode.NotFound), (user.Client, mine.DomainId, HttpStatusCode.Forbidden) })
         {
-            await TestApi.AssertErrorAsync(await client.GetAsync($"{Root}/domains/{id}/dns/", Ct), HttpStatusCode.NotFound, "domain");
-            await TestApi.AssertErrorAsync(await client.GetAsync($"{Root}/domains/{id}/dns-check/", Ct), HttpStatusCode.NotFound, "domain");
-            await TestApi.AssertErrorAsync(await client.PostAsync($"{Root}/domains/{id}/dkim/rotate/", null, Ct), HttpStatusCode.NotFound, "domain");
+            var mentions = status == HttpStatusCode.NotFound ? "domain" : "permission";
+            await TestApi.AssertErrorAsync(await client.GetAsync($"{Root}/domains/{id}/dns/", Ct), status, mentions);
+            await TestApi.AssertErrorAsync(await client.GetAsync($"{Root}/domains/{id}/dns-check/", Ct), status, mentions);
+            await TestApi.AssertErrorAsync(await client.PostAsync($"{Root}/domains/{id}/dkim/rotate/", null, Ct), status, mentions);
         }
 
         var superadmin = await Api.SuperadminAsync();

@@ -28,6 +28,9 @@ public enum Kind
     Bool,
     StringList,
     IdList,
+
+    /// <summary>Inline files: a list of {filename, content_type, content_base64} objects.</summary>
+    FileList,
 }
 
 public sealed record Field(string Name, Kind Kind, string Json);
@@ -50,6 +53,7 @@ public static class HostileCases
     private static Field B(string name, bool value) => new(name, Kind.Bool, value ? "true" : "false");
     private static Field S(string name, params string[] values) => new(name, Kind.StringList, "[" + string.Join(",", values.Select(Quote)) + "]");
     private static Field Ids(string name, params string[] values) => new(name, Kind.IdList, "[" + string.Join(",", values) + "]");
+    private static Field Files(string name) => new(name, Kind.FileList, "[]");
 
     private static string Quote(string value) => "\"" + value + "\"";
 
@@ -93,9 +97,11 @@ public static class HostileCases
             ("POST", "/email/folders/", Caller.UserA, true, [L("name", marker + "F")]),
             ("PATCH", "/email/folders/", Caller.UserA, true, [L("folder", "Keep"), L("name", marker + "G")]),
             ("POST", "/email/actions/", Caller.UserA, true, [L("action", "move"), S("ids", "{messageA}"), L("folder", "Keep")]),
-            ("POST", "/email/send/", Caller.UserA, true, [S("to_emails", "{userAAddress}"), L("subject", marker + " hi"), T("body", "hello")]),
-            ("POST", "/email/drafts/save/", Caller.UserA, true, [S("to_recipients", "{userAAddress}"), L("subject", marker + " draft"), T("body", "<p>d</p>")]),
-            ("POST", "/email/draft/", Caller.UserA, true, [S("to_recipients", "{userAAddress}"), L("subject", marker + " draft"), T("body", "<p>d</p>")]),
+            ("POST", "/email/send/", Caller.UserA, true, [S("to_emails", "{userAAddress}"), S("cc_emails"), S("bcc_emails"), L("subject", marker + " hi"), T("body", "hello"),
+                T("body_html", "<p>hello</p>"), T("in_reply_to", "<x@example.com>"), Ids("attachment_ids"), Files("attachments")]),
+            ("POST", "/email/drafts/save/", Caller.UserA, true, [S("to_recipients", "{userAAddress}"), S("cc_recipients"), S("bcc_recipients"), L("subject", marker + " draft"),
+                T("body", "<p>d</p>"), T("body_html", "<p>d</p>"), Ids("attachment_ids")]),
+            ("POST", "/email/draft/", Caller.UserA, true, [S("to"), S("cc"), S("bcc"), L("subject", marker + " draft"), T("body", "<p>d</p>"), Ids("attachment_ids")]),
         };
 
         foreach (var (method, path, caller, mail, fields) in writes)
@@ -425,6 +431,9 @@ public static class HostileCases
                 yield return ("NUL", "\"a\\u0000b\"");
                 yield return ("lone surrogate", "\"a\\udc00b\"");
                 yield return ("object", "{\"a\":1}");
+                yield return ("number", "12");
+                yield return ("true", "true");
+                yield return ("list", "[\"a\"]");
                 break;
             case Kind.Number:
                 yield return ("string", "\"lots\"");
@@ -451,6 +460,20 @@ public static class HostileCases
                 yield return ("strings", "[\"x\"]");
                 yield return ("10^30", "[1000000000000000000000000000000]");
                 yield return ("string", "\"x\"");
+                yield return ("true", "true");
+                yield return ("[1.5]", "[1.5]");
+                break;
+            case Kind.FileList:
+                yield return ("string", "\"report.pdf\"");
+                yield return ("object", "{\"filename\":\"a.txt\",\"content_type\":\"text/plain\",\"content_base64\":\"aGk=\"}");
+                yield return ("number", "12");
+                yield return ("true", "true");
+                yield return ("[string]", "[\"a.txt\"]");
+                yield return ("[null]", "[null]");
+                yield return ("[[]]", "[[]]");
+                yield return ("filename number", "[{\"filename\":12,\"content_type\":\"text/plain\",\"content_base64\":\"aGk=\"}]");
+                yield return ("content_type object", "[{\"filename\":\"a.txt\",\"content_type\":{},\"content_base64\":\"aGk=\"}]");
+                yield return ("content_base64 list", "[{\"filename\":\"a.txt\",\"content_type\":\"text/plain\",\"content_base64\":[\"aGk=\"]}]");
                 break;
         }
     }

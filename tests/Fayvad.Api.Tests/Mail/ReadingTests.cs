@@ -177,6 +177,8 @@ public sealed class ReadingTests(ApiFactory factory) : MailTest(factory)
 
         var raw = await box.Client.GetAsync($"{Root}/email/messages/{id}/raw/", Ct);
         Assert.Equal("message/rfc822", raw.Content.Headers.ContentType?.MediaType);
+        // A browser must not sniff the stored message (which may hold HTML) into a page of the API's origin.
+        Assert.Equal("nosniff", raw.Headers.GetValues("X-Content-Type-Options").Single());
         var parsed = await MimeMessage.LoadAsync(await raw.Content.ReadAsStreamAsync(Ct), Ct);
         Assert.Equal(message.MessageId, parsed.MessageId);
 

@@ -42,6 +42,6 @@ public sealed class AdminAnalyticsEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/admin/analytics", async (ISender sender, CancellationToken ct) =>
             (await sender.Send(new AdminAnalyticsQuery(), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("AdminAnalytics").Returns<AdminAnalyticsResponse>().Fails(403);
+            .RequireSuperadmin().WithTags("Directory").WithName("AdminAnalytics").Returns<AdminAnalyticsResponse>().Fails(403);
     }
 }

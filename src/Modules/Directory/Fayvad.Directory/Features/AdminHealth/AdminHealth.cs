@@ -54,6 +54,6 @@ public sealed class AdminHealthEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/admin/health", async (ISender sender, CancellationToken ct) =>
             (await sender.Send(new AdminHealthQuery(), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("AdminHealth").Returns<AdminHealthResponse>().Fails(403);
+            .RequireSuperadmin().WithTags("Directory").WithName("AdminHealth").Returns<AdminHealthResponse>().Fails(403);
     }
 }

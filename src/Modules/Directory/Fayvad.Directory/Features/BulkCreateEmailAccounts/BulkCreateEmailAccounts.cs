@@ -147,6 +147,6 @@ public sealed class BulkCreateEmailAccountsEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/org/email-accounts/bulk-create", async (BulkCreateEmailAccountsCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToHttp(r => Results.Json(r, statusCode: StatusCodes.Status201Created)))
-            .RequireAuthorization().WithTags("Directory").WithName("BulkCreateEmailAccounts").Returns<BulkCreateResponse>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("BulkCreateEmailAccounts").Returns<BulkCreateResponse>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 }

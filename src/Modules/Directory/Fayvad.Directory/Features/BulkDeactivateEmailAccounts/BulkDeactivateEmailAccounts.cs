@@ -72,6 +72,6 @@ public sealed class BulkDeactivateEmailAccountsEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/org/email-accounts/bulk-deactivate", async (BulkDeactivateEmailAccountsCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("BulkDeactivateEmailAccounts").Returns<BulkDeactivateResponse>().Fails(403, 404);
+            .RequireAdmin().WithTags("Directory").WithName("BulkDeactivateEmailAccounts").Returns<BulkDeactivateResponse>().Fails(403, 404);
     }
 }

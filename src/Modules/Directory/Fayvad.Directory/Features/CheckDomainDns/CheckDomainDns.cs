@@ -148,15 +148,15 @@ public sealed class CheckDomainDnsEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/domains/{id:long}/dns-check", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new CheckDomainDnsCommand(id, null), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("CheckDomainDns").Returns<DnsCheckDto>();
+            .RequireAdmin().WithTags("Directory").WithName("CheckDomainDns").Returns<DnsCheckDto>();
         app.MapPost(ApiRoutes.Root + "/domains/{id:long}/verify-dns", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new CheckDomainDnsCommand(id, null), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("VerifyDomainDns").Returns<DnsCheckDto>();
+            .RequireAdmin().WithTags("Directory").WithName("VerifyDomainDns").Returns<DnsCheckDto>();
         foreach (var purpose in new[] { DomainDnsRecords.Spf, DomainDnsRecords.Dkim, DomainDnsRecords.Dmarc })
         {
             app.MapPost(ApiRoutes.Root + $"/domains/{{id:long}}/verify-{purpose}", async (long id, ISender sender, CancellationToken ct) =>
                     (await sender.Send(new CheckDomainDnsCommand(id, purpose), ct)).ToOk())
-                .RequireAuthorization().WithTags("Directory").WithName("VerifyDomain" + char.ToUpperInvariant(purpose[0]) + purpose[1..]).Returns<DnsCheckDto>();
+                .RequireAdmin().WithTags("Directory").WithName("VerifyDomain" + char.ToUpperInvariant(purpose[0]) + purpose[1..]).Returns<DnsCheckDto>();
         }
     }
 }

@@ -150,6 +150,6 @@ public sealed class CreateDomainEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/domains", async (CreateDomainCommand command, ISender sender, CancellationToken ct) =>
             (await sender.Send(command, ct)).ToHttp(d => Results.Created($"{ApiRoutes.Root}/domains/{d.Id}/", d)))
-            .RequireAuthorization().WithTags("Directory").WithName("CreateDomain").Returns<DomainDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateDomain").Returns<DomainDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 }

@@ -92,12 +92,12 @@ public sealed class CreateEmailAccountEndpoint : ICarterModule
         // The client's create page: {email, password, first_name, last_name}; exactly 201 counts as success.
         app.MapPost(ApiRoutes.Root + "/org/email-accounts", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
                 CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: false), sender, ct))
-            .RequireAuthorization().WithTags("Directory").WithName("CreateEmailAccount").Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccount").Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
 
         // The client's server: {username, domain (a name), email, password, first_name, last_name, quota_mb}.
         app.MapPost(ApiRoutes.Root + "/org/email-accounts/create", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
                 CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: true), sender, ct))
-            .RequireAuthorization().WithTags("Directory").WithName("CreateEmailAccountByUsername").Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccountByUsername").Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 
     private static async Task<IResult> CreateAsync(CreateEmailAccountCommand command, ISender sender, CancellationToken ct) =>

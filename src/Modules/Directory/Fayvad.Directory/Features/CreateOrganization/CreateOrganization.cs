@@ -145,9 +145,9 @@ public sealed class CreateOrganizationEndpoint : ICarterModule
         var create = async (CreateOrganizationCommand command, ISender sender, CancellationToken ct) =>
             (await sender.Send(command, ct)).ToHttp(o => Results.Created($"{ApiRoutes.Root}/admin/organizations/{o.Id}/", o));
         app.MapPost(ApiRoutes.Root + "/admin/organizations", create)
-            .RequireAuthorization().WithTags("Directory").WithName("CreateOrganization").Returns<OrganizationDto>(StatusCodes.Status201Created).Fails(403, 409);
+            .RequireSuperadmin().WithTags("Directory").WithName("CreateOrganization").Returns<OrganizationDto>(StatusCodes.Status201Created).Fails(403, 409);
         // The client's own server answered here.
         app.MapPost(ApiRoutes.Root + "/admin/organizations/create", create)
-            .RequireAuthorization().WithTags("Directory").WithName("CreateOrganizationAlias").Returns<OrganizationDto>(StatusCodes.Status201Created).Fails(403, 409);
+            .RequireSuperadmin().WithTags("Directory").WithName("CreateOrganizationAlias").Returns<OrganizationDto>(StatusCodes.Status201Created).Fails(403, 409);
     }
 }

@@ -139,6 +139,6 @@ public sealed class CreateOrganizationAdminEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/organization-admins", async (CreateOrganizationAdminCommand command, ISender sender, CancellationToken ct) =>
             (await sender.Send(command, ct)).ToHttp(user => Results.Created($"{ApiRoutes.Root}/users/{user.Id}/", user)))
-            .RequireAuthorization().WithTags("Directory").WithName("CreateOrganizationAdmin").Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateOrganizationAdmin").Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 }

@@ -155,6 +155,6 @@ public sealed class CreateUserEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/users", async (CreateUserCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToHttp(u => Results.Created($"{ApiRoutes.Root}/users/{u.Id}/", u)))
-            .RequireAuthorization().WithTags("Directory").WithName("CreateUser").Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateUser").Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 }

@@ -72,6 +72,6 @@ public sealed class DeleteDomainEndpoint : ICarterModule
     {
         app.MapDelete(ApiRoutes.Root + "/domains/{id:long}", async (long id, HttpRequest request, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new DeleteDomainCommand(id, request.Query["force"].FirstOrDefault()), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("DeleteDomain").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes a domain that still has mailboxes (they are deleted with it).");
+            .RequireAdmin().WithTags("Directory").WithName("DeleteDomain").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes a domain that still has mailboxes (they are deleted with it).");
     }
 }

@@ -52,6 +52,6 @@ public sealed class DeleteEmailAccountEndpoint : ICarterModule
     {
         app.MapDelete(ApiRoutes.Root + "/org/email-accounts/{id:long}", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new DeleteEmailAccountCommand(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("DeleteEmailAccount").Returns<DeletionReceipt>().Fails(403, 409);
+            .RequireAdmin().WithTags("Directory").WithName("DeleteEmailAccount").Returns<DeletionReceipt>().Fails(403, 409);
     }
 }

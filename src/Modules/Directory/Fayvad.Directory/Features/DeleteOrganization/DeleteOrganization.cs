@@ -81,9 +81,9 @@ public sealed class DeleteOrganizationEndpoint : ICarterModule
         var delete = async (long id, HttpRequest request, ISender sender, CancellationToken ct) =>
             (await sender.Send(new DeleteOrganizationCommand(id, request.Query["force"].FirstOrDefault()), ct)).ToOk();
         app.MapDelete(ApiRoutes.Root + "/admin/organizations/{id:long}", delete)
-            .RequireAuthorization().WithTags("Directory").WithName("DeleteOrganization").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes an organization that still has domains or mailboxes.");
+            .RequireSuperadmin().WithTags("Directory").WithName("DeleteOrganization").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes an organization that still has domains or mailboxes.");
         // The client's own server answered here.
         app.MapDelete(ApiRoutes.Root + "/admin/organizations/{id:long}/delete", delete)
-            .RequireAuthorization().WithTags("Directory").WithName("DeleteOrganizationAlias").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes an organization that still has domains or mailboxes.");
+            .RequireSuperadmin().WithTags("Directory").WithName("DeleteOrganizationAlias").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes an organization that still has domains or mailboxes.");
     }
 }

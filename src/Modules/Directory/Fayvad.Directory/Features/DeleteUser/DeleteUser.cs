@@ -63,6 +63,6 @@ public sealed class DeleteUserEndpoint : ICarterModule
     {
         app.MapDelete(ApiRoutes.Root + "/users/{id:long}", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new DeleteUserCommand(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("DeleteUser").Returns<DeletionReceipt>().Fails(403, 409);
+            .RequireAdmin().WithTags("Directory").WithName("DeleteUser").Returns<DeletionReceipt>().Fails(403, 409);
     }
 }

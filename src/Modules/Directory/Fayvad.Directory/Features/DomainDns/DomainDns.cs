@@ -41,12 +41,12 @@ public sealed class DomainDnsEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/domains/{id:long}/dns", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new GetDomainDnsQuery(id, null), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("GetDomainDns").Returns<DomainDnsDto>();
+            .RequireAdmin().WithTags("Directory").WithName("GetDomainDns").Returns<DomainDnsDto>();
         foreach (var purpose in new[] { DomainDnsRecords.Spf, DomainDnsRecords.Dkim, DomainDnsRecords.Dmarc })
         {
             app.MapPost(ApiRoutes.Root + $"/domains/{{id:long}}/generate-{purpose}", async (long id, ISender sender, CancellationToken ct) =>
                     (await sender.Send(new GetDomainDnsQuery(id, purpose), ct)).ToOk())
-                .RequireAuthorization().WithTags("Directory").WithName("GenerateDomain" + char.ToUpperInvariant(purpose[0]) + purpose[1..]).Returns<DomainDnsDto>();
+                .RequireAdmin().WithTags("Directory").WithName("GenerateDomain" + char.ToUpperInvariant(purpose[0]) + purpose[1..]).Returns<DomainDnsDto>();
         }
     }
 }

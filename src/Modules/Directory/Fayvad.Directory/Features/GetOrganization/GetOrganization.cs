@@ -33,6 +33,6 @@ public sealed class GetOrganizationEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/admin/organizations/{id:long}", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new GetOrganizationQuery(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("GetOrganization").Returns<OrganizationDto>();
+            .RequireAdmin().WithTags("Directory").WithName("GetOrganization").Returns<OrganizationDto>();
     }
 }

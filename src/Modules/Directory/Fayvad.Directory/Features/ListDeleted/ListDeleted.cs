@@ -89,7 +89,7 @@ public sealed class ListDeletedEndpoint : ICarterModule
                 var window = ListWindow.From(request.Query);
                 var result = await sender.Send(new ListDeletedQuery(kind, window), ct);
                 return result.ToHttp(slice => slice.ToListResult(window, request));
-            }).RequireAuthorization().WithTags("Directory").WithName("ListDeleted" + kind).ReturnsList<DeletedItem>().Fails(403);
+            }).RequireRoles(kind == DeletedKind.Organization ? EndpointAccess.Superadmins : EndpointAccess.Admins).WithTags("Directory").WithName("ListDeleted" + kind).ReturnsList<DeletedItem>().Fails(403);
         }
     }
 }

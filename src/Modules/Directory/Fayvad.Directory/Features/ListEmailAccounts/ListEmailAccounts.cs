@@ -90,12 +90,12 @@ public sealed class ListEmailAccountsEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/org/email-accounts", (HttpRequest request, ISender sender, CancellationToken ct) =>
             ListAsync(request, sender, superadminOnly: false, ct))
-            .RequireAuthorization().WithTags("Directory").WithName("ListEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404).Query("organization", QueryType.Number, "Only this organization's accounts (superadmin).", minimum: 1).Query("domain", QueryType.Text, "Only this domain's accounts (a domain name or id).").Query("search", QueryType.Text, "Part of the address or name.");
+            .RequireAdmin().WithTags("Directory").WithName("ListEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404).Query("organization", QueryType.Number, "Only this organization's accounts (superadmin).", minimum: 1).Query("domain", QueryType.Text, "Only this domain's accounts (a domain name or id).").Query("search", QueryType.Text, "Part of the address or name.");
 
         // The client's server: every account of the platform, for the system admin.
         app.MapGet(ApiRoutes.Root + "/admin/email-accounts", (HttpRequest request, ISender sender, CancellationToken ct) =>
             ListAsync(request, sender, superadminOnly: true, ct))
-            .RequireAuthorization().WithTags("Directory").WithName("ListAllEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404).Query("organization", QueryType.Number, "Only this organization's accounts.", minimum: 1).Query("domain", QueryType.Text, "Only this domain's accounts (a domain name or id).").Query("search", QueryType.Text, "Part of the address or name.");
+            .RequireSuperadmin().WithTags("Directory").WithName("ListAllEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404).Query("organization", QueryType.Number, "Only this organization's accounts.", minimum: 1).Query("domain", QueryType.Text, "Only this domain's accounts (a domain name or id).").Query("search", QueryType.Text, "Part of the address or name.");
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, ISender sender, bool superadminOnly, CancellationToken ct)

@@ -44,6 +44,6 @@ public sealed class ListOrganizationsEndpoint : ICarterModule
             var window = ListWindow.From(request.Query);
             var result = await sender.Send(new ListOrganizationsQuery(window), ct);
             return result.ToHttp(slice => slice.ToListResult(window, request));
-        }).RequireAuthorization().WithTags("Directory").WithName("ListOrganizations").ReturnsList<OrganizationDto>().Fails(403);
+        }).RequireSuperadmin().WithTags("Directory").WithName("ListOrganizations").ReturnsList<OrganizationDto>().Fails(403);
     }
 }

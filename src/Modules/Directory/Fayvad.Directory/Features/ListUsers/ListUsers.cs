@@ -82,7 +82,7 @@ public sealed class ListUsersEndpoint : ICarterModule
 
         app.MapGet(ApiRoutes.Root + "/org/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
             ListAsync(request, sender, organizationOnly: true, ct))
-            .RequireAuthorization().WithTags("Directory").WithName("ListOrganizationUsers").ReturnsList<UserProfile>().Fails(403).Query("organization", QueryType.Number, "Only this organization's users (superadmin).", minimum: 1).Query("search", QueryType.Text, "Part of the username, email or name.");
+            .RequireAdmin().WithTags("Directory").WithName("ListOrganizationUsers").ReturnsList<UserProfile>().Fails(403).Query("organization", QueryType.Number, "Only this organization's users (superadmin).", minimum: 1).Query("search", QueryType.Text, "Part of the username, email or name.");
     }
 
     private static async Task<IResult> ListAsync(HttpRequest request, ISender sender, bool organizationOnly, CancellationToken ct)

@@ -95,9 +95,9 @@ public sealed class OrganizationUsageEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/org/limits", HandleAsync)
-            .RequireAuthorization().WithTags("Directory").WithName("OrganizationLimits").Returns<OrganizationUsageResponse>().Fails(403, 404).Query("organization", QueryType.Number, "The organization (superadmin); the caller's own otherwise.", minimum: 1);
+            .RequireAdmin().WithTags("Directory").WithName("OrganizationLimits").Returns<OrganizationUsageResponse>().Fails(403, 404).Query("organization", QueryType.Number, "The organization (superadmin); the caller's own otherwise.", minimum: 1);
         app.MapGet(ApiRoutes.Root + "/org/dashboard", HandleAsync)
-            .RequireAuthorization().WithTags("Directory").WithName("OrganizationDashboard").Returns<OrganizationUsageResponse>().Fails(403, 404).Query("organization", QueryType.Number, "The organization (superadmin); the caller's own otherwise.", minimum: 1);
+            .RequireAdmin().WithTags("Directory").WithName("OrganizationDashboard").Returns<OrganizationUsageResponse>().Fails(403, 404).Query("organization", QueryType.Number, "The organization (superadmin); the caller's own otherwise.", minimum: 1);
     }
 
     private static async Task<IResult> HandleAsync(HttpRequest request, ISender sender, CancellationToken ct) =>

@@ -212,7 +212,7 @@ public sealed class RestoreDeletedEndpoint : ICarterModule
         {
             app.MapPost(ApiRoutes.Root + path + "/{id:long}/restore", async (long id, ISender sender, CancellationToken ct) =>
                     (await sender.Send(new RestoreDeletedCommand(kind, id), ct)).ToOk())
-                .RequireAuthorization().WithTags("Directory").WithName("Restore" + kind).Returns<RestoreReceipt>().Fails(403, 409, 410);
+                .RequireRoles(kind == DeletedKind.Organization ? EndpointAccess.Superadmins : EndpointAccess.Admins).WithTags("Directory").WithName("Restore" + kind).Returns<RestoreReceipt>().Fails(403, 409, 410);
         }
     }
 }

@@ -56,6 +56,6 @@ public sealed class RotateDkimKeyEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/domains/{id:long}/dkim/rotate", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new RotateDkimKeyCommand(id), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("RotateDkimKey").Returns<DomainDnsDto>().Fails(409);
+            .RequireAdmin().WithTags("Directory").WithName("RotateDkimKey").Returns<DomainDnsDto>().Fails(409);
     }
 }

@@ -41,12 +41,12 @@ public sealed class SetDomainEnabledEndpoint : ICarterModule
     {
         app.MapPatch(ApiRoutes.Root + "/domains/{id:long}/toggle", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new SetDomainEnabledCommand(id, null), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("ToggleDomain").Returns<DomainDto>().Fails(403);
+            .RequireAdmin().WithTags("Directory").WithName("ToggleDomain").Returns<DomainDto>().Fails(403);
         app.MapPost(ApiRoutes.Root + "/domains/{id:long}/enable", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new SetDomainEnabledCommand(id, true), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("EnableDomain").Returns<DomainDto>().Fails(403);
+            .RequireAdmin().WithTags("Directory").WithName("EnableDomain").Returns<DomainDto>().Fails(403);
         app.MapPost(ApiRoutes.Root + "/domains/{id:long}/disable", async (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new SetDomainEnabledCommand(id, false), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("DisableDomain").Returns<DomainDto>().Fails(403);
+            .RequireAdmin().WithTags("Directory").WithName("DisableDomain").Returns<DomainDto>().Fails(403);
     }
 }

@@ -56,6 +56,6 @@ public sealed class SetEmailAccountPasswordEndpoint : ICarterModule
         app.MapPost(ApiRoutes.Root + "/org/email-accounts/{id:long}/password",
                 async (long id, SetPasswordBody body, ISender sender, CancellationToken ct) =>
                     (await sender.Send(new SetEmailAccountPasswordCommand(id, body.Password), ct)).ToHttp(_ => Results.NoContent()))
-            .RequireAuthorization().WithTags("Directory").WithName("SetEmailAccountPassword").Produces(StatusCodes.Status204NoContent).Fails(403);
+            .RequireAdmin().WithTags("Directory").WithName("SetEmailAccountPassword").Produces(StatusCodes.Status204NoContent).Fails(403);
     }
 }

@@ -67,9 +67,9 @@ public sealed class SetOrganizationsStatusEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/admin/organizations/bulk-suspend", async (SetOrganizationsStatusBody body, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new SetOrganizationsStatusCommand(body.Ids, Active: false), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("SuspendOrganizations").Returns<BulkStatusResult>().Fails(403, 404);
+            .RequireSuperadmin().WithTags("Directory").WithName("SuspendOrganizations").Returns<BulkStatusResult>().Fails(403, 404);
         app.MapPost(ApiRoutes.Root + "/admin/organizations/bulk-activate", async (SetOrganizationsStatusBody body, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new SetOrganizationsStatusCommand(body.Ids, Active: true), ct)).ToOk())
-            .RequireAuthorization().WithTags("Directory").WithName("ActivateOrganizations").Returns<BulkStatusResult>().Fails(403, 404);
+            .RequireSuperadmin().WithTags("Directory").WithName("ActivateOrganizations").Returns<BulkStatusResult>().Fails(403, 404);
     }
 }

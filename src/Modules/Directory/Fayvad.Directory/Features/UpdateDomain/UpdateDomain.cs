@@ -151,7 +151,7 @@ public sealed class UpdateDomainEndpoint : ICarterModule
     {
         var update = async (long id, UpdateDomainBody body, ISender sender, CancellationToken ct) =>
             (await sender.Send(new UpdateDomainCommand(id, body), ct)).ToOk();
-        app.MapPatch(ApiRoutes.Root + "/domains/{id:long}", update).RequireAuthorization().WithTags("Directory").WithName("UpdateDomain").Returns<DomainDto>().Fails(403, 409);
-        app.MapPut(ApiRoutes.Root + "/domains/{id:long}", update).RequireAuthorization().WithTags("Directory").WithName("ReplaceDomain").Returns<DomainDto>().Fails(403, 409);
+        app.MapPatch(ApiRoutes.Root + "/domains/{id:long}", update).RequireAdmin().WithTags("Directory").WithName("UpdateDomain").Returns<DomainDto>().Fails(403, 409);
+        app.MapPut(ApiRoutes.Root + "/domains/{id:long}", update).RequireAdmin().WithTags("Directory").WithName("ReplaceDomain").Returns<DomainDto>().Fails(403, 409);
     }
 }

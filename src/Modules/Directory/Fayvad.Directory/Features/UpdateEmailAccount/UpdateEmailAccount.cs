@@ -102,11 +102,11 @@ public sealed class UpdateEmailAccountEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapPatch(ApiRoutes.Root + "/org/email-accounts/{id:long}", HandleAsync)
-            .RequireAuthorization().WithTags("Directory").WithName("UpdateEmailAccount").Returns<EmailAccountDto>().Fails(403, 409);
+            .RequireAdmin().WithTags("Directory").WithName("UpdateEmailAccount").Returns<EmailAccountDto>().Fails(403, 409);
 
         // PUT carries the whole object; fields it leaves out keep their values, as with PATCH.
         app.MapPut(ApiRoutes.Root + "/org/email-accounts/{id:long}", HandleAsync)
-            .RequireAuthorization().WithTags("Directory").WithName("ReplaceEmailAccount").Returns<EmailAccountDto>().Fails(403, 409);
+            .RequireAdmin().WithTags("Directory").WithName("ReplaceEmailAccount").Returns<EmailAccountDto>().Fails(403, 409);
     }
 
     private static async Task<IResult> HandleAsync(long id, UpdateEmailAccountBody body, ISender sender, CancellationToken ct) =>

@@ -175,13 +175,13 @@ public sealed class UpdateOrganizationEndpoint : ICarterModule
         var update = async (long id, UpdateOrganizationBody body, ISender sender, CancellationToken ct) =>
             (await sender.Send(UpdateOrganizationCommand.From(id, body), ct)).ToOk();
         app.MapPatch(ApiRoutes.Root + "/admin/organizations/{id:long}", update)
-            .RequireAuthorization().WithTags("Directory").WithName("UpdateOrganization").Returns<OrganizationDto>().Fails(403, 409);
+            .RequireSuperadmin().WithTags("Directory").WithName("UpdateOrganization").Returns<OrganizationDto>().Fails(403, 409);
         app.MapPut(ApiRoutes.Root + "/admin/organizations/{id:long}", update)
-            .RequireAuthorization().WithTags("Directory").WithName("ReplaceOrganization").Returns<OrganizationDto>().Fails(403, 409);
+            .RequireSuperadmin().WithTags("Directory").WithName("ReplaceOrganization").Returns<OrganizationDto>().Fails(403, 409);
         // The client's own server answered here.
         app.MapPatch(ApiRoutes.Root + "/admin/organizations/{id:long}/update", update)
-            .RequireAuthorization().WithTags("Directory").WithName("UpdateOrganizationAlias").Returns<OrganizationDto>().Fails(403, 409);
+            .RequireSuperadmin().WithTags("Directory").WithName("UpdateOrganizationAlias").Returns<OrganizationDto>().Fails(403, 409);
         app.MapPut(ApiRoutes.Root + "/admin/organizations/{id:long}/update", update)
-            .RequireAuthorization().WithTags("Directory").WithName("ReplaceOrganizationAlias").Returns<OrganizationDto>().Fails(403, 409);
+            .RequireSuperadmin().WithTags("Directory").WithName("ReplaceOrganizationAlias").Returns<OrganizationDto>().Fails(403, 409);
     }
 }

@@ -44,6 +44,6 @@ public sealed class DeleteWebhookEndpoint : ICarterModule
     {
         app.MapDelete(ApiRoutes.Root + "/webhooks/{id:long}", async Task<IResult> (long id, ISender sender, CancellationToken ct) =>
                 (await sender.Send(new DeleteWebhookCommand(id), ct)).ToHttp(_ => Results.NoContent()))
-            .RequireAuthorization().WithTags("Webhooks").WithName("DeleteWebhook").Produces(StatusCodes.Status204NoContent).Fails(403);
+            .RequireAdmin().WithTags("Webhooks").WithName("DeleteWebhook").Produces(StatusCodes.Status204NoContent).Fails(403);
     }
 }

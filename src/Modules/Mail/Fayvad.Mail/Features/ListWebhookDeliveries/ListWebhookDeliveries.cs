@@ -75,6 +75,6 @@ public sealed class ListWebhookDeliveriesEndpoint : ICarterModule
         {
             var q = request.Query;
             return (await sender.Send(new ListWebhookDeliveriesQuery(id, q.StringValue("status"), q.PageOrDefault(), q.LimitOrDefault()), ct)).ToOk();
-        }).RequireAuthorization().WithTags("Webhooks").WithName("ListWebhookDeliveries").Returns<ListWebhookDeliveriesResponse>().Fails(403).Paged().Query("status", QueryType.Text, "Only deliveries in this state.", values: ["pending", "delivered", "failed"]);
+        }).RequireAdmin().WithTags("Webhooks").WithName("ListWebhookDeliveries").Returns<ListWebhookDeliveriesResponse>().Fails(403).Paged().Query("status", QueryType.Text, "Only deliveries in this state.", values: ["pending", "delivered", "failed"]);
     }
 }

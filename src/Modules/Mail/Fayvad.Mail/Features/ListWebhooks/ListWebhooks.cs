@@ -68,6 +68,6 @@ public sealed class ListWebhooksEndpoint : ICarterModule
     {
         app.MapGet(ApiRoutes.Root + "/webhooks", async (HttpRequest request, ISender sender, CancellationToken ct) =>
             (await sender.Send(new ListWebhooksQuery(request.Query.LongValue("organization")), ct)).ToOk())
-            .RequireAuthorization().WithTags("Webhooks").WithName("ListWebhooks").Returns<ListWebhooksResponse>().Fails(403).Query("organization", QueryType.Number, "Only this organization's webhooks (superadmin).", minimum: 1);
+            .RequireAdmin().WithTags("Webhooks").WithName("ListWebhooks").Returns<ListWebhooksResponse>().Fails(403).Query("organization", QueryType.Number, "Only this organization's webhooks (superadmin).", minimum: 1);
     }
 }

@@ -92,6 +92,6 @@ public sealed class RegisterWebhookEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/webhooks", async Task<IResult> (RegisterWebhookCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToHttp(w => Results.Created($"{ApiRoutes.Root}/webhooks/{w.Id}/", w)))
-            .RequireAuthorization().WithTags("Webhooks").WithName("RegisterWebhook").Returns<WebhookDto>(StatusCodes.Status201Created).Fails(403, 404);
+            .RequireAdmin().WithTags("Webhooks").WithName("RegisterWebhook").Returns<WebhookDto>(StatusCodes.Status201Created).Fails(403, 404);
     }
 }

@@ -76,4 +76,42 @@ internal static class ComposeShape
 
         return null;
     }
+
+    /// <summary>
+    /// Inline files: absent, null, or a list of objects whose filename and content_type are text (or null) and whose
+    /// content_base64 is text. A string, an object or a number in its place was ignored and the message sent without it.
+    /// </summary>
+    public static string? FileListProblem(JsonElement root, string name)
+    {
+        if (!root.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            return $"{name} must be a list of files: objects with filename, content_type and content_base64.";
+        }
+
+        var index = 0;
+        foreach (var item in value.EnumerateArray())
+        {
+            if (item.ValueKind != JsonValueKind.Object)
+            {
+                return $"{name}[{index}] must be an object with filename, content_type and content_base64.";
+            }
+
+            foreach (var field in (string[])["filename", "content_type", "content_base64"])
+            {
+                if (item.TryGetProperty(field, out var text) && text.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+                {
+                    return $"{name}[{index}].{field} must be text (a JSON string).";
+                }
+            }
+
+            index++;
+        }
+
+        return null;
+    }
 }

@@ -48,6 +48,11 @@ public sealed class SendEmailEndpoint : ICarterModule
 
     private static SendEmailCommand FromJson(JsonElement root)
     {
+        if (ComposeShape.FileListProblem(root, "attachments") is { } shapeProblem)
+        {
+            throw new ClientInputException(shapeProblem);
+        }
+
         string? bodyError = null;
         var attachments = new List<OutgoingAttachment>();
         if (root.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array)
