@@ -62,7 +62,7 @@ internal sealed class GetMessageHandler(
             }
 
             var unparsed = new HashSet<uint>();
-            var (text, rawHtml) = fetched.Degraded.Count > 0
+            var (text, rawHtml, truncated) = fetched.Degraded.Count > 0
                 ? default
                 : (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
             var attachments = Attachments.List(summary);
@@ -73,7 +73,7 @@ internal sealed class GetMessageHandler(
                     ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
-            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Degraded.Count > 0 };
+            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Degraded.Count > 0, BodyTruncated = truncated };
             if (query.MarkRead && !dto.IsRead)
             {
                 await folder.AddFlagsAsync(summary.UniqueId, MessageFlags.Seen, true, ct);
