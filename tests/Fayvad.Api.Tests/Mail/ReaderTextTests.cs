@@ -226,24 +226,33 @@ public sealed class ReaderTextTests(ApiFactory factory) : MailTest(factory)
                     + "--XX\nContent-Type: text/plain\n\nsee the file\n--XX\nContent-Type: \nContent-Disposition: attachment; filename=data.bin\n\nfile bytes\n--XX--\n"),
                 Bytes("From: a@example.com\nSubject: type without subtype\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=XX\n\n"
                     + "--XX\nContent-Type: text/plain\n\nsee the file\n--XX\nContent-Type: application\nContent-Disposition: attachment\n\nmore bytes\n--XX--\n"),
+                // A file sent as the whole message, its type barren.
+                Bytes("From: a@example.com\nSubject: barren whole\nMIME-Version: 1.0\nContent-Type:\nContent-Disposition: attachment; filename=whole.bin\n\nwhole bytes\n"),
             ], Ct);
         }
 
         var read = await ReadAllAsync(box);
-        Assert.Equal(3, read.Count);
+        Assert.Equal(4, read.Count);
         foreach (var (subject, listed, detail) in read)
         {
+            var whole = subject == "barren whole";
             Assert.True(listed.GetProperty("has_attachments").GetBoolean(), subject);
-            Assert.StartsWith("see the", detail.GetProperty("body_text").GetString(), StringComparison.Ordinal);
+            if (!whole)
+            {
+                Assert.StartsWith("see the", detail.GetProperty("body_text").GetString(), StringComparison.Ordinal);
+            }
+
             var attachment = Assert.Single(detail.GetProperty("attachments").EnumerateArray());
-            Assert.Equal("2", attachment.GetProperty("id").GetString());
-            var download = await box.Client.GetAsync($"{Root}/email/messages/{Id(detail)}/attachments/2/", Ct);
+            var part = whole ? "1" : "2";
+            Assert.Equal(part, attachment.GetProperty("id").GetString());
+            var download = await box.Client.GetAsync($"{Root}/email/messages/{Id(detail)}/attachments/{part}/", Ct);
             Assert.Equal(HttpStatusCode.OK, download.StatusCode);
             var bytes = await download.Content.ReadAsStringAsync(Ct);
             Assert.Equal(subject switch
             {
                 "attached message" => inner[..^2],
                 "barren type" => "file bytes",
+                "barren whole" => "whole bytes\r\n",
                 _ => "more bytes",
             }, bytes);
         }
