@@ -32,3 +32,11 @@ copy $E $EC LICENSE enmime $(list $E $EC testdata/mail '\.raw$'; list $E $EC tes
 Z=/work/.mirror/zbateson+mail-mime-parser/repo; ZC=3db681988a48fdffdba551dcc6b2f4c2da574540
 copy $Z $ZC LICENSE zbateson $(list $Z $ZC tests/_data/emails '\.txt$' | grep -v /files/ | grep -v m3005)
 git -C $Z show $ZC:tests/_data/emails/README.md > "$here/zbateson/README.hunnysoft.md"
+
+# Issue 19: the bodies a reader must see (a 1.1 MB plain-text digest, a 1.1 MB html page, a uuencoded zip).
+N=/work/.mirror/nodemailer+mailparser/repo; NC=bb1881eb35c0d406c68c8613443827ccbad00065
+copy $N $NC LICENSE nodemailer-mailparser test/fixtures/large_text.eml test/fixtures/outofmemory.eml
+
+S=/work/.mirror/SpamScope+mail-parser/repo; SC=01c177fecddd9db1def23ba509ab31b12ab4fbc5
+copy $S $SC LICENSE.txt spamscope-mail-parser tests/mails/mail_test_15
+git -C $S show $SC:NOTICE.txt > "$here/spamscope-mail-parser/NOTICE"

@@ -2,10 +2,11 @@
 """The independent reading of the corpus: Python's own `email` package (Debian's /usr/bin/python3).
 
 Prints one JSON object per message, one per line:
-  {"name", "raw" (base64 of the bytes to APPEND; they are read here as IMAP serves them, lines ending CRLF), "subject", "sender", "attachments": [{"part", "kind", "sha256", "size"}]}
+  {"name", "raw" (base64 of the bytes to APPEND; they are read here as IMAP serves them, lines ending CRLF), "subject", "sender", "text", "attachments": [{"part", "kind", "sha256", "size"}]}
 
 A file is one message; a `*.mbox.txt` file is split into messages at each "From " line that starts the file or follows
 a blank line (the separator line itself is not part of the message, as every mbox reader does).
+"text" is whether the message has a plain or html body with any text in it (what a reader must see).
 "part" is the IMAP part specifier (RFC 3501 6.4.5): a multipart's children are numbered from 1, a message/rfc822 part
 is a leaf, and a message that is not multipart has the single part "1".
 """
@@ -20,7 +21,7 @@ import os
 import re
 import sys
 
-SKIP = {"LICENSE", "README.md", "README.hunnysoft.md", "collect.sh", "parse_corpus.py", "allow-list.txt"}
+SKIP = {"LICENSE", "NOTICE", "README.md", "README.hunnysoft.md", "collect.sh", "parse_corpus.py", "allow-list.txt"}
 
 
 def messages(root):
@@ -163,6 +164,22 @@ def body_part(part, subtype):
     return None
 
 
+def has_text(msg):
+    for subtype in ("plain", "html"):
+        part = body_part(msg, subtype)
+        if part is None:
+            continue
+        try:
+            content = part.get_content()
+        except Exception:
+            content = part.get_payload(decode=True) or b""
+        if isinstance(content, bytes):
+            content = content.decode("latin-1")
+        if content.strip():
+            return True
+    return False
+
+
 def served(raw):
     """The bytes IMAP serves back: every line ends CRLF (RFC 3501), a bare LF is stored and served as CRLF."""
     return re.sub(rb"(?<!\r)\n", b"\r\n", raw)
@@ -196,6 +213,7 @@ def describe(name, raw):
         "raw": base64.b64encode(raw).decode("ascii"),
         "subject": text(header(msg, "Subject")),
         "sender": sender(msg),
+        "text": has_text(msg),
         "attachments": attachments,
     }
 

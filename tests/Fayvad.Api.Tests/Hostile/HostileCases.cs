@@ -299,6 +299,7 @@ public static class HostileCases
         {
             cases.Add(new($"GET /email/messages/{Short(id)}/", Caller.UserA, "GET", $"/email/messages/{id}/"));
             cases.Add(new($"GET /email/messages/{Short(id)}/raw/", Caller.UserA, "GET", $"/email/messages/{id}/raw/"));
+            cases.Add(new($"GET /email/messages/{Short(id)}/body/", Caller.UserA, "GET", $"/email/messages/{id}/body/"));
         }
 
         foreach (var attachment in new[] { "-1", "99999999999999999999", "%01", "x" })

@@ -67,8 +67,8 @@ internal readonly record struct MessageKey(string Mailbox, string Folder, uint U
 /// <summary>A list row without its flags, and the PREVIEW its snippet came from (a row with bodies may take the snippet from the text).</summary>
 internal sealed record CachedSummary(MessageDto Message, string? Preview);
 
-/// <summary>A list row's bodies: the text, the sanitized HTML, and whether MimeKit could not parse the message.</summary>
-internal sealed record CachedBodies(string? Text, string? Html, bool ParseError);
+/// <summary>A list row's bodies: the text, the sanitized HTML, whether MimeKit could not parse the message, and whether a body is only its start.</summary>
+internal sealed record CachedBodies(string? Text, string? Html, bool ParseError, bool Truncated = false);
 
 /// <summary><see cref="MessageCache"/> for one mailbox's messages.</summary>
 internal readonly struct MailboxCache(MessageCache cache, string mailbox)

@@ -128,7 +128,7 @@ internal static class MessageLists
                 if (loaded is not null)
                 {
                     var (text, html) = loaded.GetValueOrDefault(uid);
-                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid) || fetched.Flawed(uid));
+                    var body = new CachedBodies(text, html is null ? null : HtmlCleaner.Clean(html).Html, unparsed.Contains(uid) || fetched.Flawed(uid), loaded.GetValueOrDefault(uid).Truncated);
                     if (whole)
                     {
                         cache.Set(folder, uid, body);
@@ -158,6 +158,7 @@ internal static class MessageLists
                     BodyHtml = body.Html,
                     Snippet = MessageMapper.Snippet(row.Preview, body.Text),
                     ParseError = body.ParseError || row.Message.ParseError,
+                    BodyTruncated = body.Truncated,
                 };
             }
 
@@ -176,13 +177,15 @@ internal static class MessageLists
         foreach (var summary in summaries)
         {
             string? text = null, html = null;
+            var truncated = false;
             if (bodies is not null && bodies.TryGetValue(summary.UniqueId.Id, out var body))
             {
+                truncated = body.Truncated;
                 text = body.Text;
                 html = body.Html is null ? null : HtmlCleaner.Clean(body.Html).Html;
             }
 
-            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || fetched.Flawed(summary.UniqueId.Id) });
+            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || fetched.Flawed(summary.UniqueId.Id), BodyTruncated = truncated });
         }
 
         return result;

@@ -15,7 +15,7 @@ internal static class Attachments
     {
         // A body part marked "attachment" (a text file sent as the whole message) is both shown and downloadable.
         var bodies = new HashSet<string?>(StringComparer.Ordinal);
-        foreach (var body in new BodyPartBasic?[] { summary.TextBody, summary.HtmlBody })
+        foreach (var body in new[] { TextParts.Text(summary), TextParts.Html(summary) })
         {
             if (body is { IsAttachment: false })
             {

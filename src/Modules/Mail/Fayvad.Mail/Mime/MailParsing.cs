@@ -74,6 +74,56 @@ internal static partial class MailParsing
     public static string Text(TextPart part) =>
         string.Equals(part.ContentType.Charset, "utf-7", StringComparison.OrdinalIgnoreCase) ? part.GetText(Utf7) : part.Text;
 
+    /// <summary>
+    /// Decoded content bytes as text in the declared charset. Without one, or with us-ascii (RFC 2045's default, which
+    /// real mail stretches), or one .NET does not know: UTF-8 when the bytes are, else the fallback.
+    /// </summary>
+    public static string Text(byte[] bytes, string? charset)
+    {
+        if (EncodingOf(charset) is { } declared)
+        {
+            return declared.GetString(bytes);
+        }
+
+        try
+        {
+            return StrictUtf8.GetString(bytes);
+        }
+        catch (DecoderFallbackException)
+        {
+            return Fallback.GetString(bytes);
+        }
+    }
+
+    /// <summary>The declared charset's encoding (UTF-7 too); null without one, for us-ascii, and for one .NET does not know.</summary>
+    public static Encoding? EncodingOf(string? charset)
+    {
+        var name = charset?.Trim().Trim('"');
+        if (string.IsNullOrEmpty(name) || IsAscii(name))
+        {
+            return null;
+        }
+
+        if (string.Equals(name, "utf-7", StringComparison.OrdinalIgnoreCase))
+        {
+            return Utf7;
+        }
+
+        try
+        {
+            return Encoding.GetEncoding(name);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+    }
+
+    private static readonly Encoding StrictUtf8 = new UTF8Encoding(false, true);
+
+    private static bool IsAscii(string charset) =>
+        charset.Trim().ToLowerInvariant() is "us-ascii" or "ascii" or "ansi_x3.4-1968" or "iso646-us" or "us";
+
     /// <summary>Encoded-words in UTF-7, which MimeKit cannot decode on .NET, rewritten as UTF-8 ones.</summary>
     private static byte[] WithUtf7Decoded(byte[] raw)
     {

@@ -1,7 +1,7 @@
 namespace Fayvad.Mail.Mime;
 
 /// <summary>
-/// A message as the client's list shows it: exactly the seed's fields. Strings are never null (the client lowercases
+/// A message as the client's list shows it: the seed's fields and <see cref="BodyTruncated"/>. Strings are never null (the client lowercases
 /// them); <see cref="BodyText"/> is "" and <see cref="BodyHtml"/> null when bodies were not asked for.
 /// <see cref="MessageId"/> is the id the client keeps (<see cref="Imap.MessageIds.ForClient"/>).
 /// </summary>
@@ -41,6 +41,13 @@ internal record MessageDto(
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
     public bool HeadersTruncated { get; init; }
+
+    /// <summary>
+    /// True when <see cref="BodyText"/> or <see cref="BodyHtml"/> is only the start of its part: a part over
+    /// <see cref="Imap.BodyLoader.MaxBodyBytes"/> as stored. The whole text is at <c>GET email/messages/{id}/body/</c>,
+    /// the whole message at <c>/raw/</c>. Always written (false when bodies were not asked for).
+    /// </summary>
+    public bool BodyTruncated { get; init; }
 }
 
 /// <param name="SizeBytes">The part's size as stored (encoded), in bytes.</param>

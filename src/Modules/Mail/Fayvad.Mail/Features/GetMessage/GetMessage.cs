@@ -28,11 +28,11 @@ internal sealed class GetMessageHandler(
     /// <summary>The largest source read whole for a message whose structure the server could not describe to the client.</summary>
     private const uint WholeSourceLimit = 32 * 1024 * 1024;
 
-    private static async Task<(string? Text, string? Html)> FromSourceAsync(IMailFolder folder, UniqueId uid, CancellationToken ct)
+    private static async Task<LoadedBody> FromSourceAsync(IMailFolder folder, UniqueId uid, CancellationToken ct)
     {
         await using var source = await folder.GetStreamAsync(uid, ct);
         using var message = await MailParsing.TryLoadAsync(source, ct);
-        return message is null ? default : (message.TextBody, message.HtmlBody);
+        return new LoadedBody(message?.TextBody, message?.HtmlBody, false);
     }
 
     public async ValueTask<Result<MessageDetailDto>> Handle(GetMessageQuery query, CancellationToken cancellationToken)
@@ -72,7 +72,7 @@ internal sealed class GetMessageHandler(
             }
 
             var unparsed = new HashSet<uint>();
-            var (text, rawHtml) = fetched.Degraded.Count > 0 ? default
+            var (text, rawHtml, truncated) = fetched.Degraded.Count > 0 ? default
                 // Read without BODYSTRUCTURE (the server's broke the client's parser): MimeKit reads the source instead.
                 : summary.Body is null && summary.Size is <= WholeSourceLimit ? await FromSourceAsync(folder, summary.UniqueId, ct)
                 : (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
@@ -84,7 +84,7 @@ internal sealed class GetMessageHandler(
                     ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
-            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Flawed(summary.UniqueId.Id) };
+            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Flawed(summary.UniqueId.Id), BodyTruncated = truncated };
             if (query.MarkRead && !dto.IsRead)
             {
                 await folder.AddFlagsAsync(summary.UniqueId, MessageFlags.Seen, true, ct);

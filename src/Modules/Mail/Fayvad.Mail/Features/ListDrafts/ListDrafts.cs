@@ -67,7 +67,7 @@ internal sealed class ListDraftsHandler(ICurrentUser caller, IImapSessions sessi
             return new DraftListDto(drafts);
         }, cancellationToken);
 
-    private static DraftDto ToDto(long id, IMessageSummary summary, string messageId, (string? Text, string? Html) body)
+    private static DraftDto ToDto(long id, IMessageSummary summary, string messageId, LoadedBody body)
     {
         var envelope = summary.Envelope ?? new Envelope();
         var updated = envelope.Date ?? summary.InternalDate ?? DateTimeOffset.UnixEpoch;
