@@ -41,7 +41,8 @@ internal sealed class CreateUserValidator : AbstractValidator<CreateUserCommand>
 
     public CreateUserValidator()
     {
-        RuleFor(c => c.Username).NotEmpty().WithMessage("username is required: the login name (a bare name or an email address).")
+        RuleFor(c => c.Username).Cascade(CascadeMode.Stop).NotEmpty().WithMessage("username is required: the login name (a bare name or an email address).")
+            .MailboxName("username")
             .Must(u => Addresses.IsBareUsername(u!.Trim()) || Addresses.IsAddress(u.Trim()))
             .When(c => !string.IsNullOrEmpty(c.Username), ApplyConditionTo.CurrentValidator)
             .WithMessage("username must be a bare name of letters, digits and . _ + - (at most 150), or a valid email address.");
