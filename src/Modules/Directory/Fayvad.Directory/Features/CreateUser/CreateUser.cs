@@ -180,6 +180,11 @@ public sealed class CreateUserEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/users", async (CreateUserCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToHttp(u => Results.Created($"{ApiRoutes.Root}/users/{u.Id}/", u)))
-            .RequireAuthorization().WithTags("Directory").WithName("CreateUser").Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAuthorization().WithTags("Directory").WithName("CreateUser")
+            .WithDescription("Creates a user without mailbox. An org admin's users join the admin's organization. A superadmin "
+                + "names organization_id, or names none (the client's create_user) and the user joins the organization whose domain "
+                + "email (else an address username) is at; a domain no organization has is a 400 asking for organization_id. An "
+                + "address username follows the mailbox name rule (letters, digits and . _ - before the @).")
+            .Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 }
