@@ -57,7 +57,10 @@ public sealed class DomainAndAccountTests(ApiFactory factory) : ApiTest(factory)
 
         await TestApi.AssertErrorAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { name = "not a domain" }, Ct), HttpStatusCode.BadRequest, "name");
         await TestApi.AssertErrorAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { total_quota_mb = 1 }, Ct), HttpStatusCode.BadRequest, "name");
-        await TestApi.AssertErrorAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { name = a.Domain }, Ct), HttpStatusCode.Conflict);
+        // Their own domain posted again is answered (200, settings applied); another organization's is a 409.
+        var again = await TestApi.ReadAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { name = a.Domain }, Ct), HttpStatusCode.OK);
+        Assert.Equal(a.DomainId, again.GetProperty("id").GetInt64());
+        await TestApi.AssertErrorAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { name = b.Domain }, Ct), HttpStatusCode.Conflict);
         await TestApi.AssertErrorAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { name = "x." + b.Domain, organization_id = b.Id }, Ct), HttpStatusCode.Forbidden);
         await TestApi.AssertErrorAsync(await adminA.PostAsJsonAsync($"{Root}/domains/", new { name = "big." + a.Domain, total_quota_mb = 900 }, Ct), HttpStatusCode.BadRequest, "total_quota_mb");
         var superadmin = await Api.SuperadminAsync();

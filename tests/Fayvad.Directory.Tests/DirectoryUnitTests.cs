@@ -32,6 +32,38 @@ public sealed class AddressTests
 
     [Fact]
     public void A_local_part_longer_than_64_is_refused() => Assert.False(Addresses.IsAddress(new string('a', 65) + "@example.com"));
+
+    [Theory]
+    [InlineData("d.kuria@fayvad.com")]
+    [InlineData("J_Doe-2@example.org")]
+    [InlineData("j.doe")]
+    public void A_mailbox_name_of_letters_digits_and_dot_underscore_hyphen_is_accepted(string value) => Assert.Null(Addresses.MailboxNameProblem(value));
+
+    [Theory]
+    [InlineData("x/maildir@fayvad.com", "'/'")]
+    [InlineData("x\\y@fayvad.com", "'\\'")]
+    [InlineData("x*@fayvad.com", "'*'")]
+    [InlineData("x?@fayvad.com", "'?'")]
+    [InlineData("x%u@fayvad.com", "'%'")]
+    [InlineData("~x@fayvad.com", "'~'")]
+    [InlineData("first+tag@fayvad.com", "'+'")]
+    [InlineData(".x@fayvad.com", "dot")]
+    [InlineData("..@fayvad.com", "dot")]
+    [InlineData("x\u0000y@fayvad.com", "x\\u0000y@fayvad.com")]
+    [InlineData("x\u001by@fayvad.com", "control")]
+    public void A_mailbox_name_a_path_or_dovecot_would_misread_is_refused_naming_the_address(string value, string mentions)
+    {
+        var problem = Addresses.MailboxNameProblem(value);
+        Assert.NotNull(problem);
+        Assert.Contains(mentions, problem, StringComparison.Ordinal);
+        Assert.Contains("fayvad.com", problem, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("x*@fayvad.com", true)]
+    [InlineData("x?@fayvad.com", true)]
+    [InlineData("x@fayvad.com", false)]
+    public void An_address_doveadm_reads_as_a_mask_is_known(string address, bool mask) => Assert.Equal(mask, Addresses.IsDoveadmMask(address));
 }
 
 public sealed class PasswordHasherTests

@@ -81,7 +81,8 @@ public sealed class ClientDomainTests(ApiFactory factory) : DirectoryClientTest(
         await ErrorAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody("big." + org.Domain, quota: 5000)), HttpStatusCode.BadRequest, "quota");
         await ErrorAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody("neg." + org.Domain, quota: -1)), HttpStatusCode.BadRequest, "quota");
         await ErrorAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody("def." + org.Domain, quota: 100, defaultMailboxQuota: 200)), HttpStatusCode.BadRequest, "default_mailbox_quota");
-        await ErrorAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody(name)), HttpStatusCode.Conflict, name);
+        // Posted again, their own domain is answered (200), not a conflict.
+        Assert.Equal(IntOf(created, "id"), IntOf(await OkAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody(name))), "id"));
         Assert.Equal(0L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.domains WHERE name LIKE $1", "%." + org.Domain + "_"));
 
         var other = await Api.CreateOrgAsync();
@@ -89,6 +90,58 @@ public sealed class ClientDomainTests(ApiFactory factory) : DirectoryClientTest(
         var user = await MailboxAsync("plain");
         var userClient = await TokenClientAsync(user.Address);
         await ErrorAsync(PostJsonAsync(userClient, "/domains/", ClientDomainBody("user." + user.Org.Domain)), HttpStatusCode.Forbidden);
+    }
+
+    [Fact]
+    public async Task Add_domain_after_the_organization_form_answers_the_organizations_domain_with_the_posted_settings_and_another_organizations_stays_a_conflict_that_names_no_owner()
+    {
+        // The client's admin flow: the organization form makes the organization and its domain...
+        var superadmin = await SuperadminTokenAsync();
+        var name = Unique("flow") + ".test";
+        var orgName = "Flow " + name;
+        var org = await CreatedAsync(PostJsonAsync(superadmin, "/admin/organizations/",
+            new { name = orgName, domain_name = name, max_users = 10, max_storage_gb = 4, is_active = true }));
+        var orgId = IntOf(org, "id");
+        var domainId = (long)(await ApiFactory.ScalarAsync("SELECT id FROM directory.domains WHERE name = $1", name))!;
+        var adminAddress = "admin@" + name;
+        await CreatedAsync(PostJsonAsync(superadmin, "/organization-admins/", new { organization_id = orgId, email = adminAddress, password = TestApi.Password }));
+        var admin = await TokenClientAsync(adminAddress);
+
+        // ...then "Add domain" posts that same name: the domain, as create shapes it, with the form's settings applied.
+        var answered = await OkAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody(name, quota: 2048, defaultMailboxQuota: 512)));
+        Assert.Equal(domainId, IntOf(answered, "id"));
+        Assert.Equal(name, TextOf(answered, "name"));
+        Assert.Equal(2048, IntOf(answered, "quota"));
+        Assert.Equal(512, IntOf(answered, "default_mailbox_quota"));
+        Assert.True(BoolOf(answered, "antivirus"));
+        Assert.True(BoolOf(answered, "antispam"));
+        Assert.Equal(orgId, IntOf(answered.GetProperty("organization"), "id"));
+        var read = await OkAsync(admin.GetAsync($"{Root}/domains/{domainId}/", Ct));
+        Assert.Equal(2048, IntOf(read, "quota"));
+        Assert.Equal(512, IntOf(read, "default_mailbox_quota"));
+
+        // The same for the superadmin: naming no organization (the client's form), or naming this one.
+        Assert.Equal(1024, IntOf(await OkAsync(PostJsonAsync(superadmin, "/domains/", ClientDomainBody(name, quota: 1024, defaultMailboxQuota: 256))), "quota"));
+        var named = await OkAsync(PostJsonAsync(superadmin, "/domains/", new { name, organization_id = orgId, total_quota_mb = 3072 }));
+        Assert.Equal(3072, IntOf(named, "quota"));
+        Assert.Equal(256, IntOf(named, "default_mailbox_quota"));
+
+        // Settings it cannot take are refused as an update refuses them, and change nothing.
+        await ErrorAsync(PostJsonAsync(admin, "/domains/", ClientDomainBody(name, quota: 5000)), HttpStatusCode.BadRequest, "quota");
+        Assert.Equal(3072, IntOf(await OkAsync(admin.GetAsync($"{Root}/domains/{domainId}/", Ct)), "quota"));
+
+        // Another organization's admin, or a superadmin naming another organization: 409, and not a word of whose.
+        var other = await Api.CreateOrgAsync();
+        var otherAdmin = await TokenClientAsync(other.AdminUsername);
+        foreach (var (caller, body) in new (HttpClient, object)[] { (otherAdmin, ClientDomainBody(name)), (superadmin, new { name, organization_id = other.Id }) })
+        {
+            var refused = await ErrorAsync(PostJsonAsync(caller, "/domains/", body), HttpStatusCode.Conflict);
+            Assert.Equal($"The domain '{name}' already exists.", TextOf(refused, "error"));
+        }
+
+        Assert.Equal(1L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.domains WHERE name = $1", name));
+        Assert.Equal(0L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.organizations WHERE name = $1", name));
+        Assert.Equal(3072, IntOf(await OkAsync(admin.GetAsync($"{Root}/domains/{domainId}/", Ct)), "quota"));
     }
 
     [Fact]

@@ -73,6 +73,41 @@ public sealed class ClientUserTests(ApiFactory factory) : ApiTest(factory)
     }
 
     [Fact]
+    public async Task The_clients_create_user_without_an_organization_joins_the_organization_of_its_emails_domain()
+    {
+        // The client class's create_user: exactly these fields, no organization; called with the service account (a superadmin).
+        var org = await Api.CreateOrgAsync();
+        var service = await Api.ServiceAccountAsync();
+        var username = BareName("jdoe");
+        var created = await TestApi.ReadAsync(await service.PostAsJsonAsync($"{Root}/users/", new
+        {
+            username, email = "j.doe@" + org.Domain, password = TestApi.Password, first_name = "Jane", last_name = "Doe", is_active = true,
+        }, Ct), HttpStatusCode.Created);
+        Assert.Equal(username, created.Text("username"));
+        Assert.Equal("j.doe@" + org.Domain, created.Text("email"));
+        Assert.Equal("user", created.Text("role"));
+        Assert.Equal(org.Id, created.GetProperty("organization").WholeNumber("id"));
+        Assert.Equal(org.Domain, created.GetProperty("organization").Text("domain_name"));
+        var admin = await Api.TokenClientAsync(org.AdminUsername);
+        Assert.Contains(username, (await DjangoCalls.BareArrayAsync(await admin.GetAsync($"{Root}/users/", Ct))).EnumerateArray().Select(u => u.Text("username")));
+
+        // An address username with no email is placed the same way.
+        var addressed = await TestApi.ReadAsync(await service.PostAsJsonAsync($"{Root}/users/", new
+        {
+            username = "ops@" + org.Domain, password = TestApi.Password,
+        }, Ct), HttpStatusCode.Created);
+        Assert.Equal(org.Id, addressed.GetProperty("organization").WholeNumber("id"));
+
+        // A domain no organization has: 400 as before, and nothing is made.
+        var stray = BareName("stray");
+        await TestApi.AssertErrorAsync(await service.PostAsJsonAsync($"{Root}/users/", new
+        {
+            username = stray, email = "x@" + org.Slug + "-nobody.test", password = TestApi.Password, first_name = "", last_name = "", is_active = true,
+        }, Ct), HttpStatusCode.BadRequest, "organization_id");
+        Assert.Equal(0L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.users WHERE username = $1", stray));
+    }
+
+    [Fact]
     public async Task An_org_admin_creates_users_only_in_their_organization()
     {
         var org = await Api.CreateOrgAsync();

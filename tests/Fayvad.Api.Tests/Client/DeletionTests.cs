@@ -186,7 +186,7 @@ public sealed class DeletionTests(ApiFactory factory) : DirectoryClientTest(fact
             await imap.DisconnectAsync(true, Ct);
         }
 
-        var home = Path.Combine(StackSettings.Get("STACK_DIR"), "vmail", box.Org.Domain, "purged");
+        var home = await MailProbe.HomeAsync(box.Address);
         var maildir = Path.Combine(home, "Maildir");
         Assert.Equal(2, MessageFiles(maildir).Count);
         Assert.NotEmpty(FilesMentioning(home, inInbox.Split(' ')[1]));

@@ -1,3 +1,4 @@
+using Fayvad.Api.Tests.MailServer;
 using System.Net;
 using System.Text;
 using System.Text.Json;
@@ -16,10 +17,9 @@ public sealed class BrokenMessageTests(ApiFactory factory) : MailTest(factory)
     private static byte[] Bytes(string text) => Encoding.ASCII.GetBytes(text.ReplaceLineEndings("\r\n"));
 
     /// <summary>The maildir file holding <paramref name="marker"/> in the mailbox's INBOX.</summary>
-    private static string MessageFile(string address, string marker)
+    private static async Task<string> MessageFileAsync(string address, string marker)
     {
-        var (local, domain) = (address.Split('@')[0], address.Split('@')[1]);
-        var maildir = Path.Combine(StackSettings.Get("STACK_DIR"), "vmail", domain, local, "Maildir");
+        var maildir = Path.Combine(await MailProbe.HomeAsync(address), "Maildir");
         return new[] { "cur", "new" }.Select(d => Path.Combine(maildir, d)).Where(System.IO.Directory.Exists)
             .SelectMany(System.IO.Directory.EnumerateFiles)
             .Single(f => File.ReadAllText(f, Encoding.Latin1).Contains(marker, StringComparison.Ordinal));
@@ -36,7 +36,7 @@ public sealed class BrokenMessageTests(ApiFactory factory) : MailTest(factory)
         }
 
         // Dovecot reads files as vmail; a file it may not open fails that message's FETCH with NO [SERVERBUG].
-        var file = MessageFile(box.Address, "Subject: message 3");
+        var file = await MessageFileAsync(box.Address, "Subject: message 3");
         var mode = File.GetUnixFileMode(file);
         File.SetUnixFileMode(file, UnixFileMode.None);
         try

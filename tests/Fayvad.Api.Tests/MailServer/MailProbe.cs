@@ -34,6 +34,15 @@ public static class MailProbe
 
     public static string MasterPassword => StackSettings.Get("IMAP_MASTER_PASSWORD");
 
+    /// <summary>
+    /// The mailbox's home on disk, as Dovecot's userdb gives it: the mail root and the mailbox's mail_home, set once at
+    /// creation and not built from the address (docs/adr/0006).
+    /// </summary>
+    public static async Task<string> HomeAsync(string address) =>
+        Path.Combine(StackSettings.Get("STACK_DIR"), "vmail",
+            (string)(await ApiFactory.ScalarAsync("SELECT mail_home FROM directory.mail_accounts WHERE email = $1", address)
+                ?? throw new InvalidOperationException($"no mailbox {address}")));
+
     /// <summary>Connects without TLS and logs in with the IMAP LOGIN command (no SASL).</summary>
     public static async Task<ImapClient> ImapAsync(string login, string password, CancellationToken ct)
     {

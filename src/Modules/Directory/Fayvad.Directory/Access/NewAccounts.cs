@@ -37,11 +37,14 @@ internal sealed class AccountRequestRules<T> : AbstractValidator<T>
     {
         RuleFor(r => r.Email).NotEmpty().When(r => string.IsNullOrWhiteSpace(r.Address) && string.IsNullOrWhiteSpace(r.Username))
             .WithMessage("email is required: the new mailbox's full address, such as name@example.com.");
-        RuleFor(r => r.Address).Must(a => Addresses.IsAddress(a!.Trim())).When(r => !string.IsNullOrEmpty(r.Address))
+        RuleFor(r => r.Address).Cascade(CascadeMode.Stop).MailboxName("address").Must(a => Addresses.IsAddress(a!.Trim()))
+            .When(r => !string.IsNullOrEmpty(r.Address))
             .WithMessage("address must be a valid email address such as name@example.com.");
-        RuleFor(r => r.Email).Must(e => Addresses.IsAddress(e!.Trim())).When(r => !string.IsNullOrEmpty(r.Email))
+        RuleFor(r => r.Email).Cascade(CascadeMode.Stop).MailboxName("email").Must(e => Addresses.IsAddress(e!.Trim()))
+            .When(r => !string.IsNullOrEmpty(r.Email))
             .WithMessage("email must be a valid email address such as name@example.com.");
-        RuleFor(r => r.Username).Must(u => Addresses.IsLocalPart(u!.Trim()) || Addresses.IsAddress(u.Trim()))
+        RuleFor(r => r.Username).Cascade(CascadeMode.Stop).MailboxName("username", bareNameIsMailbox: true)
+            .Must(u => Addresses.IsLocalPart(u!.Trim()) || Addresses.IsAddress(u.Trim()))
             .When(r => !string.IsNullOrEmpty(r.Username))
             .WithMessage("username must be a mailbox name (the part before @, e.g. j.doe) or a full address.");
         RuleFor(r => r.Domain).Must(d => Addresses.IsDomainName(d!.Trim())).When(r => !string.IsNullOrEmpty(r.Domain))
@@ -118,6 +121,12 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
         }
 
         var (field, address, sourceOfDomain) = given[0];
+        // The validator saw each field alone; a bare name and a domain meet only here.
+        if (Addresses.MailboxNameProblem(address) is { } problem)
+        {
+            return Error.Validation(field, $"{field}: {problem}");
+        }
+
         if (given.FirstOrDefault(g => g.Address != address) is { Field: not null } other)
         {
             return Error.Validation(other.Field,
@@ -181,6 +190,7 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
             DomainId = target.Domain.Id,
             LocalPart = Addresses.Split(address).LocalPart,
             Address = address,
+            MailHome = MailHomes.New(target.Domain.Name),
             DisplayName = request.DisplayName?.Trim() is { Length: > 0 } display ? display : $"{user.FirstName} {user.LastName}".Trim(),
             QuotaMb = quotaMb,
             CreatedAt = now,

@@ -1,6 +1,7 @@
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Model;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 
 namespace Fayvad.Directory.Data;
 
@@ -70,11 +71,19 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
 
         modelBuilder.Entity<EmailAccount>(e =>
         {
-            e.ToTable("email_accounts", t => t.HasCheckConstraint("ck_email_accounts_quota", "quota_mb >= 0"));
+            e.ToTable("email_accounts", t =>
+            {
+                t.HasCheckConstraint("ck_email_accounts_quota", "quota_mb >= 0");
+                // Relative to the mail root, and never climbing out of it.
+                t.HasCheckConstraint("ck_email_accounts_mail_home", "mail_home <> '' AND left(mail_home, 1) <> '/' AND strpos(mail_home, '..') = 0");
+            });
             e.Property(a => a.LocalPart).HasMaxLength(64);
             e.Property(a => a.Address).HasMaxLength(254);
             e.Property(a => a.DisplayName).HasMaxLength(200);
+            // Set once at creation; the migration MailHomes also refuses an UPDATE of it in the database.
+            e.Property(a => a.MailHome).HasMaxLength(320).Metadata.SetAfterSaveBehavior(PropertySaveBehavior.Throw);
             e.HasIndex(a => a.Address).IsUnique();
+            e.HasIndex(a => a.MailHome).IsUnique();
             e.HasIndex(a => a.UserId).IsUnique();
             e.HasQueryFilter(a => a.DeletedAt == null);
             // The purge job's question: which deleted mailboxes are past their retention.

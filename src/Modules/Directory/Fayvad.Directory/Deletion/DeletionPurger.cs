@@ -1,3 +1,4 @@
+using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Mail.Contracts;
 using Fayvad.Shared.Results;
@@ -77,6 +78,13 @@ internal sealed partial class DeletionPurger(IServiceScopeFactory scopes, IOptio
         var purged = 0;
         foreach (var mailbox in due)
         {
+            if (Addresses.IsDoveadmMask(mailbox.Address))
+            {
+                // doveadm would purge every mailbox the mask matches: kept, for an operator to remove by hand.
+                LogMailboxKept(logger, mailbox.Address, "its address holds * or ?, which doveadm reads as a mask of other users");
+                continue;
+            }
+
             try
             {
                 await store.RemoveMailboxAsync(mailbox.Address, cancellationToken);

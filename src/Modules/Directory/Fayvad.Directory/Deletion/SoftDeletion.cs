@@ -1,3 +1,4 @@
+using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Model;
 using Fayvad.Mail.Contracts;
@@ -66,7 +67,8 @@ internal static class SoftDeletion
     {
         // Not the request's token: the deletion is committed, and a client that hung up should not leave sessions open.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-        await store.EndSessionsAsync(addresses, timeout.Token);
+        // doveadm's kick reads * and ? as a mask: an older address holding one would end other mailboxes' sessions.
+        await store.EndSessionsAsync(addresses.Where(a => !Addresses.IsDoveadmMask(a)).ToList(), timeout.Token);
     }
 
     /// <summary>The deleted row with this id when it is still restorable (the database's clock decides).</summary>

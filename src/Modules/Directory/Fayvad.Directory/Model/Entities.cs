@@ -154,12 +154,29 @@ internal sealed class EmailAccount : ISoftDeletable
     /// <summary>local_part@domain, lower case; unique across the platform.</summary>
     public required string Address { get; set; }
 
+    /// <summary>
+    /// Dovecot's home of the mailbox, relative to the mail root: set once at creation (<see cref="MailHomes.New"/>),
+    /// never derived from the address again, so no address names a path inside another mailbox (docs/adr/0006).
+    /// </summary>
+    public required string MailHome { get; init; }
+
     public string DisplayName { get; set; } = "";
     public int QuotaMb { get; set; }
     public bool Enabled { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
     public DateTimeOffset? PurgeAfter { get; set; }
+}
+
+/// <summary>Where new mailboxes live under the mail root.</summary>
+internal static class MailHomes
+{
+    /// <summary>
+    /// <c>&lt;domain&gt;/@&lt;random id&gt;</c>: one path component under the domain's folder, so two homes never nest, and
+    /// starting with @, which no local part holds, so it never meets a home of the older <c>&lt;domain&gt;/&lt;local
+    /// part&gt;</c> layout either. The domain keeps one organization's mail together for backups.
+    /// </summary>
+    public static string New(string domainName) => $"{domainName}/@{Guid.NewGuid():N}";
 }
 
 /// <summary>Written by Dovecot's quota plugin (one row per mailbox address); read-only to the API.</summary>

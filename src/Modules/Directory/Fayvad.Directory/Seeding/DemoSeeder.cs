@@ -147,6 +147,7 @@ internal sealed partial class DemoSeeder(
                 Domain = domain,
                 LocalPart = loginName[..loginName.IndexOf('@', StringComparison.Ordinal)],
                 Address = loginName,
+                MailHome = MailHomes.New(domain.Name),
                 DisplayName = $"{firstName} {lastName}",
                 QuotaMb = domain.DefaultMailboxQuotaMb,
                 CreatedAt = clock.GetUtcNow(),

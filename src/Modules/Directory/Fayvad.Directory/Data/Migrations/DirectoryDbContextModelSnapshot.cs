@@ -155,6 +155,12 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("local_part");
 
+                    b.Property<string>("MailHome")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("mail_home");
+
                     b.Property<DateTimeOffset?>("PurgeAfter")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("purge_after");
@@ -177,6 +183,10 @@ namespace Fayvad.Directory.Data.Migrations
                     b.HasIndex("DomainId")
                         .HasDatabaseName("ix_email_accounts_domain_id");
 
+                    b.HasIndex("MailHome")
+                        .IsUnique()
+                        .HasDatabaseName("ix_email_accounts_mail_home");
+
                     b.HasIndex("PurgeAfter")
                         .HasDatabaseName("ix_email_accounts_purge_after")
                         .HasFilter("deleted_at IS NOT NULL");
@@ -187,6 +197,8 @@ namespace Fayvad.Directory.Data.Migrations
 
                     b.ToTable("email_accounts", "directory", t =>
                         {
+                            t.HasCheckConstraint("ck_email_accounts_mail_home", "mail_home <> '' AND left(mail_home, 1) <> '/' AND strpos(mail_home, '..') = 0");
+
                             t.HasCheckConstraint("ck_email_accounts_quota", "quota_mb >= 0");
                         });
                 });

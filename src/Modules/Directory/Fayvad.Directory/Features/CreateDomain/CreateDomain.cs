@@ -5,6 +5,7 @@ using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
 using Fayvad.Directory.Dkim;
+using Fayvad.Directory.Features.UpdateDomain;
 using Fayvad.Directory.Model;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -21,7 +22,9 @@ namespace Fayvad.Directory.Features.CreateDomain;
 /// Adds a mail domain. Our form names <c>organization_id</c> and quotas as <c>*_quota_mb</c>; the client's form
 /// <c>{name, enabled, type, quota (MB), default_mailbox_quota (MB), antivirus, antispam, dkim_enabled}</c> names no
 /// organization: an org admin's domain joins their organization, a superadmin's becomes a new organization of its own
-/// name, as the client's one-domain-per-organization model expects (docs/adr/0010).
+/// name, as the client's one-domain-per-organization model expects (docs/adr/0010). A domain the caller's organization
+/// already has (the organization form made it, then the client's "Add domain" posts it) is answered with the posted
+/// settings applied (200); one of another organization is a 409 that names no owner.
 /// </summary>
 internal sealed record CreateDomainCommand(
     string? Name,
@@ -34,7 +37,7 @@ internal sealed record CreateDomainCommand(
     int? DefaultMailboxQuota,
     bool? Antivirus,
     bool? Antispam,
-    bool? DkimEnabled) : ICommand<Result<DomainDto>>
+    bool? DkimEnabled) : ICommand<Result<PostedDomain>>
 {
     public int TotalMb => Quota ?? TotalQuotaMb ?? 0;
     public int DefaultMb => DefaultMailboxQuota ?? DefaultMailboxQuotaMb ?? 0;
@@ -63,10 +66,13 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
     }
 }
 
-internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser caller, TimeProvider clock)
-    : ICommandHandler<CreateDomainCommand, Result<DomainDto>>
+/// <summary>The domain as GET shows it, and whether this request made it (201) or found it in the caller's organization (200).</summary>
+internal sealed record PostedDomain(DomainDto Domain, bool Created);
+
+internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser caller, TimeProvider clock, ISender sender)
+    : ICommandHandler<CreateDomainCommand, Result<PostedDomain>>
 {
-    public async ValueTask<Result<DomainDto>> Handle(CreateDomainCommand command, CancellationToken cancellationToken)
+    public async ValueTask<Result<PostedDomain>> Handle(CreateDomainCommand command, CancellationToken cancellationToken)
     {
         var scope = caller.ResolveOrganization(command.OrganizationId);
         if (!scope.IsSuccess)
@@ -75,9 +81,22 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         }
 
         var name = Addresses.Normalize(command.Name!);
-        if (await db.Domains.AnyAsync(d => d.Name == name, cancellationToken))
+        var existing = await db.Domains.Where(d => d.Name == name).Select(d => new { d.Id, d.OrganizationId }).SingleOrDefaultAsync(cancellationToken);
+        if (existing is not null)
         {
-            return Error.Conflict($"The domain '{name}' already exists.");
+            // The caller's own: their organization, the one a superadmin names, or any for a superadmin naming none.
+            var own = scope.Value is { } named ? existing.OrganizationId == named : caller.IsSuperadmin();
+            if (!own)
+            {
+                // Whose it is stays unsaid: the name is taken, nothing more.
+                return Error.Conflict($"The domain '{name}' already exists.");
+            }
+
+            var updated = await sender.Send(new UpdateDomainCommand(existing.Id, new UpdateDomainBody(
+                command.Enabled, command.DefaultMailboxQuotaMb, command.TotalQuotaMb, Name: null, command.Type, command.Quota,
+                command.DefaultMailboxQuota, command.DkimEnabled, command.Antivirus, command.Antispam, Organization: null, OrganizationId: null)),
+                cancellationToken);
+            return updated.IsSuccess ? new PostedDomain(updated.Value, Created: false) : updated.Error;
         }
 
         if (await db.DeletedDomainAsync(name, cancellationToken) is { } deleted)
@@ -140,7 +159,7 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             return Error.Conflict($"The domain '{name}' already exists.");
         }
 
-        return await db.Domains.Where(d => d.Id == domain.Id).SelectDto(db).SingleAsync(cancellationToken);
+        return new PostedDomain(await db.Domains.Where(d => d.Id == domain.Id).SelectDto(db).SingleAsync(cancellationToken), Created: true);
     }
 }
 
@@ -149,7 +168,14 @@ public sealed class CreateDomainEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapPost(ApiRoutes.Root + "/domains", async (CreateDomainCommand command, ISender sender, CancellationToken ct) =>
-            (await sender.Send(command, ct)).ToHttp(d => Results.Created($"{ApiRoutes.Root}/domains/{d.Id}/", d)))
-            .RequireAdmin().WithTags("Directory").WithName("CreateDomain").Returns<DomainDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            (await sender.Send(command, ct)).ToHttp(posted => posted.Created
+                ? Results.Created($"{ApiRoutes.Root}/domains/{posted.Domain.Id}/", posted.Domain)
+                : Results.Ok(posted.Domain)))
+            .RequireAdmin().WithTags("Directory").WithName("CreateDomain")
+            .WithDescription("Adds a mail domain (201). A domain the caller's organization already has (an org admin's own, the "
+                + "organization_id a superadmin names, or any for a superadmin naming none) is answered as it is after the posted "
+                + "settings are applied (200), as the client's \"Add domain\" after the organization form expects; a domain of "
+                + "another organization is a 409 that does not say whose it is.")
+            .Returns<DomainDto>(StatusCodes.Status201Created).Returns<DomainDto>().Fails(403, 404, 409);
     }
 }

@@ -87,17 +87,24 @@ internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentU
 
 public sealed class CreateEmailAccountEndpoint : ICarterModule
 {
+    /// <summary>What both routes say about the address and where the mailbox's mail lives.</summary>
+    private const string Description =
+        "Creates a mailbox and the user that logs in with its address. The name before the @ holds only letters, digits and "
+        + ". _ - and does not start with a dot (what the mail server accepts as a user; / \\ % * ? ~ and control characters "
+        + "are read specially by paths and doveadm): anything else is a 400 naming the address. The mailbox's mail lives in a "
+        + "home named by an id set once at creation, never by the address (docs/adr/0006).";
+
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         // The client's create page: {email, password, first_name, last_name}; exactly 201 counts as success.
         app.MapPost(ApiRoutes.Root + "/org/email-accounts", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
                 CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: false), sender, ct))
-            .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccount").Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccount").WithDescription(Description).Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
 
         // The client's server: {username, domain (a name), email, password, first_name, last_name, quota_mb}.
         app.MapPost(ApiRoutes.Root + "/org/email-accounts/create", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
                 CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: true), sender, ct))
-            .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccountByUsername").Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccountByUsername").WithDescription(Description).Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 
     private static async Task<IResult> CreateAsync(CreateEmailAccountCommand command, ISender sender, CancellationToken ct) =>

@@ -33,9 +33,10 @@ internal sealed class CreateOrganizationAdminValidator : AbstractValidator<Creat
     {
         When(c => c.UserId is null, () =>
         {
-            RuleFor(c => c.Email).NotEmpty().WithMessage("email is required (or give user_id to promote an existing user).")
+            RuleFor(c => c.Email).Cascade(CascadeMode.Stop).NotEmpty().WithMessage("email is required (or give user_id to promote an existing user).")
+                .MailboxName("email")
                 .Must(Addresses.IsAddress!).When(c => !string.IsNullOrEmpty(c.Email), ApplyConditionTo.CurrentValidator).WithMessage("email must be a valid email address.");
-            RuleFor(c => c.Username).Must(Addresses.IsAddress!).When(c => c.Username is not null)
+            RuleFor(c => c.Username).Cascade(CascadeMode.Stop).MailboxName("username").Must(Addresses.IsAddress!).When(c => c.Username is not null)
                 .WithMessage("username must be an email address.");
             RuleFor(c => c.Password).NotEmpty().WithMessage("password is required for a new administrator.")
                 .Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);

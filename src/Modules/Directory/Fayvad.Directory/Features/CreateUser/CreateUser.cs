@@ -20,7 +20,8 @@ namespace Fayvad.Directory.Features.CreateUser;
 /// <summary>
 /// Creates a user that logs in with <c>username</c> (a bare name such as a service account's, or an address) and has
 /// no mailbox; mailboxes are created with org/email-accounts/. A superadmin may create any role; an org admin creates
-/// users and org admins of their own organization.
+/// users and org admins of their own organization. A superadmin who names no organization (the client's create_user
+/// sends none) creates the user in the organization whose domain <c>email</c> is at; no such domain is a 400.
 /// </summary>
 internal sealed record CreateUserCommand(
     string? Username,
@@ -41,7 +42,8 @@ internal sealed class CreateUserValidator : AbstractValidator<CreateUserCommand>
 
     public CreateUserValidator()
     {
-        RuleFor(c => c.Username).NotEmpty().WithMessage("username is required: the login name (a bare name or an email address).")
+        RuleFor(c => c.Username).Cascade(CascadeMode.Stop).NotEmpty().WithMessage("username is required: the login name (a bare name or an email address).")
+            .MailboxName("username")
             .Must(u => Addresses.IsBareUsername(u!.Trim()) || Addresses.IsAddress(u.Trim()))
             .When(c => !string.IsNullOrEmpty(c.Username), ApplyConditionTo.CurrentValidator)
             .WithMessage("username must be a bare name of letters, digits and . _ + - (at most 150), or a valid email address.");
@@ -92,7 +94,13 @@ internal sealed class CreateUserHandler(DirectoryDbContext db, ICurrentUser call
 
         if (role != UserRole.Superadmin && organizationId is null)
         {
-            return Error.Validation("organization_id", "organization_id is required for a user or org_admin.");
+            // The client's create_user names no organization: the one whose domain the address is at, if the caller manages it.
+            organizationId = await OrganizationOfAddressAsync(command, cancellationToken);
+            if (organizationId is null)
+            {
+                return Error.Validation("organization_id",
+                    "organization_id is required for a user or org_admin, unless email is an address at a domain of an organization you manage.");
+            }
         }
 
         if (organizationId is { } orgId && !await db.Organizations.AnyAsync(o => o.Id == orgId, cancellationToken))
@@ -147,6 +155,23 @@ internal sealed class CreateUserHandler(DirectoryDbContext db, ICurrentUser call
 
         return await db.Users.AsNoTracking().Where(u => u.Id == user.Id).SelectProfile(db).SingleAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// The organization of the domain of <c>email</c> (else of an address <c>username</c>) when the caller may manage it;
+    /// none otherwise, so a domain of an organization the caller may not manage answers as one nobody hosts.
+    /// </summary>
+    private async Task<long?> OrganizationOfAddressAsync(CreateUserCommand command, CancellationToken cancellationToken)
+    {
+        var address = new[] { command.Email, command.Username }.Select(a => a?.Trim() ?? "").FirstOrDefault(a => a.Contains('@', StringComparison.Ordinal));
+        if (address is null)
+        {
+            return null;
+        }
+
+        var domainName = Addresses.Split(Addresses.Normalize(address)).Domain;
+        var owner = await db.Domains.Where(d => d.Name == domainName).Select(d => (long?)d.OrganizationId).SingleOrDefaultAsync(cancellationToken);
+        return owner is { } organizationId && caller.CanManage(organizationId) ? organizationId : null;
+    }
 }
 
 public sealed class CreateUserEndpoint : ICarterModule
@@ -155,6 +180,11 @@ public sealed class CreateUserEndpoint : ICarterModule
     {
         app.MapPost(ApiRoutes.Root + "/users", async (CreateUserCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToHttp(u => Results.Created($"{ApiRoutes.Root}/users/{u.Id}/", u)))
-            .RequireAdmin().WithTags("Directory").WithName("CreateUser").Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
+            .RequireAdmin().WithTags("Directory").WithName("CreateUser")
+            .WithDescription("Creates a user without mailbox. An org admin's users join the admin's organization. A superadmin "
+                + "names organization_id, or names none (the client's create_user) and the user joins the organization whose domain "
+                + "email (else an address username) is at; a domain no organization has is a 400 asking for organization_id. An "
+                + "address username follows the mailbox name rule (letters, digits and . _ - before the @).")
+            .Returns<UserProfile>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 }

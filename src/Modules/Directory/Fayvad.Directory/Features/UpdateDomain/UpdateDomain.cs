@@ -129,7 +129,7 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         return await db.Domains.Where(d => d.Id == domain.Id).SelectDto(db).SingleAsync(cancellationToken);
     }
 
-    /// <summary>A mailbox's address carries its domain (and Dovecot's path follows it): only an empty domain is renamed.</summary>
+    /// <summary>A mailbox's address carries its domain (and older mailboxes' homes do too): only an empty domain is renamed.</summary>
     private async Task<Error?> RenameRefusedAsync(long domainId, string current, string wanted, CancellationToken cancellationToken)
     {
         var mailboxes = await db.EmailAccounts.IgnoreQueryFilters().CountAsync(a => a.DomainId == domainId, cancellationToken);
