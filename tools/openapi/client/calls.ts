@@ -1389,6 +1389,11 @@ export async function GetMessages() {
   }
 }
 
+// operation: GetMessageBody
+export async function GetMessageBody() {
+  const { data } = await client.GET("/fayvad_api/email/messages/{id}/body", { params: { path: { "id": "x" } satisfies NonNullable<paths["/fayvad_api/email/messages/{id}/body"]["get"]["parameters"]["path"]>, query: { "folder": "x" } satisfies NonNullable<paths["/fayvad_api/email/messages/{id}/body"]["get"]["parameters"]["query"]> } });
+}
+
 // operation: GetMessage
 export async function GetMessage() {
   const { data } = await client.GET("/fayvad_api/email/messages/{id}", { params: { path: { "id": "x" } satisfies NonNullable<paths["/fayvad_api/email/messages/{id}"]["get"]["parameters"]["path"]>, query: { "mark_read": true, "folder": "x" } satisfies NonNullable<paths["/fayvad_api/email/messages/{id}"]["get"]["parameters"]["query"]> } });
@@ -1425,6 +1430,8 @@ export async function GetMessage() {
     is<string | undefined>(data["message_id"]);
     is<number | undefined>(data["uid"]);
     is<boolean | undefined>(data["parse_error"]);
+    is<boolean | undefined>(data["headers_truncated"]);
+    is<boolean | undefined>(data["body_truncated"]);
   }
 }
 
