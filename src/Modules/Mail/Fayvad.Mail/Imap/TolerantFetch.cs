@@ -3,6 +3,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using MimeKit;
 using MimeKit.Utils;
+using System.Runtime.ExceptionServices;
 
 namespace Fayvad.Mail.Imap;
 
@@ -24,7 +25,7 @@ internal sealed record FetchedSummaries(IList<IMessageSummary> Summaries, IReadO
 }
 
 /// <summary>
-/// A FETCH of many messages that one message cannot spoil (docs/adr/0027, 0032).
+/// A FETCH of many messages that one message cannot spoil (docs/adr/0027, 0033).
 /// <list type="bullet">
 /// <item>The server answers NO or BAD for the whole command because of one message (Dovecot with
 /// <c>imap_fetch_failure = no-after</c> still sends every other message first): every message it sent whole is kept, the
@@ -76,16 +77,11 @@ internal static class TolerantFetch
         }
         catch (BrokenFetchException broken)
         {
-            if (scope is null)
-            {
-                throw broken.Fault();
-            }
-
             // The UIDs of what the server had not answered yet died with the connection: the next try learns it by number.
             var culprit = Enumerable.Range(min, max - min + 1).Cast<int?>().FirstOrDefault(i => !broken.Received.ContainsKey(i!.Value));
-            if (culprit is null)
+            if (scope is null || culprit is null)
             {
-                throw broken.Fault();
+                ExceptionDispatchInfo.Throw(broken.InnerException!);
             }
 
             scope.SuspectIndex(folder.FullName, folder.UidValidity, culprit.Value);
@@ -96,22 +92,12 @@ internal static class TolerantFetch
     public static async Task<FetchedSummaries> FetchAsync(IMailFolder folder, IList<UniqueId> uids, IFetchRequest request, CancellationToken cancellationToken)
     {
         var scope = FetchFaults.Current;
-        if (scope is null || !scope.AnyIn(folder.FullName, folder.UidValidity))
-        {
-            try
-            {
-                return await FetchTierAsync(folder, uids, request, cancellationToken);
-            }
-            catch (BrokenFetchException broken)
-            {
-                throw scope is null ? broken.Fault() : Demote(scope, folder, uids, FetchTier.Full, broken);
-            }
-        }
-
+        // Tiers are looked up message by message only in a folder where one was demoted; elsewhere the page is one FETCH.
+        var learned = scope is not null && scope.AnyIn(folder.FullName, folder.UidValidity);
         var summaries = new List<IMessageSummary>(uids.Count);
         var degraded = new HashSet<uint>();
         var partial = new HashSet<uint>();
-        foreach (var group in uids.GroupBy(u => scope.TierOf(folder.FullName, folder.UidValidity, u.Id)).OrderBy(g => g.Key))
+        foreach (var group in uids.GroupBy(u => learned ? scope!.TierOf(folder.FullName, folder.UidValidity, u.Id) : FetchTier.Full).OrderBy(g => g.Key))
         {
             var tierUids = group.ToList();
             FetchedSummaries fetched;
@@ -142,15 +128,15 @@ internal static class TolerantFetch
         return new FetchedSummaries(summaries, degraded, partial);
     }
 
-    /// <summary>Demotes the first message the server had not answered, or gives back the fault when none is to blame.</summary>
-    private static Exception Demote(FetchFaults.Scope scope, IMailFolder folder, IList<UniqueId> uids, FetchTier tier, BrokenFetchException broken)
+    /// <summary>Demotes the first message the server had not answered; rethrows the fault itself when none is to blame.</summary>
+    private static MessageFaultException Demote(FetchFaults.Scope? scope, IMailFolder folder, IList<UniqueId> uids, FetchTier tier, BrokenFetchException broken)
     {
         var answered = broken.Received.Values.Select(s => s.UniqueId.Id).ToHashSet();
         var culprit = uids.Select(u => u.Id).Order().Cast<uint?>().FirstOrDefault(u => !answered.Contains(u!.Value));
-        if (culprit is null || tier == FetchTier.Minimal)
+        if (scope is null || culprit is null || tier == FetchTier.Minimal)
         {
-            // Every message was answered, or even UID and FLAGS broke: the connection, not a message.
-            return broken.Fault();
+            // Outside the pool, every message answered, or even UID and FLAGS broke: the connection, not a message.
+            ExceptionDispatchInfo.Throw(broken.InnerException!);
         }
 
         scope.Demote(folder.FullName, folder.UidValidity, culprit.Value, tier);
@@ -280,12 +266,5 @@ internal static class TolerantFetch
     private sealed class BrokenFetchException(Dictionary<int, IMessageSummary> received, Exception inner) : Exception(inner.Message, inner)
     {
         public IReadOnlyDictionary<int, IMessageSummary> Received { get; } = received;
-
-        /// <summary>The original fault, to rethrow where no message is to blame (its stack kept).</summary>
-        public Exception Fault()
-        {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(InnerException!).Throw();
-            return InnerException!;
-        }
     }
 }
