@@ -11,6 +11,8 @@ internal static class ErrorPages
         var response = context.HttpContext.Response;
         var message = response.StatusCode switch
         {
+            // Left bare by ASP.NET when it cannot read a body or bind a parameter (a chunk size that is not hex, say).
+            StatusCodes.Status400BadRequest => "The request could not be read: its body or a parameter is malformed.",
             StatusCodes.Status404NotFound => "Not found.",
             StatusCodes.Status405MethodNotAllowed => "Method not allowed.",
             StatusCodes.Status401Unauthorized => "Authentication credentials were not provided.",

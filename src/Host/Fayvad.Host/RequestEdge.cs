@@ -7,9 +7,9 @@ namespace Fayvad.Host;
 
 /// <summary>
 /// The API's limits on a request's head, answered with the <c>{"error"}</c> body like every other refusal. Kestrel
-/// refuses what passes its own limits before any middleware runs and answers with an empty body (it has no hook for
-/// one), so its limits are set well above these and this middleware enforces the API's own; only a request past
-/// Kestrel's raised limits still gets Kestrel's bare answer (nginx in front refuses those first, docs/adr/0032).
+/// refuses what passes its own limits before any middleware runs, so its limits are set well above these and this
+/// middleware enforces the API's own, with a message naming the limit; past Kestrel's raised limits,
+/// <see cref="KestrelRefusals"/> adds a plainer body to Kestrel's answer (docs/adr/0032).
 /// </summary>
 internal static class RequestEdge
 {
@@ -32,6 +32,7 @@ internal static class RequestEdge
         kestrel.Limits.MaxRequestHeadersTotalSize = 128 * 1024;
         kestrel.Limits.MaxRequestHeaderCount = 500;
         kestrel.RequestHeaderEncodingSelector = _ => Encoding.Latin1;
+        kestrel.ConfigureEndpointDefaults(KestrelRefusals.Use);
     }
 
     public static Task RefuseAsync(HttpContext context, Func<Task> next)

@@ -60,6 +60,49 @@ public sealed class EdgeRefusalTests(KestrelApi kestrel) : IClassFixture<Kestrel
         Assert.Equal("nosniff", response.Header("X-Content-Type-Options"));
     }
 
+    /// <summary>Heads Kestrel itself refuses before any middleware runs: the connection filter adds the body.</summary>
+    public static TheoryData<string, int, string> RefusedByKestrel => new()
+    {
+        { "%00 in the path", 400, "GET /fayvad_api/email/%00/ HTTP/1.1\r\nHost: api\r\n" },
+        { "a NUL byte in the path", 400, "GET /fayvad_api/email/a\u0000b/ HTTP/1.1\r\nHost: api\r\n" },
+        { "a space in the path", 400, "GET /fayvad_api/email/a b/ HTTP/1.1\r\nHost: api\r\n" },
+        { "a non-ASCII byte in the path", 400, "GET /fayvad_api/email/caf\u00e9/ HTTP/1.1\r\nHost: api\r\n" },
+        { "a NUL byte in a header", 400, "GET /fayvad_api/health/live HTTP/1.1\r\nHost: api\r\nX-Name: a\u0000b\r\n" },
+        { "a header line without a colon", 400, "GET /fayvad_api/health/live HTTP/1.1\r\nHost: api\r\nNo colon here\r\n" },
+        { "a space in a header name", 400, "GET /fayvad_api/health/live HTTP/1.1\r\nHost: api\r\nX Name: a\r\n" },
+        { "no Host", 400, "GET /fayvad_api/health/live HTTP/1.1\r\n" },
+        { "two Host headers", 400, "GET /fayvad_api/health/live HTTP/1.1\r\nHost: api\r\nHost: other\r\n" },
+        { "a Content-Length that is not a number", 400, "POST /fayvad_api/auth/login/ HTTP/1.1\r\nHost: api\r\nContent-Length: ten\r\n" },
+        { "an unknown HTTP version", 505, "GET /fayvad_api/health/live HTTP/1.2\r\nHost: api\r\n" },
+        { "a request line over Kestrel's own limit", 414, $"GET /fayvad_api/health/live?pad={new string('a', 70_000)} HTTP/1.1\r\nHost: api\r\n" },
+        { "headers over Kestrel's own limit", 431, "GET /fayvad_api/health/live HTTP/1.1\r\nHost: api\r\n" + Headers(140, 1000) },
+    };
+
+    [Theory]
+    [MemberData(nameof(RefusedByKestrel))]
+    public async Task A_request_Kestrel_refuses_gets_the_error_body(string what, int status, string head) =>
+        await A_request_refused_for_its_head_gets_the_error_body(what, status, head);
+
+    [Fact]
+    public async Task A_keep_alive_connection_serves_on_after_an_error_answer_of_the_pipeline()
+    {
+        // The filter holds an error answer until its flush: the API's own 404 goes out whole and the connection serves on.
+        using var tcp = new TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, kestrel.Api.Port, Ct);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(
+            "GET /fayvad_api/no-such-route/ HTTP/1.1\r\nHost: api\r\n\r\n" +
+            "GET /fayvad_api/health/live HTTP/1.1\r\nHost: api\r\nConnection: close\r\n\r\n"), Ct);
+        using var received = new MemoryStream();
+        await stream.CopyToAsync(received, Ct);
+        var text = Encoding.ASCII.GetString(received.ToArray());
+        var second = text.IndexOf("HTTP/1.1 200", StringComparison.Ordinal);
+        Assert.True(second > 0, text);
+        var first = Parse(received.ToArray().AsSpan(0, second).ToArray());
+        Assert.Equal(404, first.Status);
+        Assert.False(string.IsNullOrWhiteSpace(JsonDocument.Parse(first.Body).RootElement.GetProperty("error").GetString()));
+    }
+
     [Fact]
     public async Task Heads_within_the_limits_pass()
     {
