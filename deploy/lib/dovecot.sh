@@ -19,6 +19,8 @@ render_dovecot() {
   render "$DEPLOY_DIR/dovecot/dovecot-dict-sql.conf.ext" "$DOVECOT_CONF_DIR/dovecot-dict-sql.conf.ext" 0640 root:dovecot
   # Run by the mail processes (vmail) through push_notification_lua: outside the 0750 conf folder, which they cannot enter.
   render "$DEPLOY_DIR/dovecot/push-hints.lua" "$STACK_DIR/dovecot/push-hints.lua" 0644 root:root
+  # Outside conf/ as the other scripts; run as root by the quota-warning service.
+  render "$DEPLOY_DIR/dovecot/quota-warning.sh" "$STACK_DIR/dovecot/quota-warning.sh" 0755 root:root
   # Holds the doveadm HTTP API key: read by Dovecot's config process (root) only.
   render "$DEPLOY_DIR/dovecot/doveadm-api.conf.ext" "$DOVECOT_CONF_DIR/doveadm-api.conf.ext" 0600 root:root
   # The duplicate check LMTP runs before delivery: read (and its compiled form) by the vmail user, so outside conf/.

@@ -187,7 +187,11 @@ public static class MailProbe
     }
 
     /// <summary>The RFC822.SIZE of every message in INBOX: Dovecot's virtual sizes, which is what the count quota adds up.</summary>
-    public static async Task<IReadOnlyList<long>> InboxSizesAsync(ImapClient client, CancellationToken ct)
+    public static async Task<IReadOnlyList<long>> InboxSizesAsync(ImapClient client, CancellationToken ct) =>
+        (await InboxAsync(client, ct)).Select(m => m.Size).ToList();
+
+    /// <summary>Every message in INBOX: its subject and RFC822.SIZE.</summary>
+    public static async Task<IReadOnlyList<(string Subject, long Size)>> InboxAsync(ImapClient client, CancellationToken ct)
     {
         var inbox = client.Inbox;
         if (!inbox.IsOpen)
@@ -201,8 +205,8 @@ public static class MailProbe
             return [];
         }
 
-        var summaries = await inbox.FetchAsync(0, -1, MessageSummaryItems.Size, ct);
-        return summaries.Select(s => (long)(s.Size ?? throw new InvalidOperationException("no RFC822.SIZE"))).ToList();
+        var summaries = await inbox.FetchAsync(0, -1, MessageSummaryItems.Size | MessageSummaryItems.Envelope, ct);
+        return summaries.Select(s => (s.Envelope?.Subject ?? "", (long)(s.Size ?? throw new InvalidOperationException("no RFC822.SIZE")))).ToList();
     }
 
     /// <summary>

@@ -231,7 +231,7 @@ public sealed class MailServerTests(ApiFactory factory) : ApiTest(factory)
     }
 
     [Fact]
-    public async Task A_full_mailbox_refuses_mail_with_552_and_stays_within_quota_plus_grace()
+    public async Task A_full_mailbox_refuses_mail_with_552_stays_within_quota_plus_grace_and_warns_its_owner_at_80_and_95_percent()
     {
         var box = await NewMailboxAsync("full", quotaMb: 1);
         const long limit = OneMegabyte;
@@ -243,6 +243,7 @@ public sealed class MailServerTests(ApiFactory factory) : ApiTest(factory)
         const int filler = 64 * 1024;
         var accepted = 0;
         SmtpCommandException? refused = null;
+        var noticesSeen = new List<(int Fillers, string Subject)>();
         while (refused is null && accepted < 40)
         {
             var message = MailProbe.NewMessage(MailProbe.OutsideSender, box.Address, $"filler {accepted + 1}", filler);
@@ -258,8 +259,12 @@ public sealed class MailServerTests(ApiFactory factory) : ApiTest(factory)
 
             accepted++;
             // Wait for the delivery, so that the next RCPT is judged on the real usage.
-            await Poll.UntilAsync($"delivery {accepted} to {box.Address}", Soon,
-                () => MailProbe.InboxSizesAsync(imap, Ct), sizes => sizes.Count == accepted, Ct);
+            var inbox = await Poll.UntilAsync($"delivery {accepted} to {box.Address}", Soon,
+                () => MailProbe.InboxAsync(imap, Ct), messages => messages.Count(IsFiller) == accepted, Ct);
+            foreach (var notice in inbox.Where(m => !IsFiller(m)).Skip(noticesSeen.Count))
+            {
+                noticesSeen.Add((accepted, notice.Subject));
+            }
         }
 
         Assert.NotNull(refused);
@@ -267,24 +272,51 @@ public sealed class MailServerTests(ApiFactory factory) : ApiTest(factory)
         Assert.Equal(SmtpStatusCode.ExceededStorageAllocation, refused.StatusCode); // 552 5.2.2
         Assert.Contains("Mailbox is full", refused.Message, StringComparison.Ordinal);
 
-        var sizes = await MailProbe.InboxSizesAsync(imap, Ct);
+        var messages = await MailProbe.InboxAsync(imap, Ct);
+        var sizes = messages.Select(m => m.Size).ToList();
+        var fillers = messages.Where(IsFiller).Select(m => m.Size).ToList();
         var stored = sizes.Sum();
-        Assert.Equal(accepted, sizes.Count);
-        Assert.True(sizes.Max() < grace, $"test premise: each message ({sizes.Max()} B) is smaller than the grace ({grace} B)");
+        Assert.Equal(accepted, fillers.Count);
+        Assert.True(fillers.Max() < grace, $"test premise: each message ({fillers.Max()} B) is smaller than the grace ({grace} B)");
         Assert.True(stored > limit, $"the message crossing the limit is let through by the grace: {stored} B stored, limit {limit} B");
         Assert.True(stored <= limit + grace, $"{stored} B stored, more than quota + grace ({limit + grace} B)");
+
+        // One notice as usage crossed 80 %, one as it crossed 95 %, each after the filler that crossed it (the notice is
+        // delivered once that delivery ends, so the test may see it only after the next filler).
+        var notices = messages.Where(m => !IsFiller(m)).Select(m => m.Subject).ToList();
+        Assert.Equal(["Your mailbox is 80% full", "Your mailbox is 95% full"], notices);
+        Assert.InRange(noticesSeen[0].Fillers, CrossedAt(0.80), CrossedAt(0.80) + 1);
+        Assert.InRange(noticesSeen[1].Fillers, CrossedAt(0.95), CrossedAt(0.95) + 1);
 
         // Dovecot's LMTP refuses it too (what Postfix would meet if a message got past the policy check).
         var lmtpReply = await MailProbe.LmtpRcptReplyAsync(box.Address, Ct);
         Assert.StartsWith("552 5.2.2", lmtpReply, StringComparison.Ordinal);
 
-        // The Directory shows Dovecot's figures (written by quota_clone).
+        // The Directory shows Dovecot's figures (written by quota_clone), notices included.
         var usage = await Poll.UntilAsync($"usage of {box.Address} in the account list", Soon,
-            () => AccountUsageAsync(box.Admin, box.Address), u => u.Messages == accepted, Ct, () => MailProbe.QuotaDiagnosticsAsync(box.Address));
+            () => AccountUsageAsync(box.Admin, box.Address), u => u.Messages == messages.Count, Ct, () => MailProbe.QuotaDiagnosticsAsync(box.Address));
         Assert.Equal(stored, usage.Bytes);
-        await MailProbe.InboxSizesAsync(imap, Ct);
-        Assert.Equal(accepted, imap.Inbox.Count);
         await imap.DisconnectAsync(true, Ct);
+
+        static bool IsFiller((string Subject, long Size) m) => m.Subject.StartsWith("filler ", StringComparison.Ordinal);
+
+        // The number of the filler whose delivery first took usage (INBOX in delivery order, notices counted) to the share.
+        int CrossedAt(double share)
+        {
+            long used = 0;
+            var filled = 0;
+            foreach (var message in messages)
+            {
+                used += message.Size;
+                filled += IsFiller(message) ? 1 : 0;
+                if (used >= share * limit)
+                {
+                    return filled;
+                }
+            }
+
+            return -1;
+        }
     }
 
     [Fact]
