@@ -18,12 +18,13 @@
 #   env.sh      secrets.env, the demo accounts, stack.env
 #   postgres.sh dovecot.sh postfix.sh opendkim.sh dkimverify.sh nsd.sh api.sh   one server each: render, start, ready, stop
 #               (api.sh also writes .stack/api.env: the API's settings that migrate, --api and the tests read)
+#   policy.sh   the submission policy service (sending limits), a command of the Host that migrate built
 set -euo pipefail
 # Service users (postgres, dovecot, vmail, postfix) must be able to read what we create.
 umask 022
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for part in common install env postgres dovecot postfix opendkim dkimverify nsd api; do
+for part in common install env postgres dovecot postfix opendkim dkimverify nsd api policy; do
   # shellcheck source=/dev/null
   source "$DEPLOY_DIR/lib/$part.sh"
 done
@@ -36,6 +37,7 @@ wait_ready() {
   wait_opendkim_ready
   wait_dkim_verifier_ready
   wait_nsd_ready
+  wait_policy_ready
   log "ready: postgres, IMAP, LMTP, SMTP, submission, OpenDKIM (signer, verifier) and NSD answer"
 }
 
@@ -65,6 +67,7 @@ cmd_up() {
   start_opendkim
   start_dkim_verifier
   start_postfix
+  start_policy_server
   write_demo_zone
   start_nsd
   wait_ready
@@ -99,6 +102,7 @@ cmd_down() {
   signal_opendkim
   signal_dkim_verifier
   signal_nsd
+  signal_policy_server
   # shellcheck disable=SC2086
   [[ -z $SIGNALLED_PIDS ]] || wait_gone "postfix/dovecot/opendkim/nsd" $SIGNALLED_PIDS
   stop_postgres
@@ -131,6 +135,8 @@ cmd_status() {
   if [[ -n $pid ]]; then line dkimverify "running (pid $pid) milter ${DKIM_VERIFY_SOCKET#"$REPO"/}"; else line dkimverify stopped; down=1; fi
   pid=$(nsd_pid)
   if [[ -n $pid ]]; then line nsd "running (pid $pid) dns :$DNS_PORT"; else line nsd stopped; down=1; fi
+  pid=$(policy_pid)
+  if [[ -n $pid ]]; then line policy "running (pid $pid) policy :$POLICY_PORT"; else line policy stopped; fi
   pid=$(api_pid)
   if [[ -n $pid ]]; then line api "running (pid $pid) http://localhost:$API_PORT"; else line api "not running (up --api starts it)"; fi
   if ((quiet)); then return $((down ? 3 : 0)); fi

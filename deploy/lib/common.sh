@@ -24,7 +24,7 @@ TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MAIL_HOSTNAM
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
                IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY PUSH_HINT_PORT
                POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR
-               DKIM_SOCKET DKIM_RUN_DIR DKIM_DB_PASSWORD DKIM_VERIFY_DIR DNS_PORT NSD_DIR)
+               DKIM_SOCKET DKIM_RUN_DIR DKIM_DB_PASSWORD DKIM_VERIFY_DIR DNS_PORT NSD_DIR POLICY_PORT)
 
 # ------------------------------------------------------------------ logging
 log()  { printf '[stack] %s\n' "$*"; }
@@ -119,6 +119,8 @@ load_ports() {
   DNS_PORT=${STACK_DNS_PORT:-$(saved_val DNS_PORT)};              DNS_PORT=${DNS_PORT:-10053}
   # UDP, bound by the API (Mail:Push:HintPort); Dovecot sends push hints there (docs/adr/0021).
   PUSH_HINT_PORT=${STACK_PUSH_HINT_PORT:-$(saved_val PUSH_HINT_PORT)}; PUSH_HINT_PORT=${PUSH_HINT_PORT:-10300}
+  # The submission policy service (sending limits, deploy/lib/policy.sh), asked by Postfix.
+  POLICY_PORT=${STACK_POLICY_PORT:-$(saved_val POLICY_PORT)};     POLICY_PORT=${POLICY_PORT:-10045}
 }
 
 # One up/down at a time per checkout (a developer and a test run may race).

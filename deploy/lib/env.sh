@@ -87,6 +87,7 @@ stack_settings() {
     DKIM_VERIFY_SOCKET       -                              "$DKIM_VERIFY_SOCKET" \
     AUTHSERV_ID              Mail__AuthenticationResults__TrustedServers__0 "$MAIL_HOSTNAME" \
     DNS_PORT                 Directory__Dns__Port           "$DNS_PORT" \
+    POLICY_PORT              -                              "$POLICY_PORT" \
     -                        Directory__Dns__Server         "$LISTEN_ADDRESS" \
     NSD_CONF                 -                              "$NSD_CONF" \
     NSD_ZONES_DIR            -                              "$NSD_DIR/zones"

@@ -173,3 +173,29 @@ public static class DirectoryAccessChanges
     /// <summary>The NOTIFY channel of the Directory's tables (users, email accounts, domains, organizations).</summary>
     public const string Channel = "directory_access_changed";
 }
+
+/// <summary>
+/// How the submission policy refuses a message over an hourly sending limit (docs/adr/0036): SMTP
+/// <c>450 4.7.1 Sending limit reached: … (retry after N s).</c> The API's submitter turns it into a 429.
+/// </summary>
+public static class SendingLimitReply
+{
+    public const string Start = "Sending limit reached";
+
+    /// <summary>The seconds the reply names, if it names them.</summary>
+    public static TimeSpan? RetryAfter(string reply)
+    {
+        const string marker = "(retry after ";
+        var at = reply.LastIndexOf(marker, StringComparison.Ordinal);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var digits = reply.AsSpan(at + marker.Length);
+        var end = digits.IndexOf(' ');
+        return end > 0 && int.TryParse(digits[..end], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+    }
+}

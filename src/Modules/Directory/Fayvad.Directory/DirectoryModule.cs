@@ -42,6 +42,8 @@ public static class DirectoryModule
         services.AddScoped<Features.CheckDomainDns.DomainDnsCheckRunner>();
         services.AddScoped<IModuleCommand, Features.DomainDns.DnsZoneCommandLine>();
         services.AddScoped<IModuleCommand, Features.CheckDomainDns.DnsCheckCommandLine>();
+        services.AddSingleton<Features.SendingLimits.SendingLimitPolicy>();
+        services.AddScoped<IModuleCommand, Features.SendingLimits.PolicyServerCommandLine>();
 
         services.Configure<DeletionOptions>(configuration.GetSection("Directory:Deletion"));
         services.AddHostedService<DeletionPurger>();

@@ -42,7 +42,10 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
         modelBuilder.Entity<MailDomain>(e =>
         {
             e.ToTable("domains", t =>
-                t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0"));
+            {
+                t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0");
+                t.HasCheckConstraint("ck_domains_message_limit", "message_limit >= 0");
+            });
             e.Property(d => d.Name).HasMaxLength(253);
             e.HasIndex(d => d.Name).IsUnique();
             e.HasQueryFilter(d => d.DeletedAt == null);
@@ -74,6 +77,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.ToTable("email_accounts", t =>
             {
                 t.HasCheckConstraint("ck_email_accounts_quota", "quota_mb >= 0");
+                t.HasCheckConstraint("ck_email_accounts_message_limit", "message_limit >= 0");
                 // Relative to the mail root, and never climbing out of it.
                 t.HasCheckConstraint("ck_email_accounts_mail_home", "mail_home <> '' AND left(mail_home, 1) <> '/' AND strpos(mail_home, '..') = 0");
             });

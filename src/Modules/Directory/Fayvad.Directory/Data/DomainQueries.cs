@@ -24,7 +24,8 @@ internal sealed record DomainDto(
     string Type,
     DateTimeOffset CreatedAt,
     string? DnsStatus,
-    DateTimeOffset? DnsCheckedAt)
+    DateTimeOffset? DnsCheckedAt,
+    int MessageLimit)
 {
     /// <summary>The only kind of domain this server hosts (no relay or alias domains).</summary>
     public const string HostedType = "domain";
@@ -54,5 +55,6 @@ internal static class DomainQueries
             d.CreatedAt,
             // The last DNS check (docs/adr/0019): null until one ran.
             db.DnsChecks.Where(c => c.DomainId == d.Id).Select(c => c.Status).FirstOrDefault(),
-            db.DnsChecks.Where(c => c.DomainId == d.Id).Select(c => (DateTimeOffset?)c.CheckedAt).FirstOrDefault()));
+            db.DnsChecks.Where(c => c.DomainId == d.Id).Select(c => (DateTimeOffset?)c.CheckedAt).FirstOrDefault(),
+            d.MessageLimit));
 }

@@ -24,7 +24,8 @@ internal sealed record EmailAccountDto(
     long UsedMessages,
     double? UsagePercent,
     bool Enabled,
-    DateTimeOffset CreatedAt)
+    DateTimeOffset CreatedAt,
+    int MessageLimit)
 {
     private const double BytesPerMb = 1024 * 1024;
 
@@ -69,5 +70,6 @@ internal static class EmailAccountQueries
                     ? null
                     : Math.Round(x.Usage.Bytes * 100.0 / (x.Account.QuotaMb * 1048576.0), 2),
                 x.Account.Enabled,
-                x.Account.CreatedAt));
+                x.Account.CreatedAt,
+                x.Account.MessageLimit));
 }

@@ -55,6 +55,9 @@ internal sealed class MailDomain : ISoftDeletable
     public bool Antivirus { get; set; }
     public bool Antispam { get; set; }
 
+    /// <summary>Recipients the domain's mailboxes may send to in any hour, all together; 0 means no limit (docs/adr/0036).</summary>
+    public int MessageLimit { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
     public DateTimeOffset? PurgeAfter { get; set; }
@@ -162,6 +165,10 @@ internal sealed class EmailAccount : ISoftDeletable
 
     public string DisplayName { get; set; } = "";
     public int QuotaMb { get; set; }
+
+    /// <summary>Recipients the mailbox may send to in any hour; 0 means no limit of its own (docs/adr/0036).</summary>
+    public int MessageLimit { get; set; }
+
     public bool Enabled { get; set; } = true;
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }

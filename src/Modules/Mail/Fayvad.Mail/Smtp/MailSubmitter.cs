@@ -16,6 +16,12 @@ internal interface IMailSubmitter
     Task SubmitAsync(string mailbox, MimeMessage message, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken);
 }
 
+/// <summary>The submission policy refused the message: the mailbox or its domain reached its hourly sending limit.</summary>
+internal sealed class SendingLimitException(string reason, TimeSpan? retryAfter) : Exception(reason)
+{
+    public TimeSpan? RetryAfter { get; } = retryAfter;
+}
+
 internal sealed class RecipientRejectedException(string address, string reason) : Exception($"{address}: {reason}")
 {
     public string Address { get; } = address;
@@ -78,6 +84,12 @@ internal sealed partial class MailSubmitter(IOptions<MailOptions> options, ILogg
         {
             LogSubmitFailed(logger, ex, mailbox);
             throw new SubmissionUncertainException(ex);
+        }
+        catch (SmtpCommandException ex) when (ex.Message.Contains(Directory.Contracts.SendingLimitReply.Start, StringComparison.Ordinal))
+        {
+            // The policy's own sentence, without the enhanced status code in front of it.
+            var reason = ex.Message[ex.Message.IndexOf(Directory.Contracts.SendingLimitReply.Start, StringComparison.Ordinal)..];
+            throw new SendingLimitException(reason, Directory.Contracts.SendingLimitReply.RetryAfter(reason));
         }
         catch (SmtpCommandException ex) when (ex.ErrorCode == SmtpErrorCode.RecipientNotAccepted && ex.Mailbox is not null && (int)ex.StatusCode >= 500)
         {

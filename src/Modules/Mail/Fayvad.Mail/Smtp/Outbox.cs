@@ -91,6 +91,12 @@ internal sealed partial class Outbox(
                 await ReleaseAsync(records);
                 return Error.Validation("to_emails", $"The mail server refused the recipient {rejected.Address}. Nothing was sent.");
             }
+            catch (SendingLimitException limit)
+            {
+                metrics.SendFailed.Add(1, new KeyValuePair<string, object?>("reason", "sending_limit"));
+                await ReleaseAsync(records);
+                return Error.TooManyRequests(limit.Message + " Nothing was sent.", limit.RetryAfter ?? TimeSpan.FromMinutes(1));
+            }
             catch (SubmissionUncertainException uncertain)
             {
                 // Maybe queued: the claim keeps its Message-ID and ends now, so the retry takes it over at once and sends

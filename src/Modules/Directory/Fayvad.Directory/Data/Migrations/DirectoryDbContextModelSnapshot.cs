@@ -161,6 +161,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("character varying(320)")
                         .HasColumnName("mail_home");
 
+                    b.Property<int>("MessageLimit")
+                        .HasColumnType("integer")
+                        .HasColumnName("message_limit");
+
                     b.Property<DateTimeOffset?>("PurgeAfter")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("purge_after");
@@ -198,6 +202,8 @@ namespace Fayvad.Directory.Data.Migrations
                     b.ToTable("email_accounts", "directory", t =>
                         {
                             t.HasCheckConstraint("ck_email_accounts_mail_home", "mail_home <> '' AND left(mail_home, 1) <> '/' AND strpos(mail_home, '..') = 0");
+
+                            t.HasCheckConstraint("ck_email_accounts_message_limit", "message_limit >= 0");
 
                             t.HasCheckConstraint("ck_email_accounts_quota", "quota_mb >= 0");
                         });
@@ -240,6 +246,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("boolean")
                         .HasColumnName("enabled");
 
+                    b.Property<int>("MessageLimit")
+                        .HasColumnType("integer")
+                        .HasColumnName("message_limit");
+
                     b.Property<string>("Name")
                         .IsRequired()
                         .HasMaxLength(253)
@@ -270,6 +280,8 @@ namespace Fayvad.Directory.Data.Migrations
 
                     b.ToTable("domains", "directory", t =>
                         {
+                            t.HasCheckConstraint("ck_domains_message_limit", "message_limit >= 0");
+
                             t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0");
                         });
                 });

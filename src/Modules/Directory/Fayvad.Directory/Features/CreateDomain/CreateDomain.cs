@@ -37,7 +37,8 @@ internal sealed record CreateDomainCommand(
     int? DefaultMailboxQuota,
     bool? Antivirus,
     bool? Antispam,
-    bool? DkimEnabled) : ICommand<Result<PostedDomain>>
+    bool? DkimEnabled,
+    int? MessageLimit = null) : ICommand<Result<PostedDomain>>
 {
     public int TotalMb => Quota ?? TotalQuotaMb ?? 0;
     public int DefaultMb => DefaultMailboxQuota ?? DefaultMailboxQuotaMb ?? 0;
@@ -52,6 +53,7 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
         RuleFor(c => c.Type).Equal(DomainDto.HostedType).When(c => c.Type is not null)
             .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
         RuleFor(c => c.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0);
+        RuleFor(c => c.MessageLimit).GreaterThanOrEqualTo(0).WithMessage("message_limit must be 0 (no limit) or more recipients an hour.");
         RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.Quota).GreaterThanOrEqualTo(0);
         RuleFor(c => c.DefaultMailboxQuota).GreaterThanOrEqualTo(0);
@@ -94,7 +96,7 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
 
             var updated = await sender.Send(new UpdateDomainCommand(existing.Id, new UpdateDomainBody(
                 command.Enabled, command.DefaultMailboxQuotaMb, command.TotalQuotaMb, Name: null, command.Type, command.Quota,
-                command.DefaultMailboxQuota, command.DkimEnabled, command.Antivirus, command.Antispam, Organization: null, OrganizationId: null)),
+                command.DefaultMailboxQuota, command.DkimEnabled, command.Antivirus, command.Antispam, Organization: null, OrganizationId: null, command.MessageLimit)),
                 cancellationToken);
             return updated.IsSuccess ? new PostedDomain(updated.Value, Created: false) : updated.Error;
         }
@@ -114,6 +116,7 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             DkimEnabled = command.DkimEnabled ?? true,
             Antivirus = command.Antivirus ?? false,
             Antispam = command.Antispam ?? false,
+            MessageLimit = command.MessageLimit ?? 0,
             CreatedAt = clock.GetUtcNow(),
         };
 

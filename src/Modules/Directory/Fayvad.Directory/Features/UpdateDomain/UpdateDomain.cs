@@ -34,7 +34,8 @@ internal sealed record UpdateDomainBody(
     bool? Antivirus,
     bool? Antispam,
     OrganizationIdBody? Organization,
-    long? OrganizationId);
+    long? OrganizationId,
+    int? MessageLimit = null);
 
 internal sealed record UpdateDomainCommand(long Id, UpdateDomainBody Body) : ICommand<Result<DomainDto>>;
 
@@ -46,6 +47,8 @@ internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainComm
         RuleFor(c => c.Body.TotalQuotaMb).GreaterThanOrEqualTo(0).OverridePropertyName("total_quota_mb");
         RuleFor(c => c.Body.Quota).GreaterThanOrEqualTo(0).OverridePropertyName("quota");
         RuleFor(c => c.Body.DefaultMailboxQuota).GreaterThanOrEqualTo(0).OverridePropertyName("default_mailbox_quota");
+        RuleFor(c => c.Body.MessageLimit).GreaterThanOrEqualTo(0).OverridePropertyName("message_limit")
+            .WithMessage("message_limit must be 0 (no limit) or more recipients an hour.");
         RuleFor(c => c.Body.Type).Equal(DomainDto.HostedType).When(c => c.Body.Type is not null).OverridePropertyName("type")
             .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
         RuleFor(c => c.Body.Name).Must(n => Addresses.IsDomainName(n?.Trim())).When(c => c.Body.Name is not null).OverridePropertyName("name")
@@ -120,6 +123,7 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         domain.DkimEnabled = body.DkimEnabled ?? domain.DkimEnabled;
         domain.Antivirus = body.Antivirus ?? domain.Antivirus;
         domain.Antispam = body.Antispam ?? domain.Antispam;
+        domain.MessageLimit = body.MessageLimit ?? domain.MessageLimit;
         if (!await db.TrySaveUniqueAsync(cancellationToken))
         {
             return Error.Conflict($"The domain '{domain.Name}' already exists.");

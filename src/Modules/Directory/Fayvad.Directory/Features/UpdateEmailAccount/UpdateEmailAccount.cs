@@ -20,10 +20,10 @@ namespace Fayvad.Directory.Features.UpdateEmailAccount;
 /// <c>quota</c> in MB, <c>is_active</c>); each pair of synonyms must agree when both are sent.
 /// </summary>
 internal sealed record UpdateEmailAccountBody(
-    string? DisplayName, string? FirstName, string? LastName, int? QuotaMb, int? Quota, bool? Enabled, bool? IsActive);
+    string? DisplayName, string? FirstName, string? LastName, int? QuotaMb, int? Quota, bool? Enabled, bool? IsActive, int? MessageLimit = null);
 
 internal sealed record UpdateEmailAccountCommand(
-    long Id, string? DisplayName, string? FirstName, string? LastName, int? QuotaMb, int? Quota, bool? Enabled, bool? IsActive)
+    long Id, string? DisplayName, string? FirstName, string? LastName, int? QuotaMb, int? Quota, bool? Enabled, bool? IsActive, int? MessageLimit = null)
     : ICommand<Result<EmailAccountDto>>
 {
     public int? EffectiveQuotaMb => QuotaMb ?? Quota;
@@ -38,6 +38,7 @@ internal sealed class UpdateEmailAccountValidator : AbstractValidator<UpdateEmai
         RuleFor(c => c.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(c => c.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
         RuleFor(c => c.QuotaMb).GreaterThanOrEqualTo(0);
+        RuleFor(c => c.MessageLimit).GreaterThanOrEqualTo(0).WithMessage("message_limit must be 0 (no limit) or more recipients an hour.");
         RuleFor(c => c.Quota).GreaterThanOrEqualTo(0).WithMessage("quota (MB) must be 0 (unlimited) or more.");
         RuleFor(c => c.Quota).Equal(c => c.QuotaMb).When(c => c.Quota is not null && c.QuotaMb is not null)
             .WithMessage("quota and quota_mb are both megabytes and must agree; send one of them.");
@@ -91,6 +92,7 @@ internal sealed class UpdateEmailAccountHandler(DirectoryDbContext db, ICurrentU
         }
 
         account.Enabled = command.EffectiveEnabled ?? account.Enabled;
+        account.MessageLimit = command.MessageLimit ?? account.MessageLimit;
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return await db.EmailAccounts.Where(a => a.Id == account.Id).SelectDto(db).SingleAsync(cancellationToken);
@@ -111,5 +113,5 @@ public sealed class UpdateEmailAccountEndpoint : ICarterModule
 
     private static async Task<IResult> HandleAsync(long id, UpdateEmailAccountBody body, ISender sender, CancellationToken ct) =>
         (await sender.Send(new UpdateEmailAccountCommand(
-            id, body.DisplayName, body.FirstName, body.LastName, body.QuotaMb, body.Quota, body.Enabled, body.IsActive), ct)).ToOk();
+            id, body.DisplayName, body.FirstName, body.LastName, body.QuotaMb, body.Quota, body.Enabled, body.IsActive, body.MessageLimit), ct)).ToOk();
 }
