@@ -125,7 +125,7 @@ internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy,
             LogRefused(logger, login, recipients, verdict.Refusal!);
             return "450 4.7.1 " + verdict.Refusal;
         }
-        catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
             // Limits are a brake, not a gate: while PostgreSQL is away mail goes on uncounted, as it does when this
             // service itself is down (Postfix's default_action=DUNNO, deploy/postfix/main.cf).
@@ -160,7 +160,7 @@ internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy,
     [LoggerMessage(Level = LogLevel.Information, Message = "Sending limit: refused a message of {Login} to {Recipients} recipients: {Refusal}")]
     private static partial void LogRefused(ILogger logger, string login, int recipients, string refusal);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending limit not checked for {Login}: the database is unavailable; the message goes uncounted")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Sending limit not checked for {Login}; the message goes uncounted")]
     private static partial void LogUncounted(ILogger logger, Exception exception, string login);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Old sending counts could not be removed")]
