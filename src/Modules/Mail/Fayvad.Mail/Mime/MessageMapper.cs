@@ -25,12 +25,14 @@ internal static class MessageMapper
 
     /// <summary>
     /// The summary FETCH of a page: the items above plus the raw Subject, From, Sender and Date fields, which are decoded
-    /// here from their bytes (8-bit bytes, UTF-7, named zones) rather than from the ENVELOPE's strings. Still one FETCH.
+    /// here from their bytes (8-bit bytes, UTF-7, named zones) rather than from the ENVELOPE's strings, and Content-Type,
+    /// which tells a structure the server got wrong (<see cref="SourceStructure.Needed"/>). Still one FETCH.
     /// </summary>
     public static FetchRequest SummaryRequest(MessageSummaryItems items = SummaryItems) =>
-        new(items) { Headers = new HeaderSet(MailParsing.DecodedHeaders) };
+        new(items) { Headers = new HeaderSet([.. MailParsing.DecodedHeaders, SourceStructure.TypeField]) };
 
-    public static MessageDto ToDto(IMessageSummary summary, string folder, uint uidValidity, string? text, string? html)
+    /// <param name="attachments">The attachments when read from the source (<see cref="SourceStructure"/>); else from the summary's structure.</param>
+    public static MessageDto ToDto(IMessageSummary summary, string folder, uint uidValidity, string? text, string? html, IReadOnlyList<AttachmentDto>? attachments = null)
     {
         var envelope = summary.Envelope ?? new Envelope();
         var headers = summary.Headers;
@@ -65,7 +67,7 @@ internal static class MessageMapper
             sent?.ToUniversalTime() ?? received,
             summary.Flags?.HasFlag(MessageFlags.Seen) == true,
             summary.Flags?.HasFlag(MessageFlags.Flagged) == true,
-            Attachments.List(summary).Any(a => !a.Inline),
+            (attachments ?? Attachments.List(summary)).Any(a => !a.Inline),
             summary.Size ?? 0,
             text ?? "",
             html,
