@@ -83,12 +83,8 @@ internal sealed class GetMessageHandler(
             }
 
             var envelope = summary.Envelope ?? new Envelope();
-            var inReplyTo = envelope.InReplyTo is { Length: > 0 and <= MessageMapper.MessageIdLimit } shortId ? $"<{shortId.Trim('<', '>')}>" : null;
-            var references = summary.References?.Where(r => r.Length <= MessageMapper.MessageIdLimit).Select(r => $"<{r}>").ToList() ?? [];
-            dto = dto with
-            {
-                HeadersTruncated = dto.HeadersTruncated || (inReplyTo is null && envelope.InReplyTo is { Length: > 0 }) || references.Count < (summary.References?.Count ?? 0),
-            };
+            var (inReplyTo, references, threadCut) = MessageMapper.Thread(envelope, summary.References);
+            dto = dto with { HeadersTruncated = dto.HeadersTruncated || threadCut };
             var detail = new MessageDetailDto(
                 dto,
                 inReplyTo,
