@@ -57,6 +57,39 @@ public sealed class FetchFaultsTests
     }
 
     [Fact]
+    public void A_folders_marker_expires_with_what_was_learned_in_it()
+    {
+        var clock = new Clock();
+        var scope = new FetchFaults.Scope(new FetchFaults(clock), "a@example.com");
+        scope.Demote("INBOX", 1, 5, FetchTier.Full);
+        clock.Now += TimeSpan.FromHours(1);
+        scope.SuspectIndex("INBOX", 1, 9);
+        // The marker lives as long as the newest entry of its folder.
+        clock.Now += FetchFaults.Lifetime - TimeSpan.FromMinutes(30);
+        Assert.True(scope.AnyIn("INBOX", 1));
+        clock.Now += TimeSpan.FromHours(1);
+        Assert.False(scope.AnyIn("INBOX", 1));
+        Assert.Null(scope.TakeSuspectIndex("INBOX", 1));
+    }
+
+    [Fact]
+    public void Folder_markers_are_bounded_the_oldest_going_first()
+    {
+        var clock = new Clock();
+        var faults = new FetchFaults(clock);
+        var scope = new FetchFaults.Scope(faults, "a@example.com");
+        for (var i = 0; i <= FetchFaults.Capacity; i++)
+        {
+            clock.Now += TimeSpan.FromMilliseconds(1);
+            scope.SuspectIndex($"F{i}", 1, 1);
+        }
+
+        Assert.InRange(faults.FolderCount, 1, FetchFaults.Capacity);
+        Assert.True(scope.AnyIn($"F{FetchFaults.Capacity}", 1));
+        Assert.False(scope.AnyIn("F0", 1));
+    }
+
+    [Fact]
     public void A_suspect_sequence_number_is_handed_out_once()
     {
         var scope = new FetchFaults.Scope(new FetchFaults(new Clock()), "a@example.com");

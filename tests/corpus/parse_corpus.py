@@ -4,7 +4,7 @@
 Prints one JSON object per message, one per line:
   {"name", "raw" (base64 of the bytes to APPEND; they are read here as IMAP serves them, lines ending CRLF), "subject", "sender", "text", "attachments": [{"part", "kind", "sha256", "size"}]}
 
-A file is one message; a `*.mbox.txt` file is split into messages at each "From " line that starts the file or follows
+A file is one message (and crafted.py's messages are `crafted/<name>`); a `*.mbox.txt` file is split into messages at each "From " line that starts the file or follows
 a blank line (the separator line itself is not part of the message, as every mbox reader does).
 "text" is whether the message has a plain or html body with any text in it (what a reader must see).
 "part" is the IMAP part specifier (RFC 3501 6.4.5): a multipart's children are numbered from 1, a message/rfc822 part
@@ -20,6 +20,9 @@ import json
 import os
 import re
 import sys
+
+sys.dont_write_bytecode = True  # no __pycache__ folder among the suites' folders
+import crafted  # noqa: E402  (beside this file)
 
 SKIP = {"LICENSE", "NOTICE", "README.md", "README.hunnysoft.md", "collect.sh", "parse_corpus.py", "allow-list.txt"}
 
@@ -39,6 +42,9 @@ def messages(root):
                     yield f"{source}/{name}#{i}", raw
             else:
                 yield f"{source}/{name}", data
+    # The crafted cases (crafted.py): generated, not stored.
+    for name, raw in crafted.messages():
+        yield f"crafted/{name}", raw
 
 
 def split_mbox(data):

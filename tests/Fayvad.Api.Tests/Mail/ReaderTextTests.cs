@@ -257,4 +257,60 @@ public sealed class ReaderTextTests(ApiFactory factory) : MailTest(factory)
             }, bytes);
         }
     }
+
+    /// <summary>
+    /// MimeKit's content-length.mbox.txt, first message (MIT): <c>Content-Type: multipart/mixed;;</c> then the boundary on
+    /// the next line. Dovecot drops the boundary after the empty parameter, so its BODYSTRUCTURE has no part for the
+    /// attached message; the structure comes from MimeKit reading the source instead, in the list, the detail and the
+    /// download alike. Beside it, the same header shape around a part whose garbled type has Content-Disposition: attachment.
+    /// </summary>
+    [Fact]
+    public async Task A_message_whose_boundary_the_server_drops_lists_opens_and_downloads_its_parts_as_mimekit_reads_the_source()
+    {
+        var box = await MailboxAsync();
+        var mbox = Encoding.Latin1.GetString(Corpus("mimekit/UnitTests__TestData__mbox__content-length.mbox.txt"));
+        var first = mbox[(mbox.IndexOf('\n') + 1)..mbox.IndexOf("\nFrom - ", StringComparison.Ordinal)];
+        var attached = first[first.IndexOf("Received: from hedgehog", StringComparison.Ordinal)..first.IndexOf("\n--=====", first.IndexOf("Netscape Communications   ", StringComparison.Ordinal), StringComparison.Ordinal)];
+        await using (var imap = await RawImap.OpenAsync(box.Address, Ct))
+        {
+            await imap.AppendAsync("INBOX", [
+                Bytes(first + "\n"),
+                Bytes("From: a@example.com\nSubject: garbled file\nMIME-Version: 1.0\nContent-Type: multipart/mixed;;\n boundary=\"XX\"\n\n"
+                    + "--XX\nContent-Type: text/plain\n\nsee the garbled file\n--XX\nContent-Type: garbage;;; ==\nContent-Disposition: attachment; filename=g.bin\n\ngarbled bytes\n--XX--\n"),
+            ], Ct);
+        }
+
+        var summary = await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct, "&include_body=false");
+        Assert.All(summary, m => Assert.True(m.GetProperty("has_attachments").GetBoolean(), MailKitTestKit.Subject(m)));
+        var read = await ReadAllAsync(box);
+        Assert.Equal(2, read.Count);
+        foreach (var (subject, listed, detail) in read)
+        {
+            var netscape = subject.StartsWith("Re: mailusr1", StringComparison.Ordinal);
+            foreach (var view in new[] { listed, detail })
+            {
+                Assert.True(view.GetProperty("has_attachments").GetBoolean(), subject);
+                var text = view.GetProperty("body_text").GetString()!;
+                // Its first part's text, not the whole MIME text the server's one text part holds.
+                Assert.Equal(netscape ? "default echo 1\ndefault echo 2\ndefault echo 3\ndefault echo 4\ndefault echo 5" : "see the garbled file", text.ReplaceLineEndings("\n").Trim());
+                Assert.False(view.TryGetProperty("parse_error", out _), subject);
+            }
+
+            var attachment = Assert.Single(detail.GetProperty("attachments").EnumerateArray());
+            Assert.Equal("2", attachment.GetProperty("id").GetString());
+            Assert.Equal(netscape ? "message.eml" : "g.bin", attachment.GetProperty("filename").GetString());
+            Assert.Equal(netscape ? "message/rfc822" : "application/octet-stream", attachment.GetProperty("content_type").GetString());
+            Assert.False(attachment.GetProperty("inline").GetBoolean());
+            var download = await box.Client.GetAsync($"{Root}/email/messages/{Id(detail)}/attachments/2/", Ct);
+            Assert.Equal(HttpStatusCode.OK, download.StatusCode);
+            var bytes = await download.Content.ReadAsByteArrayAsync(Ct);
+            Assert.Equal(netscape ? attached.ReplaceLineEndings("\r\n") : "garbled bytes", Encoding.Latin1.GetString(bytes));
+            Assert.Equal(bytes.Length, attachment.GetProperty("size_bytes").GetInt64());
+            Assert.Equal(HttpStatusCode.NotFound, (await box.Client.GetAsync($"{Root}/email/messages/{Id(detail)}/attachments/3/", Ct)).StatusCode);
+            // The body endpoint reads the same text.
+            var whole = await box.Client.GetAsync($"{Root}/email/messages/{Id(detail)}/body/", Ct);
+            Assert.Equal(HttpStatusCode.OK, whole.StatusCode);
+            Assert.StartsWith(netscape ? "default echo 1" : "see the garbled file", await whole.Content.ReadAsStringAsync(Ct), StringComparison.Ordinal);
+        }
+    }
 }

@@ -164,43 +164,31 @@ internal static partial class BodyLoader
     private static partial Regex HeaderLine();
 
     /// <summary>
-    /// The bodies MimeKit finds in a whole message, with what it misses: a part whose Content-Type it could not read is
-    /// plain text (RFC 2045 5.2), and a multipart without any text shows its preamble. Null when the server's structure
-    /// names a text or html part MimeKit found nothing in (the parsers split a malformed message differently).
+    /// The bodies MimeKit finds in a whole message (<see cref="SourceStructure.BodyParts"/>), with what it misses: a part
+    /// whose Content-Type it could not read is plain text (RFC 2045 5.2), and a multipart without any text shows its
+    /// preamble. Null when the server's structure (<paramref name="summary"/>, if given) names a text or html part MimeKit
+    /// found nothing in (the parsers split a malformed message differently).
     /// </summary>
-    private static LoadedBody? FromMessage(MimeMessage message, IMessageSummary summary)
+    public static LoadedBody? FromMessage(MimeMessage message, IMessageSummary? summary)
     {
-        var text = Text(message) ?? message.BodyParts.OfType<MimePart>().Where(IsUnreadableType).Select(DecodedText).FirstOrDefault();
-        var html = message.HtmlBody;
+        var (textPart, htmlPart, unreadable) = SourceStructure.BodyParts(message);
+        var text = textPart is not null ? MailParsing.Text(textPart) : unreadable is not null ? DecodedText(unreadable) : null;
+        var html = htmlPart?.Text;
         if (text is null && html is null && message.Body is Multipart { Preamble: { } preamble } && preamble.Trim().Length > 0)
         {
             text = preamble;
         }
 
-        var missed = (text is null && TextParts.Text(summary) is { Octets: > 0 }) || (html is null && TextParts.Html(summary) is { Octets: > 0 });
+        var missed = summary is not null
+            && ((text is null && TextParts.Text(summary) is { Octets: > 0 }) || (html is null && TextParts.Html(summary) is { Octets: > 0 }));
         return missed ? null : new LoadedBody(text, html, false);
     }
-
-    /// <summary>A part MimeKit made application/octet-stream because its Content-Type header was empty or unreadable.</summary>
-    private static bool IsUnreadableType(MimePart part) =>
-        !part.IsAttachment
-        && part.Headers[HeaderId.ContentType] is { } value
-        && !ContentType.TryParse(MailParsing.Options, Encoding.Latin1.GetBytes(value), out _);
 
     private static string DecodedText(MimePart part)
     {
         using var bytes = new MemoryStream();
         part.Content?.DecodeTo(bytes);
         return MailParsing.Text(bytes.ToArray(), null);
-    }
-
-    /// <summary>MimeKit's TextBody, except that a UTF-7 part (which .NET will not decode for MimeKit) is decoded by <see cref="MailParsing.Text(TextPart)"/>.</summary>
-    private static string? Text(MimeMessage message)
-    {
-        var body = message.TextBody;
-        var utf7 = body is null ? null : message.BodyParts.OfType<TextPart>()
-            .FirstOrDefault(p => p.IsPlain && string.Equals(p.ContentType.Charset, "utf-7", StringComparison.OrdinalIgnoreCase) && p.Text == body);
-        return utf7 is null ? body : MailParsing.Text(utf7);
     }
 
     /// <summary>The bodies as BODYSTRUCTURE names them, each read up to the limit; a multipart without text shows its preamble.</summary>

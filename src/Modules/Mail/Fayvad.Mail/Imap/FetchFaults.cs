@@ -32,13 +32,16 @@ internal sealed class FetchFaults(TimeProvider clock)
     /// <summary>How long a learned tier is trusted.</summary>
     public static readonly TimeSpan Lifetime = TimeSpan.FromHours(24);
 
-    /// <summary>Bound on what is remembered; past it, the oldest half is dropped.</summary>
-    private const int Capacity = 100_000;
+    /// <summary>Bound on what is remembered (messages, and folders apart); past it, the oldest half is dropped.</summary>
+    internal const int Capacity = 100_000;
 
     private readonly ConcurrentDictionary<Key, Entry> _tiers = new();
 
-    /// <summary>Folders with at least one remembered message (mailbox, path, UIDVALIDITY): a range FETCH elsewhere stays one command.</summary>
-    private readonly ConcurrentDictionary<FolderKey, int> _folders = new();
+    /// <summary>
+    /// Folders with something learned in them (mailbox, path, UIDVALIDITY), with when it was last learned: a range FETCH
+    /// elsewhere stays one command. A marker expires with the newest entry of its folder.
+    /// </summary>
+    private readonly ConcurrentDictionary<FolderKey, DateTimeOffset> _folders = new();
 
     private readonly ConcurrentDictionary<FolderKey, int> _suspectIndexes = new();
 
@@ -71,14 +74,46 @@ internal sealed class FetchFaults(TimeProvider clock)
     {
         var key = new FolderKey(mailbox.ToLowerInvariant(), folder, uidValidity);
         _suspectIndexes[key] = index;
-        _folders[key] = 0;
+        Mark(key);
     }
 
     private int? TakeSuspectIndex(string mailbox, string folder, uint uidValidity) =>
         _suspectIndexes.TryRemove(new FolderKey(mailbox.ToLowerInvariant(), folder, uidValidity), out var index) ? index : null;
 
-    private bool AnyIn(string mailbox, string folder, uint uidValidity) =>
-        _folders.ContainsKey(new FolderKey(mailbox.ToLowerInvariant(), folder, uidValidity));
+    private bool AnyIn(string mailbox, string folder, uint uidValidity)
+    {
+        var key = new FolderKey(mailbox.ToLowerInvariant(), folder, uidValidity);
+        if (!_folders.TryGetValue(key, out var learned))
+        {
+            return false;
+        }
+
+        if (clock.GetUtcNow() - learned > Lifetime)
+        {
+            // Everything learned in it has expired too.
+            _folders.TryRemove(new KeyValuePair<FolderKey, DateTimeOffset>(key, learned));
+            _suspectIndexes.TryRemove(key, out _);
+            return false;
+        }
+
+        return true;
+    }
+
+    /// <summary>Number of folders with a marker (for tests).</summary>
+    internal int FolderCount => _folders.Count;
+
+    private void Mark(FolderKey key)
+    {
+        _folders[key] = clock.GetUtcNow();
+        if (_folders.Count > Capacity)
+        {
+            foreach (var (old, _) in _folders.OrderBy(e => e.Value).Take(_folders.Count / 2).ToList())
+            {
+                _folders.TryRemove(old, out _);
+                _suspectIndexes.TryRemove(old, out _);
+            }
+        }
+    }
 
     private FetchTier TierOf(string mailbox, string folder, uint uidValidity, uint uid)
     {
@@ -119,7 +154,7 @@ internal sealed class FetchFaults(TimeProvider clock)
             changed = true;
             return next;
         });
-        _folders[new FolderKey(key.Mailbox, folder, uidValidity)] = 0;
+        Mark(new FolderKey(key.Mailbox, folder, uidValidity));
         if (_tiers.Count > Capacity)
         {
             Trim();

@@ -57,6 +57,12 @@ internal static class MessageIds
         return true;
     }
 
+    /// <summary>
+    /// The longest RFC Message-ID taken or shown (RFC 5322's line limit): a longer one in a request is no id, and one in a
+    /// message is dropped, never cut (<see cref="Mime.MessageMapper.Kept"/>).
+    /// </summary>
+    public const int RfcIdLimit = 998;
+
     /// <summary>An id as a request may carry it: the API's own, or an RFC Message-ID (see <see cref="TryParseRfc"/>).</summary>
     public static bool IsMessageId(string? id) => TryDecode(id, out _) || TryParseRfc(id, out _);
 
@@ -68,7 +74,7 @@ internal static class MessageIds
     {
         messageId = "";
         var text = id?.Trim();
-        if (string.IsNullOrEmpty(text) || text.Length > 998)
+        if (string.IsNullOrEmpty(text) || text.Length > RfcIdLimit)
         {
             return false;
         }

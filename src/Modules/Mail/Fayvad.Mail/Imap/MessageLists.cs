@@ -104,8 +104,7 @@ internal static class MessageLists
             var fetched = await TolerantFetch.FetchAsync(folder, missing, MessageMapper.SummaryRequest(), cancellationToken);
             var full = fetched.Summaries.ToList();
             var unparsed = new HashSet<uint>();
-            // A degraded message's body is not asked for: a second failed FETCH of it would end the connection.
-            var loaded = includeBodies ? await BodyLoader.LoadAsync(folder, full.Where(m => !fetched.Degraded.Contains(m.UniqueId.Id)).ToList(), cancellationToken, unparsed) : null;
+            var (sources, loaded) = await ReadAsync(folder, full, fetched, includeBodies, unparsed, cancellationToken);
             foreach (var summary in full)
             {
                 var uid = summary.UniqueId.Id;
@@ -117,7 +116,7 @@ internal static class MessageLists
                 // A row the server refused is not cached: it may give it whole next time. One read with a lesser plan is.
                 var whole = !fetched.Degraded.Contains(uid);
                 var row = new CachedSummary(
-                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null) with { IsRead = false, IsStarred = false, ParseError = fetched.Flawed(uid) },
+                    MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, null, null, sources.GetValueOrDefault(uid).Attachments) with { IsRead = false, IsStarred = false, ParseError = fetched.Flawed(uid) },
                     summary.PreviewText);
                 if (whole)
                 {
@@ -172,7 +171,7 @@ internal static class MessageLists
         IMailFolder folder, List<IMessageSummary> summaries, FetchedSummaries fetched, bool includeBodies, CancellationToken cancellationToken)
     {
         var unparsed = new HashSet<uint>();
-        var bodies = includeBodies ? await BodyLoader.LoadAsync(folder, summaries.Where(m => !fetched.Degraded.Contains(m.UniqueId.Id)).ToList(), cancellationToken, unparsed) : null;
+        var (sources, bodies) = await ReadAsync(folder, summaries, fetched, includeBodies, unparsed, cancellationToken);
         var result = new List<MessageDto>(summaries.Count);
         foreach (var summary in summaries)
         {
@@ -185,9 +184,33 @@ internal static class MessageLists
                 html = body.Html is null ? null : HtmlCleaner.Clean(body.Html).Html;
             }
 
-            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || fetched.Flawed(summary.UniqueId.Id), BodyTruncated = truncated });
+            result.Add(MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html, sources.GetValueOrDefault(summary.UniqueId.Id).Attachments) with { ParseError = unparsed.Contains(summary.UniqueId.Id) || fetched.Flawed(summary.UniqueId.Id), BodyTruncated = truncated });
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The structure read from the source for the few messages whose server structure is unusable, and the bodies (when
+    /// asked for) of all: from that source, else loaded by <see cref="BodyLoader"/>. A degraded message is asked for
+    /// nothing more: a second failed FETCH of it would end the connection.
+    /// </summary>
+    private static async Task<(Dictionary<uint, (IReadOnlyList<AttachmentDto> Attachments, LoadedBody Body)> Sources, Dictionary<uint, LoadedBody>? Bodies)> ReadAsync(
+        IMailFolder folder, IReadOnlyCollection<IMessageSummary> summaries, FetchedSummaries fetched, bool includeBodies, ISet<uint> unparsed, CancellationToken cancellationToken)
+    {
+        var whole = summaries.Where(m => !fetched.Degraded.Contains(m.UniqueId.Id)).ToList();
+        var sources = await SourceStructure.ReadAsync(folder, whole, cancellationToken);
+        if (!includeBodies)
+        {
+            return (sources, null);
+        }
+
+        var bodies = new Dictionary<uint, LoadedBody>(await BodyLoader.LoadAsync(folder, whole.Where(m => !sources.ContainsKey(m.UniqueId.Id)).ToList(), cancellationToken, unparsed));
+        foreach (var (uid, source) in sources)
+        {
+            bodies[uid] = source.Body;
+        }
+
+        return (sources, bodies);
     }
 }

@@ -44,15 +44,19 @@ internal static class Attachments
     /// <summary>MailKit names the body of a single-part message ""; IMAP and the API call it "1".</summary>
     public static string IdOf(BodyPartBasic part) => string.IsNullOrEmpty(part.PartSpecifier) ? SinglePart : part.PartSpecifier;
 
-    public static string FileName(BodyPartBasic part)
+    public static string FileName(BodyPartBasic part) =>
+        FileName(part.FileName ?? part.ContentType.Name, part is BodyPartMessage, IdOf(part), part.ContentType.MimeType);
+
+    /// <summary>The sender's name made safe; without one, "message.eml" for an attached message, else "part-{id}" and the type's extension.</summary>
+    public static string FileName(string? senderName, bool message, string id, string mimeType)
     {
-        var name = SafeFileName(part.FileName ?? part.ContentType.Name);
+        var name = SafeFileName(senderName);
         if (name.Length > 0)
         {
             return name;
         }
 
-        return part is BodyPartMessage ? "message.eml" : $"part-{IdOf(part)}{Extension(part.ContentType.MimeType)}";
+        return message ? "message.eml" : $"part-{id}{Extension(mimeType)}";
     }
 
     /// <summary>

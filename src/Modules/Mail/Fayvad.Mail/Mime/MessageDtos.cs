@@ -36,7 +36,7 @@ internal record MessageDto(
 
     /// <summary>
     /// True when a header value was too long to show whole (a Subject over <see cref="MessageMapper.SubjectLimit"/>
-    /// characters, a name over <see cref="MessageMapper.NameLimit"/>, a message id over 998): it is cut, and the source
+    /// characters, a name over <see cref="MessageMapper.NameLimit"/>, a message id over <see cref="Imap.MessageIds.RfcIdLimit"/>): it is cut, and the source
     /// (<c>raw/</c>) has it whole. Written only when true.
     /// </summary>
     [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]

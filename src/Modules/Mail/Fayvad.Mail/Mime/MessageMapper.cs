@@ -15,9 +15,6 @@ internal static class MessageMapper
     /// <summary>Longest display name shown, in characters.</summary>
     public const int NameLimit = 500;
 
-    /// <summary>Longest message id kept (RFC 5322's line limit); a longer one is dropped rather than cut.</summary>
-    public const int MessageIdLimit = 998;
-
     public const MessageSummaryItems SummaryItems =
         MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.Flags
         | MessageSummaryItems.InternalDate | MessageSummaryItems.Size | MessageSummaryItems.BodyStructure
@@ -25,12 +22,14 @@ internal static class MessageMapper
 
     /// <summary>
     /// The summary FETCH of a page: the items above plus the raw Subject, From, Sender and Date fields, which are decoded
-    /// here from their bytes (8-bit bytes, UTF-7, named zones) rather than from the ENVELOPE's strings. Still one FETCH.
+    /// here from their bytes (8-bit bytes, UTF-7, named zones) rather than from the ENVELOPE's strings, and Content-Type,
+    /// which tells a structure the server got wrong (<see cref="SourceStructure.Needed"/>). Still one FETCH.
     /// </summary>
     public static FetchRequest SummaryRequest(MessageSummaryItems items = SummaryItems) =>
-        new(items) { Headers = new HeaderSet(MailParsing.DecodedHeaders) };
+        new(items) { Headers = new HeaderSet([.. MailParsing.DecodedHeaders, SourceStructure.TypeField]) };
 
-    public static MessageDto ToDto(IMessageSummary summary, string folder, uint uidValidity, string? text, string? html)
+    /// <param name="attachments">The attachments when read from the source (<see cref="SourceStructure"/>); else from the summary's structure.</param>
+    public static MessageDto ToDto(IMessageSummary summary, string folder, uint uidValidity, string? text, string? html, IReadOnlyList<AttachmentDto>? attachments = null)
     {
         var envelope = summary.Envelope ?? new Envelope();
         var headers = summary.Headers;
@@ -50,7 +49,7 @@ internal static class MessageMapper
             from = new MailboxAddress(Cut(from.Name, NameLimit, ref cut), from.Address);
         }
 
-        var messageId = envelope.MessageId is { Length: > MessageIdLimit } ? null : envelope.MessageId;
+        var messageId = Kept(envelope.MessageId);
         cut |= messageId != envelope.MessageId;
         return new MessageDto(
             id,
@@ -65,7 +64,7 @@ internal static class MessageMapper
             sent?.ToUniversalTime() ?? received,
             summary.Flags?.HasFlag(MessageFlags.Seen) == true,
             summary.Flags?.HasFlag(MessageFlags.Flagged) == true,
-            Attachments.List(summary).Any(a => !a.Inline),
+            (attachments ?? Attachments.List(summary)).Any(a => !a.Inline),
             summary.Size ?? 0,
             text ?? "",
             html,
@@ -73,6 +72,17 @@ internal static class MessageMapper
             folder,
             MessageIds.ForClient(messageId, id),
             summary.UniqueId.Id) { HeadersTruncated = cut };
+    }
+
+    /// <summary>A message id as shown: null when over <see cref="MessageIds.RfcIdLimit"/> (dropped, never cut).</summary>
+    public static string? Kept(string? id) => id is { Length: > MessageIds.RfcIdLimit } ? null : id;
+
+    /// <summary>A detail's In-Reply-To and References, in angle brackets, without an id over the limit; <c>Cut</c> when one was dropped.</summary>
+    public static (string? InReplyTo, IReadOnlyList<string> References, bool Cut) Thread(Envelope envelope, IList<string>? references)
+    {
+        var inReplyTo = Kept(envelope.InReplyTo) is { Length: > 0 } id ? $"<{id.Trim('<', '>')}>" : null;
+        var kept = references?.Select(Kept).OfType<string>().Select(r => $"<{r}>").ToList() ?? [];
+        return (inReplyTo, kept, (inReplyTo is null && envelope.InReplyTo is { Length: > 0 }) || kept.Count < (references?.Count ?? 0));
     }
 
     private static string Cut(string value, int limit, ref bool cut)

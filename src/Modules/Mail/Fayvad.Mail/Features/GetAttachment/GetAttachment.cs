@@ -23,14 +23,44 @@ internal sealed record GetAttachmentQuery(string Id, string AttachmentId, string
 internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
     : IQueryHandler<GetAttachmentQuery, Result<AttachmentFile>>
 {
+    /// <summary>The structure, and what tells a structure the server got wrong (<see cref="SourceStructure.Needed"/>).</summary>
+    private static readonly FetchRequest StructureRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure | MessageSummaryItems.Size)
+    {
+        Headers = new HeaderSet([SourceStructure.TypeField]),
+    };
+
+    /// <summary>Buffered (in a temp file past 1 MB) so the IMAP connection goes back to the pool before a slow client reads.</summary>
+    private static Stream Buffer(long bytes) => bytes > 1024 * 1024
+        ? new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous)
+        : new MemoryStream();
+
     public async ValueTask<Result<AttachmentFile>> Handle(GetAttachmentQuery query, CancellationToken cancellationToken)
     {
         return await sessions.RunOnMessageAsync<AttachmentFile>(caller, locator, query.Id, query.Folder, FolderAccess.ReadOnly, async (folder, location, ct) =>
         {
-            var summary = (await TolerantFetch.FetchAsync(folder, [location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure), ct)).Summaries.FirstOrDefault();
+            var fetched = await TolerantFetch.FetchAsync(folder, [location.UniqueId], StructureRequest, ct);
+            var summary = fetched.Summaries.FirstOrDefault();
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");
+            }
+
+            if (fetched.Degraded.Count == 0 && SourceStructure.Needed(summary))
+            {
+                // The parts the detail listed from the source (its ids are MimeKit's parts, not the server's).
+                using var source = await SourceStructure.LoadAsync(folder, summary.UniqueId, ct);
+                if (source is not null)
+                {
+                    var copy = Buffer(summary.Size ?? 0);
+                    if (await source.CopyDecodedAsync(query.AttachmentId, copy, ct) is not { } found)
+                    {
+                        await copy.DisposeAsync();
+                        return Error.NotFound("Attachment not found.");
+                    }
+
+                    copy.Position = 0;
+                    return new AttachmentFile(found.Filename, found.ContentType, copy, found.Inline);
+                }
             }
 
             if (Attachments.Find(summary, query.AttachmentId) is not { } part)
@@ -38,10 +68,7 @@ internal sealed class GetAttachmentHandler(ICurrentUser caller, IImapSessions se
                 return Error.NotFound("Attachment not found.");
             }
 
-            // Buffered (in a temp file past 1 MB) so the IMAP connection goes back to the pool before a slow client reads.
-            Stream buffer = part.Octets > 1024 * 1024
-                ? new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose | FileOptions.Asynchronous)
-                : new MemoryStream();
+            var buffer = Buffer(part.Octets);
             await PartContent.CopyDecodedAsync(folder, summary.UniqueId, part, buffer, ct);
             buffer.Position = 0;
             return new AttachmentFile(Attachments.FileName(part), part.ContentType.MimeType.ToLowerInvariant(), buffer,

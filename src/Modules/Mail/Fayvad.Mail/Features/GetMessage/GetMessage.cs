@@ -25,16 +25,6 @@ internal sealed class GetMessageHandler(
 
     private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);
 
-    /// <summary>The largest source read whole for a message whose structure the server could not describe to the client.</summary>
-    private const uint WholeSourceLimit = 32 * 1024 * 1024;
-
-    private static async Task<LoadedBody> FromSourceAsync(IMailFolder folder, UniqueId uid, CancellationToken ct)
-    {
-        await using var source = await folder.GetStreamAsync(uid, ct);
-        using var message = await MailParsing.TryLoadAsync(source, ct);
-        return new LoadedBody(message?.TextBody, message?.HtmlBody, false);
-    }
-
     public async ValueTask<Result<MessageDetailDto>> Handle(GetMessageQuery query, CancellationToken cancellationToken)
     {
         var access = query.MarkRead ? FolderAccess.ReadWrite : FolderAccess.ReadOnly;
@@ -72,11 +62,12 @@ internal sealed class GetMessageHandler(
             }
 
             var unparsed = new HashSet<uint>();
+            // A structure the server could not give or got wrong: MimeKit reads the source instead (as the list does).
+            using var source = fetched.Degraded.Count == 0 && SourceStructure.Needed(summary) ? await SourceStructure.LoadAsync(folder, summary.UniqueId, ct) : null;
             var (text, rawHtml, truncated) = fetched.Degraded.Count > 0 ? default
-                // Read without BODYSTRUCTURE (the server's broke the client's parser): MimeKit reads the source instead.
-                : summary.Body is null && summary.Size is <= WholeSourceLimit ? await FromSourceAsync(folder, summary.UniqueId, ct)
+                : source is not null ? source.Body
                 : (await BodyLoader.LoadAsync(folder, [summary], ct, unparsed)).GetValueOrDefault(summary.UniqueId.Id);
-            var attachments = Attachments.List(summary);
+            var attachments = source?.Attachments ?? Attachments.List(summary);
             var id = MessageIds.Encode(location);
             var (html, remote) = rawHtml is null
                 ? (null, false)
@@ -84,7 +75,7 @@ internal sealed class GetMessageHandler(
                     ? $"{ApiRoutes.Root}/email/messages/{id}/attachments/{a.Id}/"
                     : null);
 
-            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html) with { ParseError = unparsed.Count > 0 || fetched.Flawed(summary.UniqueId.Id), BodyTruncated = truncated };
+            var dto = MessageMapper.ToDto(summary, folder.FullName, folder.UidValidity, text, html, attachments) with { ParseError = unparsed.Count > 0 || fetched.Flawed(summary.UniqueId.Id), BodyTruncated = truncated };
             if (query.MarkRead && !dto.IsRead)
             {
                 await folder.AddFlagsAsync(summary.UniqueId, MessageFlags.Seen, true, ct);
@@ -92,12 +83,8 @@ internal sealed class GetMessageHandler(
             }
 
             var envelope = summary.Envelope ?? new Envelope();
-            var inReplyTo = envelope.InReplyTo is { Length: > 0 and <= MessageMapper.MessageIdLimit } shortId ? $"<{shortId.Trim('<', '>')}>" : null;
-            var references = summary.References?.Where(r => r.Length <= MessageMapper.MessageIdLimit).Select(r => $"<{r}>").ToList() ?? [];
-            dto = dto with
-            {
-                HeadersTruncated = dto.HeadersTruncated || (inReplyTo is null && envelope.InReplyTo is { Length: > 0 }) || references.Count < (summary.References?.Count ?? 0),
-            };
+            var (inReplyTo, references, threadCut) = MessageMapper.Thread(envelope, summary.References);
+            dto = dto with { HeadersTruncated = dto.HeadersTruncated || threadCut };
             var detail = new MessageDetailDto(
                 dto,
                 inReplyTo,

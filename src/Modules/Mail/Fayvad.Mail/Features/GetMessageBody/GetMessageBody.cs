@@ -25,7 +25,10 @@ internal sealed record GetMessageBodyQuery(string Id, string? Folder = null) : I
 internal sealed class GetMessageBodyHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
     : IQueryHandler<GetMessageBodyQuery, Result<Stream>>
 {
-    private static readonly FetchRequest StructureRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure);
+    private static readonly FetchRequest StructureRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.BodyStructure | MessageSummaryItems.Size)
+    {
+        Headers = new HeaderSet([SourceStructure.TypeField]),
+    };
 
     private const long InMemoryLimit = 1024 * 1024;
 
@@ -37,6 +40,19 @@ internal sealed class GetMessageBodyHandler(ICurrentUser caller, IImapSessions s
             if (summary is null)
             {
                 return Error.NotFound("Message not found.");
+            }
+
+            if (SourceStructure.Needed(summary))
+            {
+                // The text the list and detail showed the start of, read from the source as they read it.
+                using var source = await SourceStructure.LoadAsync(folder, summary.UniqueId, ct);
+                if (source is not null)
+                {
+                    var whole = source.WholeText;
+                    return string.IsNullOrEmpty(whole)
+                        ? Error.NotFound("This message has no text body.")
+                        : new MemoryStream(Encoding.UTF8.GetBytes(whole));
+                }
             }
 
             if ((TextParts.Text(summary) ?? TextParts.Html(summary)) is not { } part || part.Octets == 0)
