@@ -37,7 +37,8 @@ internal sealed record CreateDomainCommand(
     int? DefaultMailboxQuota,
     bool? Antivirus,
     bool? Antispam,
-    bool? DkimEnabled) : ICommand<Result<PostedDomain>>
+    bool? DkimEnabled,
+    string? TargetDomain = null) : ICommand<Result<PostedDomain>>
 {
     public int TotalMb => Quota ?? TotalQuotaMb ?? 0;
     public int DefaultMb => DefaultMailboxQuota ?? DefaultMailboxQuotaMb ?? 0;
@@ -49,8 +50,16 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
     {
         RuleFor(c => c.Name).NotEmpty().Must(n => Addresses.IsDomainName(n?.Trim())).When(c => !string.IsNullOrEmpty(c.Name), ApplyConditionTo.CurrentValidator)
             .WithMessage("name must be a domain name such as example.com.");
-        RuleFor(c => c.Type).Equal(DomainDto.HostedType).When(c => c.Type is not null)
-            .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
+        RuleFor(c => c.Type).Must(t => t is DomainTypes.Hosted or DomainTypes.Alias).When(c => c.Type is not null)
+            .WithMessage(c => c.Type == DomainTypes.Relay
+                ? "type \"relaydomain\" is not offered: this server delivers only to its own mailboxes (docs/adr/0034)."
+                : "type must be \"domain\" or \"aliasdomain\".");
+        RuleFor(c => c.TargetDomain).NotEmpty().When(c => c.Type == DomainTypes.Alias)
+            .WithMessage("target_domain is required for an alias domain: the domain whose addresses it answers for.");
+        RuleFor(c => c.TargetDomain).Must(t => Addresses.IsDomainName(t!.Trim())).When(c => !string.IsNullOrEmpty(c.TargetDomain))
+            .WithMessage("target_domain must be a domain name such as example.com.");
+        RuleFor(c => c.TargetDomain).Null().When(c => c.Type != DomainTypes.Alias)
+            .WithMessage("target_domain is only for type \"aliasdomain\".");
         RuleFor(c => c.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.Quota).GreaterThanOrEqualTo(0);
@@ -104,6 +113,30 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             return deleted;
         }
 
+        MailDomain? target = null;
+        if (command.Type == DomainTypes.Alias)
+        {
+            // An alias domain joins its target's organization: only an admin of that organization may add one.
+            var targetName = Addresses.Normalize(command.TargetDomain!);
+            target = await db.Domains.SingleOrDefaultAsync(d => d.Name == targetName, cancellationToken);
+            if (target is null || !caller.CanManage(target.OrganizationId) || (scope.Value is { } named && named != target.OrganizationId))
+            {
+                return Error.Validation("target_domain", $"target_domain: '{targetName}' is not one of your organization's domains.");
+            }
+
+            if (target.Type != DomainTypes.Hosted)
+            {
+                return Error.Validation("target_domain", $"target_domain: '{targetName}' is itself an alias domain; name the domain it answers for.");
+            }
+
+            if (targetName == name)
+            {
+                return Error.Validation("target_domain", "target_domain: a domain cannot be an alias of itself.");
+            }
+
+            scope = target.OrganizationId;
+        }
+
         var domain = new MailDomain
         {
             Name = name,
@@ -115,6 +148,8 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             Antivirus = command.Antivirus ?? false,
             Antispam = command.Antispam ?? false,
             CreatedAt = clock.GetUtcNow(),
+            Type = target is null ? DomainTypes.Hosted : DomainTypes.Alias,
+            AliasTargetId = target?.Id,
         };
 
         if (scope.Value is { } organizationId)
