@@ -145,6 +145,14 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
                 $"name cannot change from {current} to {wanted}: {SoftDeletion.Plural(mailboxes, "mailbox uses", "mailboxes use")} it (deleted ones included).");
         }
 
+        // An alias's address carries its domain too.
+        var aliases = await db.Aliases.IgnoreQueryFilters().CountAsync(a => a.DomainId == domainId, cancellationToken);
+        if (aliases > 0)
+        {
+            return Error.Validation("name",
+                $"name cannot change from {current} to {wanted}: {SoftDeletion.Plural(aliases, "alias uses", "aliases use")} it.");
+        }
+
         return await db.Domains.AnyAsync(d => d.Name == wanted, cancellationToken)
             ? Error.Conflict($"The domain '{wanted}' already exists.")
             : await db.DeletedDomainAsync(wanted, cancellationToken);
