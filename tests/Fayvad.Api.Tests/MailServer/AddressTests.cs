@@ -185,6 +185,14 @@ public sealed class AddressTests(ApiFactory factory) : ApiTest(factory)
         Assert.Equal(SmtpStatusCode.MailboxUnavailable, outside.StatusCode);
         Assert.Contains("only from its own organization", outside.Message, StringComparison.Ordinal);
 
+        // The same alias at an alias domain of the organization is internal-only too.
+        var aliasDomainName = "alias-" + org.Domain;
+        await TestApi.ReadAsync(await admin.PostAsJsonAsync($"{Root}/domains/",
+            new { name = aliasDomainName, type = "aliasdomain", target_domain = org.Domain }, Ct), HttpStatusCode.Created);
+        var viaAliasDomain = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync("staff@" + aliasDomainName, "from outside, alias domain"));
+        Assert.Equal(SmtpStatusCode.MailboxUnavailable, viaAliasDomain.StatusCode);
+        Assert.Contains("only from its own organization", viaAliasDomain.Message, StringComparison.Ordinal);
+
         var (other, otherAdmin) = await NewOrgAsync();
         var stranger = await MailboxAsync(otherAdmin, "stranger@" + other.Domain);
         var foreign = await Assert.ThrowsAsync<SmtpCommandException>(() => MailProbe.SubmitAsync(stranger, TestApi.Password,
