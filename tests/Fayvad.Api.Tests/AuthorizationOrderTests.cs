@@ -20,7 +20,9 @@ public sealed class AuthorizationOrderTests(ApiFactory factory) : ApiTest(factor
     private static readonly string[] PlainUser =
     [
         "GET /auth/me", "PATCH /auth/me", "PATCH /auth/me/update", "POST /auth/change-password", "POST /auth/logout", "POST /auth/refresh",
-        "POST /email/auth", "GET /users", "GET /domains", "GET /domains/{id}", "GET /org/email-accounts/{id}", "GET /users/{id}", "PATCH /users/{id}", "PUT /users/{id}",
+        "POST /email/auth", "GET /users", "GET /domains", "GET /domains/{id}", "GET /org/email-accounts/{id}", "GET /users/{id}",
+        // A mailbox's own user sets its forward (docs/adr/0034).
+        "GET /org/email-accounts/{id}/forward", "PUT /org/email-accounts/{id}/forward", "DELETE /org/email-accounts/{id}/forward", "PATCH /users/{id}", "PUT /users/{id}",
     ];
 
     /// <summary>Superadmin routes: the platform's organizations, analytics and health (an org admin sees only their own organization).</summary>

@@ -93,6 +93,11 @@ public static class HostileCases
             ("PUT", "/org/email-accounts/{acctA2}/", Caller.AdminA, false, [L("display_name", marker + " D"), I("quota", "21"), B("enabled", false)]),
             ("POST", "/org/email-accounts/{acctA2}/password/", Caller.AdminA, false, [L("password", "another-horse-9")]),
             ("POST", "/org/email-accounts/bulk-deactivate/", Caller.AdminA, false, [Ids("ids", "{acctA2}")]),
+            ("POST", "/org/aliases/", Caller.AdminA, false, [L("address", marker + "al@{domainNameA}"), S("recipients", "{userAAddress}"), B("enabled", true),
+                B("internal_only", false), L("description", marker)]),
+            ("PATCH", "/org/aliases/{aliasA}/", Caller.AdminA, false, [S("recipients", "{userAAddress}"), B("enabled", false), B("internal_only", true), L("description", marker)]),
+            ("PUT", "/org/aliases/{aliasA}/", Caller.AdminA, false, [L("address", "team@{domainNameA}"), S("recipients", "{userAAddress}"), B("enabled", false), L("description", marker)]),
+            ("PUT", "/org/email-accounts/{acctA2}/forward/", Caller.AdminA, false, [S("recipients", "{userAAddress}"), B("keep_copy", false)]),
             ("POST", "/webhooks/", Caller.AdminA, false, [L("url", "http://127.0.0.1:9/" + marker), S("events", "message.new"), L("secret", "0123456789abcdef-x")]),
             ("POST", "/email/folders/", Caller.UserA, true, [L("name", marker + "F")]),
             ("PATCH", "/email/folders/", Caller.UserA, true, [L("folder", "Keep"), L("name", marker + "G")]),
@@ -243,6 +248,7 @@ public static class HostileCases
             ("/admin/organizations/", Caller.Superadmin), ("/admin/organizations/deleted/", Caller.Superadmin), ("/domains/", Caller.Superadmin),
             ("/domains/deleted/", Caller.Superadmin), ("/users/", Caller.Superadmin), ("/users/deleted/", Caller.AdminA), ("/admin/email-accounts/", Caller.Superadmin),
             ("/org/email-accounts/", Caller.AdminA), ("/org/email-accounts/deleted/", Caller.AdminA), ("/org/users/", Caller.AdminA),
+            ("/org/aliases/", Caller.AdminA),
         })
         {
             foreach (var query in pages.Take(path.Contains("deleted", StringComparison.Ordinal) ? 4 : pages.Length))
@@ -340,6 +346,19 @@ public static class HostileCases
             ("GET", "/users/{userB}/", null, Caller.AdminA), ("PATCH", "/users/{userB}/", "{\"first_name\":\"{marker}\"}", Caller.AdminA),
             ("PUT", "/users/{userB}/", "{\"is_active\":false}", Caller.AdminA), ("DELETE", "/users/{userB}/", null, Caller.AdminA),
             ("POST", "/users/{userB}/restore/", null, Caller.AdminA),
+            ("GET", "/org/aliases/{aliasB}/", null, Caller.AdminA), ("PATCH", "/org/aliases/{aliasB}/", "{\"enabled\":false}", Caller.AdminA),
+            ("PUT", "/org/aliases/{aliasB}/", "{\"recipients\":[\"{userAAddress}\"]}", Caller.AdminA), ("DELETE", "/org/aliases/{aliasB}/", null, Caller.AdminA),
+            ("GET", "/org/aliases/", null, Caller.UserA), ("GET", "/org/aliases/{aliasA}/", null, Caller.UserA),
+            ("DELETE", "/org/aliases/{aliasA}/", null, Caller.UserA), ("GET", "/org/aliases/?organization={orgB}", null, Caller.AdminA),
+            ("POST", "/org/aliases/", "{\"address\":\"{marker}x@{domainNameB}\",\"recipients\":[\"{userAAddress}\"]}", Caller.AdminA),
+            ("POST", "/org/aliases/", "{\"address\":\"@{domainNameB}\",\"recipients\":[\"{userAAddress}\"]}", Caller.AdminA),
+            ("POST", "/org/aliases/", "{\"address\":\"victim@{domainNameB}\",\"recipients\":[\"{userAAddress}\"]}", Caller.AdminA),
+            ("POST", "/org/aliases/", "{\"address\":\"{marker}u@{domainNameA}\",\"recipients\":[\"{userAAddress}\"]}", Caller.UserA),
+            ("PATCH", "/org/aliases/{aliasA}/", "{\"recipients\":[\"nobody-{marker}@{domainNameB}\"]}", Caller.AdminA),
+            ("GET", "/org/email-accounts/{acctB}/forward/", null, Caller.AdminA),
+            ("PUT", "/org/email-accounts/{acctB}/forward/", "{\"recipients\":[\"{userAAddress}\"],\"keep_copy\":false}", Caller.AdminA),
+            ("DELETE", "/org/email-accounts/{acctB}/forward/", null, Caller.AdminA),
+            ("PUT", "/org/email-accounts/{acctA2}/forward/", "{\"recipients\":[\"{userAAddress}\"]}", Caller.UserA),
             ("GET", "/domains/{domainB}/", null, Caller.AdminA), ("PATCH", "/domains/{domainB}/", "{\"enabled\":false}", Caller.AdminA),
             ("PUT", "/domains/{domainB}/", "{\"quota\":1}", Caller.AdminA), ("DELETE", "/domains/{domainB}/", null, Caller.AdminA),
             ("PATCH", "/domains/{domainB}/toggle/", "{}", Caller.AdminA), ("POST", "/domains/{domainB}/enable/", null, Caller.AdminA),
@@ -392,6 +411,8 @@ public static class HostileCases
                 ("POST", "/domains/{0}/dkim/rotate/", Caller.Superadmin),
                 ("GET", "/users/{0}/", Caller.Superadmin), ("DELETE", "/users/{0}/", Caller.Superadmin),
                 ("GET", "/org/email-accounts/{0}/", Caller.AdminA), ("POST", "/org/email-accounts/{0}/password/", Caller.AdminA),
+                ("GET", "/org/aliases/{0}/", Caller.AdminA), ("DELETE", "/org/aliases/{0}/", Caller.AdminA),
+                ("GET", "/org/email-accounts/{0}/forward/", Caller.AdminA), ("DELETE", "/org/email-accounts/{0}/forward/", Caller.AdminA),
                 ("DELETE", "/webhooks/{0}/", Caller.AdminA),
             })
             {

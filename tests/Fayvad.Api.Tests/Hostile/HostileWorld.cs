@@ -86,6 +86,10 @@ public sealed class HostileWorld
         var acctA2 = await api.CreateAccountAsync(adminA, "second@" + orgA.Domain);
         var acctB = await api.CreateAccountAsync(adminB, "victim@" + orgB.Domain);
         var userA = await api.AsAsync(userAAddress);
+        var aliasA = await TestApi.ReadAsync(await adminA.PostAsJsonAsync($"{TestApi.Root}/org/aliases/",
+            new { address = "team@" + orgA.Domain, recipients = new[] { userAAddress } }), HttpStatusCode.Created);
+        var aliasB = await TestApi.ReadAsync(await adminB.PostAsJsonAsync($"{TestApi.Root}/org/aliases/",
+            new { address = "team@" + orgB.Domain, recipients = new[] { "victim@" + orgB.Domain } }), HttpStatusCode.Created);
         var userB = await api.AsAsync("victim@" + orgB.Domain);
 
         var webhookB = await TestApi.ReadAsync(await adminB.PostAsJsonAsync($"{TestApi.Root}/webhooks/",
@@ -124,6 +128,8 @@ public sealed class HostileWorld
                 ["acctA"] = Id(acctA),
                 ["acctA2"] = Id(acctA2),
                 ["acctB"] = Id(acctB),
+                ["aliasA"] = Id(aliasA),
+                ["aliasB"] = Id(aliasB),
                 ["userA"] = Id(acctA, "user_id"),
                 ["userB"] = orgB.AdminUserId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["webhookB"] = Id(webhookB),
@@ -165,6 +171,7 @@ public sealed class HostileWorld
                 SELECT count(*) FROM directory.domains WHERE name LIKE '%{marker}%') + (
                 SELECT count(*) FROM directory.users WHERE username LIKE '%{marker}%' OR first_name LIKE '%{marker}%') + (
                 SELECT count(*) FROM directory.email_accounts WHERE address LIKE '%{marker}%') + (
+                SELECT count(*) FROM directory.aliases WHERE address LIKE '%{marker}%' OR description LIKE '%{marker}%') + (
                 SELECT count(*) FROM mail.webhooks WHERE url LIKE '%{marker}%')
             FROM (
                 SELECT o::text x FROM directory.organizations o WHERE o.id IN ({ids[0]}, {ids[1]})
@@ -174,6 +181,8 @@ public sealed class HostileWorld
                 UNION ALL SELECT (u.id, u.username, u.email, u.first_name, u.last_name, u.role, u.password_hash, u.is_active,
                     u.language, u.phone_number, u.secondary_email, u.tfa_enabled, u.deleted_at)::text
                     FROM directory.users u WHERE u.organization_id IN ({ids[0]}, {ids[1]})
+                UNION ALL SELECT al::text FROM directory.aliases al JOIN directory.domains d ON d.id = al.domain_id
+                    WHERE d.organization_id IN ({ids[0]}, {ids[1]})
                 UNION ALL SELECT w::text FROM mail.webhooks w WHERE w.organization_id IN ({ids[0]}, {ids[1]})
                 UNION ALL SELECT (up.id, up.owner_user_id)::text FROM mail.uploads up
                     WHERE up.owner_user_id IN (SELECT id FROM directory.users WHERE organization_id IN ({ids[0]}, {ids[1]}))

@@ -372,6 +372,8 @@ export async function GetDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -398,6 +400,8 @@ export async function ReplaceDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -439,6 +443,8 @@ export async function UpdateDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -488,6 +494,8 @@ export async function ToggleDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -514,6 +522,8 @@ export async function EnableDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -540,6 +550,8 @@ export async function DisableDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -648,6 +660,42 @@ export async function OrganizationDashboard() {
     is<number>(data["active_email_accounts"]);
     is<number | undefined>(data["user_limit"]);
     is<number | undefined>(data["storage_limit_gb"]);
+  }
+}
+
+// operation: GetMailboxForward
+export async function GetMailboxForward() {
+  const { data } = await client.GET("/fayvad_api/org/email-accounts/{id}/forward", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}/forward"]["get"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<number>(data["email_account_id"]);
+    is<string>(data["address"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["keep_copy"]);
+    is<boolean>(data["active"]);
+  }
+}
+
+// operation: SetMailboxForward
+export async function SetMailboxForward() {
+  const { data } = await client.PUT("/fayvad_api/org/email-accounts/{id}/forward", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}/forward"]["put"]["parameters"]["path"]> }, body: { "recipients": ["x"], "keep_copy": true } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}/forward"]["put"]["requestBody"]>["content"]["application/json"] });
+  if (data !== undefined) {
+    is<number>(data["email_account_id"]);
+    is<string>(data["address"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["keep_copy"]);
+    is<boolean>(data["active"]);
+  }
+}
+
+// operation: DeleteMailboxForward
+export async function DeleteMailboxForward() {
+  const { data } = await client.DELETE("/fayvad_api/org/email-accounts/{id}/forward", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}/forward"]["delete"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<number>(data["email_account_id"]);
+    is<string>(data["address"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["keep_copy"]);
+    is<boolean>(data["active"]);
   }
 }
 
@@ -761,7 +809,7 @@ export async function ListDomains() {
 
 // operation: CreateDomain
 export async function CreateDomain() {
-  const { data } = await client.POST("/fayvad_api/domains", { body: { "name": "x", "organization_id": 1, "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "type": "x", "quota": 1, "default_mailbox_quota": 1, "antivirus": true, "antispam": true, "dkim_enabled": true, "total_mb": 1, "default_mb": 1 } satisfies NonNullable<paths["/fayvad_api/domains"]["post"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.POST("/fayvad_api/domains", { body: { "name": "x", "organization_id": 1, "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "type": "x", "quota": 1, "default_mailbox_quota": 1, "antivirus": true, "antispam": true, "dkim_enabled": true, "target_domain": "x", "total_mb": 1, "default_mb": 1 } satisfies NonNullable<paths["/fayvad_api/domains"]["post"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -776,6 +824,8 @@ export async function CreateDomain() {
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
     is<string>(data["type"]);
+    is<null | string | undefined>(data["target_domain"]);
+    is<number>(data["total_aliases"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
@@ -1031,6 +1081,100 @@ export async function BulkCreateEmailAccounts() {
   if (data !== undefined) {
     is<number>(data["created"]);
     is<unknown[]>(data["accounts"]);
+  }
+}
+
+// operation: ListAliases
+export async function ListAliases() {
+  const { data } = await client.GET("/fayvad_api/org/aliases", { params: { query: { "page": 1, "page_size": 1, "limit": 1, "organization": 1, "domain": "x", "search": "x" } satisfies NonNullable<paths["/fayvad_api/org/aliases"]["get"]["parameters"]["query"]> } });
+}
+
+// operation: CreateAlias
+export async function CreateAlias() {
+  const { data } = await client.POST("/fayvad_api/org/aliases", { body: { "address": "x", "recipients": ["x"], "enabled": true, "internal_only": true, "expires_at": "x", "description": "x" } satisfies NonNullable<paths["/fayvad_api/org/aliases"]["post"]["requestBody"]>["content"]["application/json"] });
+  if (data !== undefined) {
+    is<number>(data["id"]);
+    is<string>(data["address"]);
+    is<number>(data["domain_id"]);
+    is<string>(data["domain"]);
+    is<number>(data["organization_id"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["enabled"]);
+    is<boolean>(data["internal_only"]);
+    is<null | string | undefined>(data["expires_at"]);
+    is<boolean>(data["expired"]);
+    is<boolean>(data["catch_all"]);
+    is<string>(data["description"]);
+    is<string>(data["created_at"]);
+    is<string>(data["updated_at"]);
+  }
+}
+
+// operation: GetAlias
+export async function GetAlias() {
+  const { data } = await client.GET("/fayvad_api/org/aliases/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["get"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<number>(data["id"]);
+    is<string>(data["address"]);
+    is<number>(data["domain_id"]);
+    is<string>(data["domain"]);
+    is<number>(data["organization_id"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["enabled"]);
+    is<boolean>(data["internal_only"]);
+    is<null | string | undefined>(data["expires_at"]);
+    is<boolean>(data["expired"]);
+    is<boolean>(data["catch_all"]);
+    is<string>(data["description"]);
+    is<string>(data["created_at"]);
+    is<string>(data["updated_at"]);
+  }
+}
+
+// operation: ReplaceAlias
+export async function ReplaceAlias() {
+  const { data } = await client.PUT("/fayvad_api/org/aliases/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["put"]["parameters"]["path"]> }, body: { "address": "x", "recipients": ["x"], "enabled": true, "internal_only": true, "expires_at": "x", "description": "x" } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
+  if (data !== undefined) {
+    is<number>(data["id"]);
+    is<string>(data["address"]);
+    is<number>(data["domain_id"]);
+    is<string>(data["domain"]);
+    is<number>(data["organization_id"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["enabled"]);
+    is<boolean>(data["internal_only"]);
+    is<null | string | undefined>(data["expires_at"]);
+    is<boolean>(data["expired"]);
+    is<boolean>(data["catch_all"]);
+    is<string>(data["description"]);
+    is<string>(data["created_at"]);
+    is<string>(data["updated_at"]);
+  }
+}
+
+// operation: DeleteAlias
+export async function DeleteAlias() {
+  const { data } = await client.DELETE("/fayvad_api/org/aliases/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["delete"]["parameters"]["path"]> } });
+}
+
+// operation: UpdateAlias
+export async function UpdateAlias() {
+  const { data } = await client.PATCH("/fayvad_api/org/aliases/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["patch"]["parameters"]["path"]> }, body: { "address": "x", "recipients": ["x"], "enabled": true, "internal_only": true, "expires_at": "x", "description": "x" } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
+  if (data !== undefined) {
+    is<number>(data["id"]);
+    is<string>(data["address"]);
+    is<number>(data["domain_id"]);
+    is<string>(data["domain"]);
+    is<number>(data["organization_id"]);
+    is<unknown[]>(data["recipients"]);
+    is<boolean>(data["enabled"]);
+    is<boolean>(data["internal_only"]);
+    is<null | string | undefined>(data["expires_at"]);
+    is<boolean>(data["expired"]);
+    is<boolean>(data["catch_all"]);
+    is<string>(data["description"]);
+    is<string>(data["created_at"]);
+    is<string>(data["updated_at"]);
   }
 }
 

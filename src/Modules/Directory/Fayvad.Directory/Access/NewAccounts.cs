@@ -145,6 +145,13 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
             return Error.Validation(sourceOfDomain, $"{sourceOfDomain}: the domain '{domainPart}' is not one of your organization's domains.");
         }
 
+        if (domain.Type == DomainTypes.Alias)
+        {
+            var target = await db.Domains.Where(d => d.Id == domain.AliasTargetId).Select(d => d.Name).SingleOrDefaultAsync(cancellationToken);
+            return Error.Validation(sourceOfDomain,
+                $"{sourceOfDomain}: '{domainPart}' is an alias domain of '{target}': create the mailbox at {target}, and it answers at both.");
+        }
+
         return new AccountTarget(address, domain);
     }
 
@@ -164,6 +171,11 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
             || await db.EmailAccounts.AnyAsync(a => a.Address == address, cancellationToken))
         {
             return Error.Conflict($"The address '{address}' is already taken.");
+        }
+
+        if (await db.Aliases.AnyAsync(a => a.Address == address, cancellationToken))
+        {
+            return Error.Conflict($"The address '{address}' is an alias: delete the alias first, or give the mailbox another address.");
         }
 
         var quotaMb = request.QuotaMb ?? request.Quota ?? target.Domain.DefaultMailboxQuotaMb;

@@ -16,6 +16,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
     public DbSet<MailboxUsage> MailboxUsage => Set<MailboxUsage>();
     public DbSet<DkimKey> DkimKeys => Set<DkimKey>();
     public DbSet<DomainDnsCheck> DnsChecks => Set<DomainDnsCheck>();
+    public DbSet<MailAlias> Aliases => Set<MailAlias>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
@@ -44,11 +45,15 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.ToTable("domains", t =>
             {
                 t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0");
+                t.HasCheckConstraint("ck_domains_type", "(type = 'domain' AND alias_target_id IS NULL) OR (type = 'aliasdomain' AND alias_target_id IS NOT NULL AND alias_target_id <> id)");
                 t.HasCheckConstraint("ck_domains_message_limit", "message_limit >= 0");
             });
             e.Property(d => d.Name).HasMaxLength(253);
+            e.Property(d => d.Type).HasMaxLength(16).HasDefaultValue(DomainTypes.Hosted);
             e.HasIndex(d => d.Name).IsUnique();
             e.HasQueryFilter(d => d.DeletedAt == null);
+            // An alias domain goes with the domain it answers for.
+            e.HasOne(d => d.AliasTarget).WithMany().HasForeignKey(d => d.AliasTargetId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne(d => d.Organization).WithMany(o => o.Domains).HasForeignKey(d => d.OrganizationId)
                 .OnDelete(DeleteBehavior.Cascade);
         });
@@ -89,6 +94,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.HasIndex(a => a.Address).IsUnique();
             e.HasIndex(a => a.MailHome).IsUnique();
             e.HasIndex(a => a.UserId).IsUnique();
+            e.Property(a => a.ForwardTo).HasDefaultValueSql("'{}'::text[]");
             e.HasQueryFilter(a => a.DeletedAt == null);
             // The purge job's question: which deleted mailboxes are past their retention.
             e.HasIndex(a => a.PurgeAfter).HasFilter("deleted_at IS NOT NULL");
@@ -96,6 +102,24 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
                 .OnDelete(DeleteBehavior.Cascade);
             e.HasOne(a => a.Domain).WithMany(d => d.Accounts).HasForeignKey(a => a.DomainId)
                 .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<MailAlias>(e =>
+        {
+            e.ToTable("aliases", t =>
+            {
+                t.HasCheckConstraint("ck_aliases_address_lower", "address = lower(address)");
+                t.HasCheckConstraint("ck_aliases_recipients", "cardinality(recipients) > 0");
+            });
+            e.Property(a => a.LocalPart).HasMaxLength(64);
+            e.Property(a => a.Address).HasMaxLength(254);
+            e.Property(a => a.Description).HasMaxLength(200).HasDefaultValue("");
+            e.HasIndex(a => a.Address).IsUnique();
+            e.HasIndex(a => a.DomainId);
+            // A deleted domain's aliases go with it (the view refuses them meanwhile; the purge removes them).
+            e.HasQueryFilter(a => a.Domain.DeletedAt == null);
+            e.Ignore(a => a.IsCatchAll);
+            e.HasOne(a => a.Domain).WithMany(d => d.Aliases).HasForeignKey(a => a.DomainId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<DkimKey>(e =>

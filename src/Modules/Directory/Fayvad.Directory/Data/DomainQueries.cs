@@ -5,8 +5,9 @@ namespace Fayvad.Directory.Data;
 
 /// <summary>
 /// A domain with our fields and the client's (docs/adr/0010): <c>quota</c> (MB, 0 = no limit),
-/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>type</c> ("domain") and the three flags; <c>dns_status</c>
-/// and <c>dns_checked_at</c> are the last DNS check's (null before the first).
+/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>total_aliases</c>, <c>type</c> ("domain" or "aliasdomain",
+/// whose <c>target_domain</c> names the domain it answers for) and the three flags; <c>dns_status</c> and
+/// <c>dns_checked_at</c> are the last DNS check's (null before the first).
 /// </summary>
 internal sealed record DomainDto(
     long Id,
@@ -22,13 +23,15 @@ internal sealed record DomainDto(
     bool Antivirus,
     bool Antispam,
     string Type,
+    string? TargetDomain,
+    int TotalAliases,
     DateTimeOffset CreatedAt,
     string? DnsStatus,
     DateTimeOffset? DnsCheckedAt,
     int MessageLimit)
 {
-    /// <summary>The only kind of domain this server hosts (no relay or alias domains).</summary>
-    public const string HostedType = "domain";
+    /// <summary>A domain that hosts mailboxes and aliases.</summary>
+    public const string HostedType = DomainTypes.Hosted;
 
     public int Quota => TotalQuotaMb;
     public int DefaultMailboxQuota => DefaultMailboxQuotaMb;
@@ -51,7 +54,9 @@ internal static class DomainQueries
             d.DkimEnabled,
             d.Antivirus,
             d.Antispam,
-            DomainDto.HostedType,
+            d.Type,
+            d.AliasTarget != null ? d.AliasTarget.Name : null,
+            db.Aliases.Count(a => a.DomainId == d.Id),
             d.CreatedAt,
             // The last DNS check (docs/adr/0019): null until one ran.
             db.DnsChecks.Where(c => c.DomainId == d.Id).Select(c => c.Status).FirstOrDefault(),

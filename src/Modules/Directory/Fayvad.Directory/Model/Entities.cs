@@ -58,11 +58,61 @@ internal sealed class MailDomain : ISoftDeletable
     /// <summary>Recipients the domain's mailboxes may send to in any hour, all together; 0 means no limit (docs/adr/0036).</summary>
     public int MessageLimit { get; set; }
 
+    /// <summary>"domain" (hosts mailboxes and aliases) or "aliasdomain" (answers for <see cref="AliasTarget"/>).</summary>
+    public string Type { get; set; } = DomainTypes.Hosted;
+
+    /// <summary>For an alias domain: the domain whose addresses it answers for (same organization).</summary>
+    public long? AliasTargetId { get; set; }
+
+    public MailDomain? AliasTarget { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
     public DateTimeOffset? PurgeAfter { get; set; }
     public List<EmailAccount> Accounts { get; } = [];
     public List<DkimKey> DkimKeys { get; } = [];
+    public List<MailAlias> Aliases { get; } = [];
+}
+
+internal static class DomainTypes
+{
+    public const string Hosted = "domain";
+    public const string Alias = "aliasdomain";
+    public const string Relay = "relaydomain";
+}
+
+/// <summary>
+/// An address at one of the organization's domains that delivers to other addresses (mailboxes, aliases, outside
+/// addresses); with an empty local part (address "@domain") it is the domain's catch-all (docs/adr/0034).
+/// </summary>
+internal sealed class MailAlias
+{
+    public long Id { get; set; }
+    public long DomainId { get; set; }
+    public MailDomain Domain { get; set; } = null!;
+
+    /// <summary>"" for the catch-all.</summary>
+    public required string LocalPart { get; set; }
+
+    /// <summary>local_part@domain (or @domain), lower case; unique across the platform.</summary>
+    public required string Address { get; set; }
+
+    /// <summary>Lower-case addresses, in the order given.</summary>
+    public List<string> Recipients { get; set; } = [];
+
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Refuses mail from anyone but an authenticated mailbox of the same organization.</summary>
+    public bool InternalOnly { get; set; }
+
+    /// <summary>Past this instant the alias answers 550 like an unknown address.</summary>
+    public DateTimeOffset? ExpiresAt { get; set; }
+
+    public string Description { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    public bool IsCatchAll => LocalPart.Length == 0;
 }
 
 internal enum DkimKeyState
@@ -170,6 +220,13 @@ internal sealed class EmailAccount : ISoftDeletable
     public int MessageLimit { get; set; }
 
     public bool Enabled { get; set; } = true;
+
+    /// <summary>Where the mailbox's mail is forwarded to (lower-case addresses); empty: no forward.</summary>
+    public List<string> ForwardTo { get; set; } = [];
+
+    /// <summary>With a forward: whether the mailbox keeps a copy too.</summary>
+    public bool ForwardKeepCopy { get; set; } = true;
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
     public DateTimeOffset? PurgeAfter { get; set; }

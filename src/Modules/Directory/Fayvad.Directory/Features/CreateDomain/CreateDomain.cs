@@ -38,6 +38,7 @@ internal sealed record CreateDomainCommand(
     bool? Antivirus,
     bool? Antispam,
     bool? DkimEnabled,
+    string? TargetDomain = null,
     int? MessageLimit = null) : ICommand<Result<PostedDomain>>
 {
     public int TotalMb => Quota ?? TotalQuotaMb ?? 0;
@@ -50,8 +51,16 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
     {
         RuleFor(c => c.Name).NotEmpty().Must(n => Addresses.IsDomainName(n?.Trim())).When(c => !string.IsNullOrEmpty(c.Name), ApplyConditionTo.CurrentValidator)
             .WithMessage("name must be a domain name such as example.com.");
-        RuleFor(c => c.Type).Equal(DomainDto.HostedType).When(c => c.Type is not null)
-            .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
+        RuleFor(c => c.Type).Must(t => t is DomainTypes.Hosted or DomainTypes.Alias).When(c => c.Type is not null)
+            .WithMessage(c => c.Type == DomainTypes.Relay
+                ? "type \"relaydomain\" is not offered: this server delivers only to its own mailboxes (docs/adr/0034)."
+                : "type must be \"domain\" or \"aliasdomain\".");
+        RuleFor(c => c.TargetDomain).NotEmpty().When(c => c.Type == DomainTypes.Alias)
+            .WithMessage("target_domain is required for an alias domain: the domain whose addresses it answers for.");
+        RuleFor(c => c.TargetDomain).Must(t => Addresses.IsDomainName(t!.Trim())).When(c => !string.IsNullOrEmpty(c.TargetDomain))
+            .WithMessage("target_domain must be a domain name such as example.com.");
+        RuleFor(c => c.TargetDomain).Null().When(c => c.Type != DomainTypes.Alias)
+            .WithMessage("target_domain is only for type \"aliasdomain\".");
         RuleFor(c => c.DefaultMailboxQuotaMb).GreaterThanOrEqualTo(0);
         RuleFor(c => c.MessageLimit).GreaterThanOrEqualTo(0).WithMessage("message_limit must be 0 (no limit) or more recipients an hour.");
         RuleFor(c => c.TotalQuotaMb).GreaterThanOrEqualTo(0);
@@ -106,6 +115,30 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             return deleted;
         }
 
+        MailDomain? target = null;
+        if (command.Type == DomainTypes.Alias)
+        {
+            // An alias domain joins its target's organization: only an admin of that organization may add one.
+            var targetName = Addresses.Normalize(command.TargetDomain!);
+            target = await db.Domains.SingleOrDefaultAsync(d => d.Name == targetName, cancellationToken);
+            if (target is null || !caller.CanManage(target.OrganizationId) || (scope.Value is { } named && named != target.OrganizationId))
+            {
+                return Error.Validation("target_domain", $"target_domain: '{targetName}' is not one of your organization's domains.");
+            }
+
+            if (target.Type != DomainTypes.Hosted)
+            {
+                return Error.Validation("target_domain", $"target_domain: '{targetName}' is itself an alias domain; name the domain it answers for.");
+            }
+
+            if (targetName == name)
+            {
+                return Error.Validation("target_domain", "target_domain: a domain cannot be an alias of itself.");
+            }
+
+            scope = target.OrganizationId;
+        }
+
         var domain = new MailDomain
         {
             Name = name,
@@ -118,6 +151,8 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             Antispam = command.Antispam ?? false,
             MessageLimit = command.MessageLimit ?? 0,
             CreatedAt = clock.GetUtcNow(),
+            Type = target is null ? DomainTypes.Hosted : DomainTypes.Alias,
+            AliasTargetId = target?.Id,
         };
 
         if (scope.Value is { } organizationId)

@@ -3,6 +3,7 @@ using FluentValidation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
+using Fayvad.Directory.Model;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -49,8 +50,8 @@ internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainComm
         RuleFor(c => c.Body.DefaultMailboxQuota).GreaterThanOrEqualTo(0).OverridePropertyName("default_mailbox_quota");
         RuleFor(c => c.Body.MessageLimit).GreaterThanOrEqualTo(0).OverridePropertyName("message_limit")
             .WithMessage("message_limit must be 0 (no limit) or more recipients an hour.");
-        RuleFor(c => c.Body.Type).Equal(DomainDto.HostedType).When(c => c.Body.Type is not null).OverridePropertyName("type")
-            .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
+        RuleFor(c => c.Body.Type).Must(t => t is DomainTypes.Hosted or DomainTypes.Alias).When(c => c.Body.Type is not null).OverridePropertyName("type")
+            .WithMessage("type must be \"domain\" or \"aliasdomain\" (relay domains are not offered, docs/adr/0034).");
         RuleFor(c => c.Body.Name).Must(n => Addresses.IsDomainName(n?.Trim())).When(c => c.Body.Name is not null).OverridePropertyName("name")
             .WithMessage("name must be a domain name such as example.com.");
     }
@@ -72,6 +73,11 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         {
             return Error.Validation(body.Organization is not null ? "organization" : "organization_id",
                 "A domain cannot move to another organization: its mailboxes, admins and limits belong to this one.");
+        }
+
+        if (body.Type is { } type && type != domain.Type)
+        {
+            return Error.Validation("type", $"type cannot change (this domain is \"{domain.Type}\"): delete it and add it again as the other type.");
         }
 
         var totalPick = EchoedFields.Pick(body.Quota, "quota", body.TotalQuotaMb, "total_quota_mb", domain.TotalQuotaMb);
@@ -141,6 +147,14 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         {
             return Error.Validation("name",
                 $"name cannot change from {current} to {wanted}: {SoftDeletion.Plural(mailboxes, "mailbox uses", "mailboxes use")} it (deleted ones included).");
+        }
+
+        // An alias's address carries its domain too.
+        var aliases = await db.Aliases.IgnoreQueryFilters().CountAsync(a => a.DomainId == domainId, cancellationToken);
+        if (aliases > 0)
+        {
+            return Error.Validation("name",
+                $"name cannot change from {current} to {wanted}: {SoftDeletion.Plural(aliases, "alias uses", "aliases use")} it.");
         }
 
         return await db.Domains.AnyAsync(d => d.Name == wanted, cancellationToken)
