@@ -72,7 +72,8 @@ check_mail_grants() {
   out=$(psql_super -d "$PG_DB" -t -A 2>&1 <<'SQL'
 SELECT o || CASE WHEN to_regclass(o) IS NULL THEN ' MISSING' ELSE ' UNGRANTED ' || r END
 FROM (VALUES ('directory.mail_accounts', 'fayvad_mail', 'SELECT'), ('directory.mail_domains', 'fayvad_mail', 'SELECT'),
-             ('directory.mailbox_usage', 'fayvad_mail', 'INSERT'), ('directory.dkim_signing', 'fayvad_dkim', 'SELECT')) v(o, r, p)
+             ('directory.mailbox_usage', 'fayvad_mail', 'INSERT'), ('directory.dkim_signing', 'fayvad_dkim', 'SELECT'),
+             ('directory.spam_domains', 'fayvad_mail', 'SELECT'), ('directory.spam_sender_rules', 'fayvad_mail', 'SELECT')) v(o, r, p)
 WHERE CASE WHEN to_regclass(o) IS NULL THEN true ELSE NOT has_table_privilege(r, o, p) END;
 SQL
   ) || { echo "$out" >&2; die "checking the mail roles' grants failed"; }
@@ -81,7 +82,7 @@ SQL
   elif [[ -n $out ]]; then
     warn "not granted: $(sed 's/ UNGRANTED / to /' <<<"$out" | paste -sd, | sed 's/,/, /g'); a migration dropped them? Run deploy/stack.sh psql -c 'SELECT directory.grant_mail_server_roles()' and re-grant in that migration"
   else
-    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mailbox_usage; fayvad_dkim on dkim_signing (by the migrations)"
+    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mailbox_usage, spam_domains, spam_sender_rules; fayvad_dkim on dkim_signing (by the migrations)"
   fi
 }
 

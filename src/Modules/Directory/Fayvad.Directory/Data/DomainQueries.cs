@@ -5,7 +5,7 @@ namespace Fayvad.Directory.Data;
 
 /// <summary>
 /// A domain with our fields and the client's (docs/adr/0010): <c>quota</c> (MB, 0 = no limit),
-/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>type</c> ("domain") and the three flags; <c>dns_status</c>
+/// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>type</c> ("domain"), the three flags and <c>spam_threshold</c>; <c>dns_status</c>
 /// and <c>dns_checked_at</c> are the last DNS check's (null before the first).
 /// </summary>
 internal sealed record DomainDto(
@@ -21,6 +21,7 @@ internal sealed record DomainDto(
     bool DkimEnabled,
     bool Antivirus,
     bool Antispam,
+    int SpamThreshold,
     string Type,
     DateTimeOffset CreatedAt,
     string? DnsStatus,
@@ -50,6 +51,7 @@ internal static class DomainQueries
             d.DkimEnabled,
             d.Antivirus,
             d.Antispam,
+            d.SpamThreshold,
             DomainDto.HostedType,
             d.CreatedAt,
             // The last DNS check (docs/adr/0019): null until one ran.

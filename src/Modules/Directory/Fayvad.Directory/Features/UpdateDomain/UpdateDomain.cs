@@ -3,6 +3,7 @@ using FluentValidation;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
+using Fayvad.Directory.Model;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
@@ -19,7 +20,7 @@ internal sealed record OrganizationIdBody(long? Id);
 
 /// <summary>
 /// PATCH some fields, or PUT the object as GET returns it: <c>name</c>, <c>enabled</c>, <c>quota</c> (MB),
-/// <c>default_mailbox_quota</c> (MB), the three flags, <c>type</c>, and our <c>*_quota_mb</c> names. Read-only fields
+/// <c>default_mailbox_quota</c> (MB), the three flags, <c>spam_threshold</c>, <c>type</c>, and our <c>*_quota_mb</c> names. Read-only fields
 /// of the GET shape (id, counts, usage, created_at) are ignored; <c>organization</c> cannot change.
 /// </summary>
 internal sealed record UpdateDomainBody(
@@ -33,6 +34,7 @@ internal sealed record UpdateDomainBody(
     bool? DkimEnabled,
     bool? Antivirus,
     bool? Antispam,
+    int? SpamThreshold,
     OrganizationIdBody? Organization,
     long? OrganizationId);
 
@@ -46,6 +48,9 @@ internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainComm
         RuleFor(c => c.Body.TotalQuotaMb).GreaterThanOrEqualTo(0).OverridePropertyName("total_quota_mb");
         RuleFor(c => c.Body.Quota).GreaterThanOrEqualTo(0).OverridePropertyName("quota");
         RuleFor(c => c.Body.DefaultMailboxQuota).GreaterThanOrEqualTo(0).OverridePropertyName("default_mailbox_quota");
+        RuleFor(c => c.Body.SpamThreshold).InclusiveBetween(MailDomain.MinSpamThreshold, MailDomain.MaxSpamThreshold)
+            .When(c => c.Body.SpamThreshold is not null).OverridePropertyName("spam_threshold")
+            .WithMessage($"spam_threshold must be a whole number from {MailDomain.MinSpamThreshold} to {MailDomain.MaxSpamThreshold} (the spam score from which mail goes to Junk).");
         RuleFor(c => c.Body.Type).Equal(DomainDto.HostedType).When(c => c.Body.Type is not null).OverridePropertyName("type")
             .WithMessage("type must be \"domain\": this server hosts mailboxes only (no relay or alias domains).");
         RuleFor(c => c.Body.Name).Must(n => Addresses.IsDomainName(n?.Trim())).When(c => c.Body.Name is not null).OverridePropertyName("name")
@@ -120,6 +125,7 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         domain.DkimEnabled = body.DkimEnabled ?? domain.DkimEnabled;
         domain.Antivirus = body.Antivirus ?? domain.Antivirus;
         domain.Antispam = body.Antispam ?? domain.Antispam;
+        domain.SpamThreshold = body.SpamThreshold ?? domain.SpamThreshold;
         if (!await db.TrySaveUniqueAsync(cancellationToken))
         {
             return Error.Conflict($"The domain '{domain.Name}' already exists.");
