@@ -19,7 +19,9 @@ WAIT_TIMEOUT=${STACK_WAIT_TIMEOUT:-30}
 # What Postfix does with a message while rspamd or clamd cannot answer (docs/adr/0035): accept = deliver it unscanned,
 # tempfail = 4xx, the sender retries. Either way nothing that got a 250 is lost.
 SPAM_MILTER_DEFAULT_ACTION=${STACK_SPAM_MILTER_DEFAULT_ACTION:-accept}
-VIRUS_MILTER_DEFAULT_ACTION=${STACK_VIRUS_MILTER_DEFAULT_ACTION:-tempfail}
+# ClamAV accepts too: clamav-milter is restarted (a fraction of a second) when a domain's antivirus changes, and mail
+# arriving then must not be refused for it; while clamd itself is down, clamav-milter answers 4xx (OnFail Defer).
+VIRUS_MILTER_DEFAULT_ACTION=${STACK_VIRUS_MILTER_DEFAULT_ACTION:-accept}
 # Mail our own users submit is scored too (a compromised account's spam shows in rspamd's history and headers): 1 = on.
 SPAM_SCAN_SUBMISSION=${STACK_SPAM_SCAN_SUBMISSION:-1}
 
