@@ -371,6 +371,7 @@ export async function GetDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -383,7 +384,7 @@ export async function GetDomain() {
 
 // operation: ReplaceDomain
 export async function ReplaceDomain() {
-  const { data } = await client.PUT("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PUT("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -397,6 +398,7 @@ export async function ReplaceDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -424,7 +426,7 @@ export async function DeleteDomain() {
 
 // operation: UpdateDomain
 export async function UpdateDomain() {
-  const { data } = await client.PATCH("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PATCH("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -438,6 +440,7 @@ export async function UpdateDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -487,6 +490,7 @@ export async function ToggleDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -513,6 +517,7 @@ export async function EnableDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -539,6 +544,7 @@ export async function DisableDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -761,7 +767,7 @@ export async function ListDomains() {
 
 // operation: CreateDomain
 export async function CreateDomain() {
-  const { data } = await client.POST("/fayvad_api/domains", { body: { "name": "x", "organization_id": 1, "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "type": "x", "quota": 1, "default_mailbox_quota": 1, "antivirus": true, "antispam": true, "dkim_enabled": true, "total_mb": 1, "default_mb": 1 } satisfies NonNullable<paths["/fayvad_api/domains"]["post"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.POST("/fayvad_api/domains", { body: { "name": "x", "organization_id": 1, "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "type": "x", "quota": 1, "default_mailbox_quota": 1, "antivirus": true, "antispam": true, "dkim_enabled": true, "spam_threshold": 1, "total_mb": 1, "default_mb": 1 } satisfies NonNullable<paths["/fayvad_api/domains"]["post"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -775,6 +781,7 @@ export async function CreateDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
@@ -1404,6 +1411,8 @@ export async function GetMessage() {
     is<boolean>(data["has_remote_content"]);
     is<unknown[]>(data["attachments"]);
     is<null | object | undefined>(data["authentication_results"]);
+    is<null | number | undefined>(data["spam_score"]);
+    is<null | string | undefined>(data["spam_verdict"]);
     is<object | undefined>(data["from"]);
     is<null | unknown[] | undefined>(data["to"]);
     is<null | unknown[] | undefined>(data["cc"]);
