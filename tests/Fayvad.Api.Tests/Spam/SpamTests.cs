@@ -161,6 +161,39 @@ public sealed class SpamTests(ApiFactory factory) : MailTest(factory)
     }
 
     [Fact]
+    public async Task A_blocked_sender_goes_to_Junk_and_an_allowed_one_to_the_inbox_even_with_Gtube()
+    {
+        var box = await MailboxAsync("lists");
+        var admin = await AdminAsync(box);
+        var rules = $"{Root}/domains/{box.Org.DomainId}/sender-rules/";
+        var blocked = await TestApi.ReadAsync(await admin.PostAsJsonAsync(rules, new { sender = "Pest@Nuisance.example", action = "block" }, Ct),
+            HttpStatusCode.Created);
+        Assert.Equal("pest@nuisance.example", blocked.GetProperty("sender").GetString());
+        await TestApi.ReadAsync(await admin.PostAsJsonAsync(rules, new { sender = "@partner.example", action = "allow" }, Ct), HttpStatusCode.Created);
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync(rules, new { sender = "@partner.example", action = "block" }, Ct), HttpStatusCode.Conflict);
+        var list = await TestApi.ReadAsync(await admin.GetAsync(rules, Ct), HttpStatusCode.OK);
+        Assert.Equal(["@partner.example", "pest@nuisance.example"], list.EnumerateArray().Select(r => r.GetProperty("sender").GetString()).ToArray());
+        // ConfigureAsync waits for the domains map; the sender map is written in the same pass.
+        await SpamFilter.ConfigureAsync(admin, box.Org.DomainId, box.Org.Domain, antispam: true, threshold: 5, Ct);
+
+        var pest = MailKitTestKit.Message("pest@nuisance.example", box.Address, Unique("Hello"),
+            "Hello, a perfectly ordinary note about the meeting on Thursday afternoon. Regards");
+        await MailKitTestKit.DeliverAsync(pest, Ct);
+        await MailKitTestKit.WaitForMessageAsync(box.Client, "Junk", m => MailKitTestKit.Subject(m) == pest.Subject, Ct);
+
+        var partner = Gtube(box.Address, Unique("Partner"));
+        partner.From.Clear();
+        partner.From.Add(MailboxAddress.Parse("sales@partner.example"));
+        await MailKitTestKit.DeliverAsync(partner, Ct);
+        var listed = await MailKitTestKit.WaitForMessageAsync(box.Client, "INBOX", m => MailKitTestKit.Subject(m) == partner.Subject, Ct);
+        Assert.Equal("ham", (await DetailAsync(box, listed)).GetProperty("spam_verdict").GetString());
+
+        var id = blocked.GetProperty("id").GetInt64();
+        Assert.Equal(HttpStatusCode.NoContent, (await admin.DeleteAsync($"{rules}{id}/", Ct)).StatusCode);
+        await TestApi.AssertErrorAsync(await admin.DeleteAsync($"{rules}{id}/", Ct), HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Spam_threshold_is_validated_and_shown()
     {
         var box = await MailboxAsync("threshold");
