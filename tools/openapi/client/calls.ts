@@ -555,6 +555,36 @@ export async function DisableDomain() {
   }
 }
 
+// operation: ListSenderRules
+export async function ListSenderRules() {
+  const { data } = await client.GET("/fayvad_api/domains/{id}/sender-rules", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules"]["get"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<unknown[]>(data);
+    for (const item of data) {
+      is<number>(item["id"]);
+      is<string>(item["sender"]);
+      is<string>(item["action"]);
+      is<string>(item["created_at"]);
+    }
+  }
+}
+
+// operation: AddSenderRule
+export async function AddSenderRule() {
+  const { data } = await client.POST("/fayvad_api/domains/{id}/sender-rules", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules"]["post"]["parameters"]["path"]> }, body: { "sender": "x", "action": "x" } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules"]["post"]["requestBody"]>["content"]["application/json"] });
+  if (data !== undefined) {
+    is<number>(data["id"]);
+    is<string>(data["sender"]);
+    is<string>(data["action"]);
+    is<string>(data["created_at"]);
+  }
+}
+
+// operation: DeleteSenderRule
+export async function DeleteSenderRule() {
+  const { data } = await client.DELETE("/fayvad_api/domains/{id}/sender-rules/{ruleId}", { params: { path: { "id": 1, "ruleId": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules/{ruleId}"]["delete"]["parameters"]["path"]> } });
+}
+
 // operation: RotateDkimKey
 export async function RotateDkimKey() {
   const { data } = await client.POST("/fayvad_api/domains/{id}/dkim/rotate", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/dkim/rotate"]["post"]["parameters"]["path"]> } });
