@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034  # WAIT_TIMEOUT is read by wait_until
 # The renderer of the spam and virus filters' per-domain maps (deploy/rspamd/spam-maps.sh): a small loop reading
 # PostgreSQL as fayvad_mail every 2 s (docs/adr/0035). Sourced by deploy/stack.sh.
 
