@@ -64,7 +64,7 @@ end
 
 -- Before the message is parsed: rspamd 3.4 fixes "reject" for the GTUBE string while parsing and runs no rule after
 -- that, so the decisions that must win over it are taken here, where the whole message is already at hand.
-rspamd_config:register_symbol({
+local policy_id = rspamd_config:register_symbol({
   name = 'FAYVAD_RECIPIENT_POLICY',
   type = 'connfilter',
   priority = 10,
@@ -83,10 +83,15 @@ rspamd_config:register_symbol({
       task:set_pre_result({ action = 'no action', message = 'sender on the domain allow list', module = N,
         priority = 10 })
     elseif string.find(tostring(task:get_content() or ''), GTUBE, 1, true) then
+      -- Scored too, so the message's stamp (and the API's spam_score) shows why it is spam.
+      task:insert_result('FAYVAD_GTUBE', 1.0)
       spam(task, 'GTUBE test string', 1000)
     end
   end,
 })
+rspamd_config:register_symbol({ name = 'FAYVAD_GTUBE', type = 'virtual', parent = policy_id, flags = 'empty,nostat' })
+rspamd_config:set_metric_symbol({ name = 'FAYVAD_GTUBE', score = 1000, group = 'fayvad',
+  description = 'The GTUBE anti-spam test string' })
 
 -- After every rule, before milter_headers (an idempotent symbol, the stage after this) reads the action: the domain's
 -- spam_threshold decides.

@@ -37,7 +37,7 @@ public sealed class SpamTests(ApiFactory factory) : MailTest(factory)
         Assert.DoesNotContain(await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct), m => MailKitTestKit.Subject(m) == subject);
         var detail = await DetailAsync(box, listed);
         Assert.Equal("spam", detail.GetProperty("spam_verdict").GetString());
-        Assert.Equal(JsonValueKind.Number, detail.GetProperty("spam_score").ValueKind);
+        Assert.True(detail.GetProperty("spam_score").GetDouble() >= 5, detail.GetProperty("spam_score").ToString());
         var raw = await RawAsync(box, listed);
         Assert.Contains("X-Spam: Yes", raw, StringComparison.Ordinal);
         Assert.Contains("X-Spamd-Result:", raw, StringComparison.Ordinal);
