@@ -35,7 +35,7 @@ start_clamav() {
   for f in clamd.log clamav-milter.log; do
     [[ -f $STACK_LOG_DIR/$f ]] || install -m 0640 -o clamav -g clamav /dev/null "$STACK_LOG_DIR/$f"
   done
-  [[ -f $CLAMAV_DIR/maps/allowlist ]] || install -m 0644 /dev/null "$CLAMAV_DIR/maps/allowlist"
+  [[ -s $CLAMAV_DIR/maps/allowlist ]] || printf '# none\n' >"$CLAMAV_DIR/maps/allowlist"
   render "$DEPLOY_DIR/clamav/clamd.conf" "$CLAMAV_DIR/clamd.conf" 0644 root:root
   write_clamav_signatures
   local clamd_changed=$RENDER_CHANGED

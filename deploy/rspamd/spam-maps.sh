@@ -25,6 +25,9 @@ replace() {
   chmod 0644 "$tmp"; mv -f "$tmp" "$file"
 }
 
+# The query's rows, one a line; a comment when there are none (clamav-milter refuses an empty line as a regex).
+lines() { if [[ -n $1 ]]; then printf '%s\n' "$1"; else printf '# none\n'; fi; }
+
 restart_clamav_milter() {
   local pidfile=$CLAMAV_DIR/run/clamav-milter.pid pid
   pid=$(tr -dc '0-9' <"$pidfile" 2>/dev/null)
@@ -37,15 +40,15 @@ restart_clamav_milter() {
 
 while :; do
   if out=$(query "SELECT domain, CASE WHEN antispam THEN 1 ELSE 0 END, spam_threshold FROM directory.spam_domains ORDER BY domain"); then
-    printf '%s\n' "$out" | replace "$RSPAMD_MAPS_DIR/domains.map" && log "domains.map: $(grep -c . "$RSPAMD_MAPS_DIR/domains.map") domains"
+    lines "$out" | replace "$RSPAMD_MAPS_DIR/domains.map" && log "domains.map: $(grep -vc '^#' "$RSPAMD_MAPS_DIR/domains.map") domains"
   fi
   if out=$(query "SELECT domain || '|' || sender, action FROM directory.spam_sender_rules ORDER BY 1"); then
-    printf '%s\n' "$out" | replace "$RSPAMD_MAPS_DIR/senders.map" && log "senders.map: $(grep -c . "$RSPAMD_MAPS_DIR/senders.map") entries"
+    lines "$out" | replace "$RSPAMD_MAPS_DIR/senders.map" && log "senders.map: $(grep -vc '^#' "$RSPAMD_MAPS_DIR/senders.map") entries"
   fi
   # Domain names hold only letters, digits, '-' and '.': escaping the dots makes each a literal basic regex.
   if out=$(query "SELECT 'To:.*@' || replace(domain, '.', '\\.') || '\$' FROM directory.spam_domains WHERE NOT antivirus ORDER BY domain"); then
-    if printf '%s\n' "$out" | replace "$CLAMAV_DIR/maps/allowlist"; then
-      log "clamav allow list: $(grep -c . "$CLAMAV_DIR/maps/allowlist") domains with antivirus off"
+    if lines "$out" | replace "$CLAMAV_DIR/maps/allowlist"; then
+      log "clamav allow list: $(grep -vc '^#' "$CLAMAV_DIR/maps/allowlist") domains with antivirus off"
       restart_clamav_milter
     fi
   fi
