@@ -16,7 +16,9 @@
 #   common.sh   paths, settings, logging, ports, pid supervision, templates, readiness helpers
 #   install.sh  Debian packages (RUN_PACKAGES; TEST_PACKAGES for the test command), the vmail user, the .stack/ folders
 #   env.sh      secrets.env, the demo accounts, stack.env
-#   postgres.sh dovecot.sh postfix.sh opendkim.sh dkimverify.sh nsd.sh api.sh   one server each: render, start, ready, stop
+#   postgres.sh dovecot.sh postfix.sh opendkim.sh dkimverify.sh nsd.sh redis.sh rspamd.sh clamav.sh api.sh
+#               one server each: render, start, ready, stop
+#   spammaps.sh the loop that renders the spam and virus filters' per-domain maps from PostgreSQL (docs/adr/0035)
 #               (api.sh also writes .stack/api.env: the API's settings that migrate, --api and the tests read)
 #   policy.sh   the submission policy service (sending limits), a command of the Host that migrate built
 set -euo pipefail
@@ -24,7 +26,7 @@ set -euo pipefail
 umask 022
 
 DEPLOY_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-for part in common install env postgres dovecot postfix opendkim dkimverify nsd api policy; do
+for part in common install env postgres dovecot postfix opendkim dkimverify nsd redis rspamd clamav spammaps api policy; do
   # shellcheck source=/dev/null
   source "$DEPLOY_DIR/lib/$part.sh"
 done
@@ -38,7 +40,10 @@ wait_ready() {
   wait_dkim_verifier_ready
   wait_nsd_ready
   wait_policy_ready
-  log "ready: postgres, IMAP, LMTP, SMTP, submission, OpenDKIM (signer, verifier) and NSD answer"
+  wait_redis_ready
+  wait_clamav_ready
+  wait_rspamd_ready
+  log "ready: postgres, IMAP, LMTP, SMTP, submission, OpenDKIM (signer, verifier), NSD, Redis, ClamAV and rspamd answer"
 }
 
 # ------------------------------------------------------------------ commands
@@ -63,7 +68,13 @@ cmd_up() {
   write_api_env
   run_migrations
   check_mail_grants
+  start_redis
+  start_spam_maps
+  wait_spam_maps_ready
+  # rspamd's first start on a machine takes ~30 s (see rspamd.sh): started early, it gets ready while the rest start.
+  start_rspamd
   start_dovecot
+  start_clamav
   start_opendkim
   start_dkim_verifier
   start_postfix
@@ -103,8 +114,12 @@ cmd_down() {
   signal_dkim_verifier
   signal_nsd
   signal_policy_server
+  signal_spam_maps
+  signal_rspamd
+  signal_clamav
+  signal_redis
   # shellcheck disable=SC2086
-  [[ -z $SIGNALLED_PIDS ]] || wait_gone "postfix/dovecot/opendkim/nsd" $SIGNALLED_PIDS
+  [[ -z $SIGNALLED_PIDS ]] || wait_gone "postfix/dovecot/opendkim/nsd/rspamd/clamav/redis" $SIGNALLED_PIDS
   stop_postgres
   log "down took $(elapsed "$t0") s"
 }
@@ -137,6 +152,16 @@ cmd_status() {
   if [[ -n $pid ]]; then line nsd "running (pid $pid) dns :$DNS_PORT"; else line nsd stopped; down=1; fi
   pid=$(policy_pid)
   if [[ -n $pid ]]; then line policy "running (pid $pid) policy :$POLICY_PORT"; else line policy stopped; fi
+  pid=$(redis_pid)
+  if [[ -n $pid ]]; then line redis "running (pid $pid) :$REDIS_PORT"; else line redis stopped; down=1; fi
+  pid=$(rspamd_pid)
+  if [[ -n $pid ]]; then line rspamd "running (pid $pid) milter :$RSPAMD_PORT controller :$RSPAMD_CONTROLLER_PORT"; else line rspamd stopped; down=1; fi
+  pid=$(clamd_pid)
+  if [[ -n $pid ]]; then line clamd "running (pid $pid) ${CLAMD_SOCKET#"$REPO"/}"; else line clamd stopped; down=1; fi
+  pid=$(clamav_milter_pid)
+  if [[ -n $pid ]]; then line clamav-milter "running (pid $pid) milter ${CLAMAV_MILTER_SOCKET#"$REPO"/}"; else line clamav-milter stopped; down=1; fi
+  pid=$(spam_maps_pid)
+  if [[ -n $pid ]]; then line spam-maps "running (pid $pid)"; else line spam-maps stopped; down=1; fi
   pid=$(api_pid)
   if [[ -n $pid ]]; then line api "running (pid $pid) http://localhost:$API_PORT"; else line api "not running (up --api starts it)"; fi
   if ((quiet)); then return $((down ? 3 : 0)); fi

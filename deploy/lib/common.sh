@@ -16,6 +16,14 @@ MAIL_HOSTNAME=${STACK_MAIL_HOSTNAME:-fayvad-stack.localhost}
 MAIL_HOSTNAME_PATTERN=${MAIL_HOSTNAME//./\\.}
 MESSAGE_SIZE_LIMIT=$((25 * 1024 * 1024))
 WAIT_TIMEOUT=${STACK_WAIT_TIMEOUT:-30}
+# What Postfix does with a message while rspamd or clamd cannot answer (docs/adr/0035): accept = deliver it unscanned,
+# tempfail = 4xx, the sender retries. Either way nothing that got a 250 is lost.
+SPAM_MILTER_DEFAULT_ACTION=${STACK_SPAM_MILTER_DEFAULT_ACTION:-accept}
+# ClamAV accepts too: clamav-milter is restarted (a fraction of a second) when a domain's antivirus changes, and mail
+# arriving then must not be refused for it; while clamd itself is down, clamav-milter answers 4xx (OnFail Defer).
+VIRUS_MILTER_DEFAULT_ACTION=${STACK_VIRUS_MILTER_DEFAULT_ACTION:-accept}
+# Mail our own users submit is scored too (a compromised account's spam shows in rspamd's history and headers): 1 = on.
+SPAM_SCAN_SUBMISSION=${STACK_SPAM_SCAN_SUBMISSION:-1}
 
 # Only these names are substituted in templates; Dovecot's $mail_plugins or
 # Postfix's $myhostname stay as they are.
@@ -24,7 +32,10 @@ TEMPLATE_VARS=(STACK_DIR STACK_LOG_DIR LISTEN_ADDRESS MAIL_HOSTNAME MAIL_HOSTNAM
                DOVECOT_CONF_DIR DOVECOT_BASE_DIR DOVECOT_STATE_DIR VMAIL_DIR VMAIL_UID VMAIL_GID
                IMAP_PORT LMTP_PORT SMTP_PORT SUBMISSION_PORT DOVEADM_PORT DOVEADM_API_KEY PUSH_HINT_PORT
                POSTFIX_CONFIG_DIR POSTFIX_QUEUE_DIR POSTFIX_DATA_DIR
-               DKIM_SOCKET DKIM_RUN_DIR DKIM_DB_PASSWORD DKIM_VERIFY_DIR DNS_PORT NSD_DIR POLICY_PORT)
+               DKIM_SOCKET DKIM_RUN_DIR DKIM_DB_PASSWORD DKIM_VERIFY_DIR DNS_PORT NSD_DIR
+               RSPAMD_PORT RSPAMD_CONTROLLER_PORT REDIS_PORT RSPAMD_DIR RSPAMD_MAPS_DIR RSPAMD_DISABLE_HYPERSCAN
+               RSPAMD_DEFAULT_THRESHOLD REDIS_DIR CLAMAV_DIR CLAMD_SOCKET CLAMAV_MILTER_SOCKET
+               SPAM_MILTER_DEFAULT_ACTION VIRUS_MILTER_DEFAULT_ACTION SPAM_SCAN_SUBMISSION_MILTER POLICY_PORT)
 
 # ------------------------------------------------------------------ logging
 log()  { printf '[stack] %s\n' "$*"; }
@@ -121,6 +132,11 @@ load_ports() {
   PUSH_HINT_PORT=${STACK_PUSH_HINT_PORT:-$(saved_val PUSH_HINT_PORT)}; PUSH_HINT_PORT=${PUSH_HINT_PORT:-10300}
   # The submission policy service (sending limits, deploy/lib/policy.sh), asked by Postfix.
   POLICY_PORT=${STACK_POLICY_PORT:-$(saved_val POLICY_PORT)};     POLICY_PORT=${POLICY_PORT:-10045}
+  # rspamd's milter (Postfix talks to it) and its controller (learning, stat), and Redis (its Bayes store); docs/adr/0035.
+  RSPAMD_PORT=${STACK_RSPAMD_PORT:-$(saved_val RSPAMD_PORT)};     RSPAMD_PORT=${RSPAMD_PORT:-10332}
+  RSPAMD_CONTROLLER_PORT=${STACK_RSPAMD_CONTROLLER_PORT:-$(saved_val RSPAMD_CONTROLLER_PORT)}
+  RSPAMD_CONTROLLER_PORT=${RSPAMD_CONTROLLER_PORT:-10334}
+  REDIS_PORT=${STACK_REDIS_PORT:-$(saved_val REDIS_PORT)};        REDIS_PORT=${REDIS_PORT:-10379}
 }
 
 # One up/down at a time per checkout (a developer and a test run may race).

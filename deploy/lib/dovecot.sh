@@ -24,15 +24,22 @@ render_dovecot() {
   # Holds the doveadm HTTP API key: read by Dovecot's config process (root) only.
   render "$DEPLOY_DIR/dovecot/doveadm-api.conf.ext" "$DOVECOT_CONF_DIR/doveadm-api.conf.ext" 0600 root:root
   # The duplicate check LMTP runs before delivery: read (and its compiled form) by the vmail user, so outside conf/.
-  install -d -m 0755 "$STACK_DIR/dovecot/sieve"
-  if ! cmp -s "$DEPLOY_DIR/dovecot/sieve/duplicates.sieve" "$STACK_DIR/dovecot/sieve/duplicates.sieve" ||
-     [[ ! -f $STACK_DIR/dovecot/sieve/duplicates.svbin ]]; then
-    install -m 0644 "$DEPLOY_DIR/dovecot/sieve/duplicates.sieve" "$STACK_DIR/dovecot/sieve/duplicates.sieve"
-    sievec -c "$DOVECOT_CONF" "$STACK_DIR/dovecot/sieve/duplicates.sieve" 2>/dev/null ||
-      sievec "$STACK_DIR/dovecot/sieve/duplicates.sieve"
-    chmod 0644 "$STACK_DIR/dovecot/sieve/duplicates.svbin"
-    RENDER_CHANGED=1
-  fi
+  # So are spam filing (sieve_after) and the imapsieve training scripts with the programs they pipe to.
+  install -d -m 0755 "$STACK_DIR/dovecot/sieve" "$STACK_DIR/dovecot/sieve/bin"
+  local script
+  for script in duplicates spam-to-junk learn-spam learn-ham; do
+    if ! cmp -s "$DEPLOY_DIR/dovecot/sieve/$script.sieve" "$STACK_DIR/dovecot/sieve/$script.sieve" ||
+       [[ ! -f $STACK_DIR/dovecot/sieve/$script.svbin ]]; then
+      install -m 0644 "$DEPLOY_DIR/dovecot/sieve/$script.sieve" "$STACK_DIR/dovecot/sieve/$script.sieve"
+      sievec -c "$DOVECOT_CONF" "$STACK_DIR/dovecot/sieve/$script.sieve" 2>/dev/null ||
+        sievec "$STACK_DIR/dovecot/sieve/$script.sieve"
+      chmod 0644 "$STACK_DIR/dovecot/sieve/$script.svbin"
+      RENDER_CHANGED=1
+    fi
+  done
+  for script in learn-spam.sh learn-ham.sh; do
+    render "$DEPLOY_DIR/dovecot/sieve/bin/$script" "$STACK_DIR/dovecot/sieve/bin/$script" 0755 root:root
+  done
   # Master user for the API. Re-hash only when the password changed (bcrypt is
   # salted, so a fresh hash would always look like a change). The auth process
   # runs as dovecot: 0600 root:root makes master logins fail, 0640 root:dovecot works.

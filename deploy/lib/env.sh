@@ -90,7 +90,15 @@ stack_settings() {
     POLICY_PORT              -                              "$POLICY_PORT" \
     -                        Directory__Dns__Server         "$LISTEN_ADDRESS" \
     NSD_CONF                 -                              "$NSD_CONF" \
-    NSD_ZONES_DIR            -                              "$NSD_DIR/zones"
+    NSD_ZONES_DIR            -                              "$NSD_DIR/zones" \
+    RSPAMD_PORT              -                              "$RSPAMD_PORT" \
+    RSPAMD_CONTROLLER_PORT   -                              "$RSPAMD_CONTROLLER_PORT" \
+    RSPAMD_CONTROLLER_URL    -                              "http://$LISTEN_ADDRESS:$RSPAMD_CONTROLLER_PORT" \
+    REDIS_PORT               -                              "$REDIS_PORT" \
+    RSPAMD_PID_FILE          -                              "$RSPAMD_DIR/run/rspamd.pid" \
+    REDIS_PID_FILE           -                              "$REDIS_DIR/redis.pid" \
+    CLAMD_PID_FILE           -                              "$CLAMAV_DIR/run/clamd.pid" \
+    CLAMAV_MILTER_PID_FILE   -                              "$CLAMAV_DIR/run/clamav-milter.pid"
 }
 
 # write_settings FILE COLUMN [HEADER]: FILE (0600, replaced whole) gets NAME=value for every setting that has a name

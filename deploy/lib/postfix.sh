@@ -10,6 +10,7 @@ postfix_pid() { live_pid "$POSTFIX_QUEUE_DIR/pid/master.pid"; }
 
 start_postfix() {
   RENDER_CHANGED=0
+  SPAM_SCAN_SUBMISSION_MILTER=$(rspamd_submission_milter)
   render "$DEPLOY_DIR/postfix/main.cf" "$POSTFIX_CONFIG_DIR/main.cf" 0644 root:root
   render "$DEPLOY_DIR/postfix/master.cf" "$POSTFIX_CONFIG_DIR/master.cf" 0644 root:root
   render "$DEPLOY_DIR/postfix/header_checks" "$POSTFIX_CONFIG_DIR/header_checks" 0644 root:root

@@ -75,7 +75,8 @@ FROM (VALUES ('directory.mail_accounts', 'fayvad_mail', 'SELECT'), ('directory.m
              ('directory.mail_virtual', 'fayvad_mail', 'SELECT'), ('directory.mail_virtual_direct', 'fayvad_mail', 'SELECT'),
              ('directory.mail_internal_only', 'fayvad_mail', 'SELECT'),
              ('directory.mail_organization_members', 'fayvad_mail', 'SELECT'),
-             ('directory.mailbox_usage', 'fayvad_mail', 'INSERT'), ('directory.dkim_signing', 'fayvad_dkim', 'SELECT')) v(o, r, p)
+             ('directory.mailbox_usage', 'fayvad_mail', 'INSERT'), ('directory.dkim_signing', 'fayvad_dkim', 'SELECT'),
+             ('directory.spam_domains', 'fayvad_mail', 'SELECT'), ('directory.spam_sender_rules', 'fayvad_mail', 'SELECT')) v(o, r, p)
 WHERE CASE WHEN to_regclass(o) IS NULL THEN true ELSE NOT has_table_privilege(r, o, p) END;
 SQL
   ) || { echo "$out" >&2; die "checking the mail roles' grants failed"; }
@@ -84,7 +85,7 @@ SQL
   elif [[ -n $out ]]; then
     warn "not granted: $(sed 's/ UNGRANTED / to /' <<<"$out" | paste -sd, | sed 's/,/, /g'); a migration dropped them? Run deploy/stack.sh psql -c 'SELECT directory.grant_mail_server_roles()' and re-grant in that migration"
   else
-    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mail_virtual(_direct), mail_internal_only, mail_organization_members, mailbox_usage; fayvad_dkim on dkim_signing (by the migrations)"
+    log "postgres: fayvad_mail granted on directory.mail_accounts, mail_domains, mail_virtual(_direct), mail_internal_only, mail_organization_members, mailbox_usage, spam_domains, spam_sender_rules; fayvad_dkim on dkim_signing (by the migrations)"
   fi
 }
 

@@ -105,7 +105,8 @@ public sealed class AuthorizationOrderTests(ApiFactory factory) : ApiTest(factor
     {
         var parts = route.Split(' ');
         // An id no one has: what the route would answer about it must not show before the refusal.
-        var path = Root + parts[1].Replace("{id}", "987654321", StringComparison.Ordinal).Replace("{attachmentId}", "1", StringComparison.Ordinal) + "/";
+        var path = Root + parts[1].Replace("{id}", "987654321", StringComparison.Ordinal).Replace("{attachmentId}", "1", StringComparison.Ordinal)
+            .Replace("{ruleId}", "1", StringComparison.Ordinal) + "/";
         using var request = new HttpRequestMessage(new HttpMethod(parts[0]), path);
         if (body.Body is not null)
         {

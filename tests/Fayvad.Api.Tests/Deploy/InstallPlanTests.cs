@@ -9,9 +9,10 @@ namespace Fayvad.Api.Tests.Deploy;
 /// </summary>
 public sealed class InstallPlanTests
 {
-    /// <summary>PostgreSQL, Dovecot, Postfix, the DKIM signer and verifier, NSD, and curl for up --api's health wait.</summary>
+    /// <summary>PostgreSQL, Dovecot, Postfix, the DKIM signer and verifier, NSD, curl for up --api's health wait, and the spam and virus filters.</summary>
     private static readonly string[] Service =
-        ["postgresql-15", "dovecot-imapd", "dovecot-lmtpd", "dovecot-pgsql", "postfix", "postfix-pgsql", "opendkim", "libopendbx1-pgsql", "nsd", "curl"];
+        ["postgresql-15", "dovecot-imapd", "dovecot-lmtpd", "dovecot-pgsql", "postfix", "postfix-pgsql", "opendkim", "libopendbx1-pgsql", "nsd", "curl",
+         "rspamd", "redis-server", "clamav-daemon", "clamav-milter"];
 
     /// <summary>The docs page and OpenAPI tools (tools/openapi), the deploy tests (nginx, systemd-analyze), dkimpy.</summary>
     private static readonly string[] TestsOnly = ["chromium", "nodejs", "npm", "nginx", "systemd", "python3-dkim", "python3-dnspython"];

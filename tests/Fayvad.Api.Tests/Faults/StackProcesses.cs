@@ -117,7 +117,7 @@ public static class StackProcesses
 
     public static Task<bool> AnswersAsync(Dependency dependency, CancellationToken ct) => PortAnswersAsync(Port(dependency), ct);
 
-    private static async Task<bool> PortAnswersAsync(int port, CancellationToken ct)
+    public static async Task<bool> PortAnswersAsync(int port, CancellationToken ct)
     {
         using var tcp = new TcpClient();
         try

@@ -78,7 +78,8 @@ public sealed class HostileInputTests(ApiFactory factory) : ApiTest(factory)
     }
 
     private static Regex RoutePattern(string route) =>
-        new("^" + Regex.Escape(route).Replace(@"\{id}", "[^/]+", StringComparison.Ordinal).Replace(@"\{attachmentId}", "[^/]+", StringComparison.Ordinal) + "/?$");
+        new("^" + Regex.Escape(route).Replace(@"\{id}", "[^/]+", StringComparison.Ordinal).Replace(@"\{attachmentId}", "[^/]+", StringComparison.Ordinal)
+            .Replace(@"\{ruleId}", "[^/]+", StringComparison.Ordinal) + "/?$");
 
     private static string Cut(string text) => text.Length > 400 ? text[..400] + "…" : text;
 }

@@ -371,6 +371,7 @@ export async function GetDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -385,7 +386,7 @@ export async function GetDomain() {
 
 // operation: ReplaceDomain
 export async function ReplaceDomain() {
-  const { data } = await client.PUT("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PUT("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -399,6 +400,7 @@ export async function ReplaceDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -428,7 +430,7 @@ export async function DeleteDomain() {
 
 // operation: UpdateDomain
 export async function UpdateDomain() {
-  const { data } = await client.PATCH("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PATCH("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -442,6 +444,7 @@ export async function UpdateDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -493,6 +496,7 @@ export async function ToggleDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -521,6 +525,7 @@ export async function EnableDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -549,6 +554,7 @@ export async function DisableDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -559,6 +565,36 @@ export async function DisableDomain() {
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
   }
+}
+
+// operation: ListSenderRules
+export async function ListSenderRules() {
+  const { data } = await client.GET("/fayvad_api/domains/{id}/sender-rules", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules"]["get"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<unknown[]>(data);
+    for (const item of data) {
+      is<number>(item["id"]);
+      is<string>(item["sender"]);
+      is<string>(item["action"]);
+      is<string>(item["created_at"]);
+    }
+  }
+}
+
+// operation: AddSenderRule
+export async function AddSenderRule() {
+  const { data } = await client.POST("/fayvad_api/domains/{id}/sender-rules", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules"]["post"]["parameters"]["path"]> }, body: { "sender": "x", "action": "x" } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules"]["post"]["requestBody"]>["content"]["application/json"] });
+  if (data !== undefined) {
+    is<number>(data["id"]);
+    is<string>(data["sender"]);
+    is<string>(data["action"]);
+    is<string>(data["created_at"]);
+  }
+}
+
+// operation: DeleteSenderRule
+export async function DeleteSenderRule() {
+  const { data } = await client.DELETE("/fayvad_api/domains/{id}/sender-rules/{ruleId}", { params: { path: { "id": 1, "ruleId": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}/sender-rules/{ruleId}"]["delete"]["parameters"]["path"]> } });
 }
 
 // operation: RotateDkimKey
@@ -823,6 +859,7 @@ export async function CreateDomain() {
     is<boolean>(data["dkim_enabled"]);
     is<boolean>(data["antivirus"]);
     is<boolean>(data["antispam"]);
+    is<number>(data["spam_threshold"]);
     is<string>(data["type"]);
     is<null | string | undefined>(data["target_domain"]);
     is<number>(data["total_aliases"]);
@@ -1548,6 +1585,8 @@ export async function GetMessage() {
     is<boolean>(data["has_remote_content"]);
     is<unknown[]>(data["attachments"]);
     is<null | object | undefined>(data["authentication_results"]);
+    is<null | number | undefined>(data["spam_score"]);
+    is<null | string | undefined>(data["spam_verdict"]);
     is<object | undefined>(data["from"]);
     is<null | unknown[] | undefined>(data["to"]);
     is<null | unknown[] | undefined>(data["cc"]);

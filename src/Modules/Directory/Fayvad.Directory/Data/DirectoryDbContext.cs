@@ -11,6 +11,7 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
 
     public DbSet<Organization> Organizations => Set<Organization>();
     public DbSet<MailDomain> Domains => Set<MailDomain>();
+    public DbSet<SenderRule> SenderRules => Set<SenderRule>();
     public DbSet<User> Users => Set<User>();
     public DbSet<EmailAccount> EmailAccounts => Set<EmailAccount>();
     public DbSet<MailboxUsage> MailboxUsage => Set<MailboxUsage>();
@@ -47,7 +48,10 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
                 t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0");
                 t.HasCheckConstraint("ck_domains_type", "(type = 'domain' AND alias_target_id IS NULL) OR (type = 'aliasdomain' AND alias_target_id IS NOT NULL AND alias_target_id <> id)");
                 t.HasCheckConstraint("ck_domains_message_limit", "message_limit >= 0");
+                t.HasCheckConstraint("ck_domains_spam_threshold",
+                    $"spam_threshold BETWEEN {MailDomain.MinSpamThreshold} AND {MailDomain.MaxSpamThreshold}");
             });
+            e.Property(d => d.SpamThreshold).HasDefaultValue(MailDomain.DefaultSpamThreshold);
             e.Property(d => d.Name).HasMaxLength(253);
             e.Property(d => d.Type).HasMaxLength(16).HasDefaultValue(DomainTypes.Hosted);
             e.HasIndex(d => d.Name).IsUnique();
@@ -56,6 +60,16 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.HasOne(d => d.AliasTarget).WithMany().HasForeignKey(d => d.AliasTargetId).OnDelete(DeleteBehavior.Cascade);
             e.HasOne(d => d.Organization).WithMany(o => o.Domains).HasForeignKey(d => d.OrganizationId)
                 .OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<SenderRule>(e =>
+        {
+            e.ToTable("domain_sender_rules");
+            e.Property(r => r.Sender).HasMaxLength(320);
+            e.Property(r => r.Action).HasConversion(a => a.ToString().ToLowerInvariant(),
+                v => v == "block" ? SenderRuleAction.Block : SenderRuleAction.Allow).HasMaxLength(5);
+            e.HasIndex(r => new { r.DomainId, r.Sender }).IsUnique();
+            e.HasOne<MailDomain>().WithMany(d => d.SenderRules).HasForeignKey(r => r.DomainId).OnDelete(DeleteBehavior.Cascade);
         });
 
         modelBuilder.Entity<User>(e =>

@@ -6,7 +6,7 @@ namespace Fayvad.Directory.Data;
 /// <summary>
 /// A domain with our fields and the client's (docs/adr/0010): <c>quota</c> (MB, 0 = no limit),
 /// <c>default_mailbox_quota</c> (MB), <c>total_mailboxes</c>, <c>total_aliases</c>, <c>type</c> ("domain" or "aliasdomain",
-/// whose <c>target_domain</c> names the domain it answers for) and the three flags; <c>dns_status</c> and
+/// whose <c>target_domain</c> names the domain it answers for) the three flags and <c>spam_threshold</c>; <c>dns_status</c> and
 /// <c>dns_checked_at</c> are the last DNS check's (null before the first).
 /// </summary>
 internal sealed record DomainDto(
@@ -22,6 +22,7 @@ internal sealed record DomainDto(
     bool DkimEnabled,
     bool Antivirus,
     bool Antispam,
+    int SpamThreshold,
     string Type,
     string? TargetDomain,
     int TotalAliases,
@@ -54,6 +55,7 @@ internal static class DomainQueries
             d.DkimEnabled,
             d.Antivirus,
             d.Antispam,
+            d.SpamThreshold,
             d.Type,
             d.AliasTarget != null ? d.AliasTarget.Name : null,
             db.Aliases.Count(a => a.DomainId == d.Id),

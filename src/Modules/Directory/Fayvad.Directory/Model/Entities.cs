@@ -52,7 +52,10 @@ internal sealed class MailDomain : ISoftDeletable
     /// <summary>OpenDKIM signs this domain's mail while true, the domain is enabled and a key's record was seen (docs/adr/0019).</summary>
     public bool DkimEnabled { get; set; }
 
-    public bool Antivirus { get; set; }
+    /// <summary>clamav-milter scans this domain's inbound mail (docs/adr/0035). On by default, as in the client's model.</summary>
+    public bool Antivirus { get; set; } = true;
+
+    /// <summary>rspamd scores this domain's inbound mail and spam is filed into Junk (docs/adr/0035).</summary>
     public bool Antispam { get; set; }
 
     /// <summary>Recipients the domain's mailboxes may send to in any hour, all together; 0 means no limit (docs/adr/0036).</summary>
@@ -66,12 +69,20 @@ internal sealed class MailDomain : ISoftDeletable
 
     public MailDomain? AliasTarget { get; set; }
 
+    /// <summary>The rspamd score from which a message is spam (the client's integer, 1 to 10; default 5).</summary>
+    public int SpamThreshold { get; set; } = DefaultSpamThreshold;
+
+    public const int DefaultSpamThreshold = 5;
+    public const int MinSpamThreshold = 1;
+    public const int MaxSpamThreshold = 10;
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset? DeletedAt { get; set; }
     public DateTimeOffset? PurgeAfter { get; set; }
     public List<EmailAccount> Accounts { get; } = [];
     public List<DkimKey> DkimKeys { get; } = [];
     public List<MailAlias> Aliases { get; } = [];
+    public List<SenderRule> SenderRules { get; } = [];
 }
 
 internal static class DomainTypes
@@ -113,6 +124,28 @@ internal sealed class MailAlias
     public DateTimeOffset UpdatedAt { get; set; }
 
     public bool IsCatchAll => LocalPart.Length == 0;
+}
+
+internal enum SenderRuleAction
+{
+    /// <summary>Mail from this sender is never filed as spam for the domain.</summary>
+    Allow,
+
+    /// <summary>Mail from this sender is always filed as spam (Junk) for the domain.</summary>
+    Block,
+}
+
+/// <summary>
+/// A domain admin's allow or block list entry (docs/adr/0035): a sender address, or <c>@domain</c> for a whole domain.
+/// rspamd reads them through the view <c>directory.spam_sender_rules</c>.
+/// </summary>
+internal sealed class SenderRule
+{
+    public long Id { get; set; }
+    public long DomainId { get; set; }
+    public required string Sender { get; set; }
+    public SenderRuleAction Action { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
 }
 
 internal enum DkimKeyState

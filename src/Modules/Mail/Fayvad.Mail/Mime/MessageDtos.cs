@@ -65,10 +65,12 @@ internal sealed record MessageDetailDto : MessageDto
 {
     public MessageDetailDto(
         MessageDto message, string? inReplyTo, IReadOnlyList<string> references, IReadOnlyList<string> replyTo, bool hasRemoteContent,
-        IReadOnlyList<AttachmentDto> attachments, AuthenticationResultsDto? authenticationResults = null)
+        IReadOnlyList<AttachmentDto> attachments, AuthenticationResultsDto? authenticationResults = null, SpamVerdict? spam = null)
         : base(message)
     {
         AuthenticationResults = authenticationResults;
+        SpamScore = spam?.Score;
+        SpamVerdict = spam?.Verdict;
         InReplyTo = inReplyTo;
         References = references;
         ReplyTo = replyTo;
@@ -84,6 +86,12 @@ internal sealed record MessageDetailDto : MessageDto
 
     /// <summary>The receiving server's SPF, DKIM and DMARC verdicts; null when it wrote none (docs/adr/0019).</summary>
     public AuthenticationResultsDto? AuthenticationResults { get; init; }
+
+    /// <summary>rspamd's score as our mail server stamped it on arrival; null when it was not scanned (docs/adr/0035).</summary>
+    public double? SpamScore { get; init; }
+
+    /// <summary><c>spam</c> (filed into Junk on arrival) or <c>ham</c>, by the domain's spam_threshold; null when not scanned.</summary>
+    public string? SpamVerdict { get; init; }
 
     // The same facts under the names of the client's first server (dc33da3).
     public AddressDto From => new(Sender, SenderName);

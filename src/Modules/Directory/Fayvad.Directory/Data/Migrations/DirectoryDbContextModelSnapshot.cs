@@ -356,6 +356,12 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("purge_after");
 
+                    b.Property<int>("SpamThreshold")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(5)
+                        .HasColumnName("spam_threshold");
+
                     b.Property<int>("TotalQuotaMb")
                         .HasColumnType("integer")
                         .HasColumnName("total_quota_mb");
@@ -386,6 +392,8 @@ namespace Fayvad.Directory.Data.Migrations
                             t.HasCheckConstraint("ck_domains_message_limit", "message_limit >= 0");
 
                             t.HasCheckConstraint("ck_domains_quotas", "default_mailbox_quota_mb >= 0 AND total_quota_mb >= 0");
+
+                            t.HasCheckConstraint("ck_domains_spam_threshold", "spam_threshold BETWEEN 1 AND 10");
 
                             t.HasCheckConstraint("ck_domains_type", "(type = 'domain' AND alias_target_id IS NULL) OR (type = 'aliasdomain' AND alias_target_id IS NOT NULL AND alias_target_id <> id)");
                         });
@@ -477,6 +485,45 @@ namespace Fayvad.Directory.Data.Migrations
                         {
                             t.HasCheckConstraint("ck_organizations_limits", "max_accounts >= 0 AND total_quota_mb >= 0");
                         });
+                });
+
+            modelBuilder.Entity("Fayvad.Directory.Model.SenderRule", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Action")
+                        .IsRequired()
+                        .HasMaxLength(5)
+                        .HasColumnType("character varying(5)")
+                        .HasColumnName("action");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("DomainId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("domain_id");
+
+                    b.Property<string>("Sender")
+                        .IsRequired()
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
+                        .HasColumnName("sender");
+
+                    b.HasKey("Id")
+                        .HasName("pk_domain_sender_rules");
+
+                    b.HasIndex("DomainId", "Sender")
+                        .IsUnique()
+                        .HasDatabaseName("ix_domain_sender_rules_domain_id_sender");
+
+                    b.ToTable("domain_sender_rules", "directory");
                 });
 
             modelBuilder.Entity("Fayvad.Directory.Model.User", b =>
@@ -666,6 +713,16 @@ namespace Fayvad.Directory.Data.Migrations
                     b.Navigation("Organization");
                 });
 
+            modelBuilder.Entity("Fayvad.Directory.Model.SenderRule", b =>
+                {
+                    b.HasOne("Fayvad.Directory.Model.MailDomain", null)
+                        .WithMany("SenderRules")
+                        .HasForeignKey("DomainId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_domain_sender_rules_domains_domain_id");
+                });
+
             modelBuilder.Entity("Fayvad.Directory.Model.User", b =>
                 {
                     b.HasOne("Fayvad.Directory.Model.Organization", "Organization")
@@ -684,6 +741,8 @@ namespace Fayvad.Directory.Data.Migrations
                     b.Navigation("Aliases");
 
                     b.Navigation("DkimKeys");
+
+                    b.Navigation("SenderRules");
                 });
 
             modelBuilder.Entity("Fayvad.Directory.Model.Organization", b =>

@@ -38,6 +38,7 @@ internal sealed record CreateDomainCommand(
     bool? Antivirus,
     bool? Antispam,
     bool? DkimEnabled,
+    int? SpamThreshold,
     string? TargetDomain = null,
     int? MessageLimit = null) : ICommand<Result<PostedDomain>>
 {
@@ -71,6 +72,9 @@ internal sealed class CreateDomainValidator : AbstractValidator<CreateDomainComm
         RuleFor(c => c.DefaultMailboxQuota).Equal(c => c.DefaultMailboxQuotaMb).When(c => c.DefaultMailboxQuota is not null && c.DefaultMailboxQuotaMb is not null)
             .WithMessage("default_mailbox_quota and default_mailbox_quota_mb are the same value (MB): give one.");
         RuleFor(c => c.OrganizationId).GreaterThan(0).When(c => c.OrganizationId is not null);
+        RuleFor(c => c.SpamThreshold).InclusiveBetween(MailDomain.MinSpamThreshold, MailDomain.MaxSpamThreshold)
+            .When(c => c.SpamThreshold is not null)
+            .WithMessage($"spam_threshold must be a whole number from {MailDomain.MinSpamThreshold} to {MailDomain.MaxSpamThreshold} (the spam score from which mail goes to Junk).");
         RuleFor(c => c).Must(c => c.TotalMb == 0 || c.DefaultMb <= c.TotalMb)
             .OverridePropertyName("default_mailbox_quota")
             .WithMessage("default_mailbox_quota cannot exceed the domain's quota.");
@@ -105,7 +109,7 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
 
             var updated = await sender.Send(new UpdateDomainCommand(existing.Id, new UpdateDomainBody(
                 command.Enabled, command.DefaultMailboxQuotaMb, command.TotalQuotaMb, Name: null, command.Type, command.Quota,
-                command.DefaultMailboxQuota, command.DkimEnabled, command.Antivirus, command.Antispam, Organization: null, OrganizationId: null, command.MessageLimit)),
+                command.DefaultMailboxQuota, command.DkimEnabled, command.Antivirus, command.Antispam, command.SpamThreshold, Organization: null, OrganizationId: null, command.MessageLimit)),
                 cancellationToken);
             return updated.IsSuccess ? new PostedDomain(updated.Value, Created: false) : updated.Error;
         }
@@ -147,9 +151,12 @@ internal sealed class CreateDomainHandler(DirectoryDbContext db, ICurrentUser ca
             TotalQuotaMb = command.TotalMb,
             // Signing is the point of a mail domain today (docs/adr/0019): on unless the form says otherwise.
             DkimEnabled = command.DkimEnabled ?? true,
-            Antivirus = command.Antivirus ?? false,
+            // Virus scanning costs little and refuses only infected mail: on unless the form says otherwise (the client's
+            // default). Spam filing moves mail out of the inbox: on when asked for (the client's form always asks).
+            Antivirus = command.Antivirus ?? true,
             Antispam = command.Antispam ?? false,
             MessageLimit = command.MessageLimit ?? 0,
+            SpamThreshold = command.SpamThreshold ?? MailDomain.DefaultSpamThreshold,
             CreatedAt = clock.GetUtcNow(),
             Type = target is null ? DomainTypes.Hosted : DomainTypes.Alias,
             AliasTargetId = target?.Id,

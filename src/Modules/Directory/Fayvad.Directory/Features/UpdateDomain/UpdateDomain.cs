@@ -20,7 +20,7 @@ internal sealed record OrganizationIdBody(long? Id);
 
 /// <summary>
 /// PATCH some fields, or PUT the object as GET returns it: <c>name</c>, <c>enabled</c>, <c>quota</c> (MB),
-/// <c>default_mailbox_quota</c> (MB), the three flags, <c>type</c>, and our <c>*_quota_mb</c> names. Read-only fields
+/// <c>default_mailbox_quota</c> (MB), the three flags, <c>spam_threshold</c>, <c>type</c>, and our <c>*_quota_mb</c> names. Read-only fields
 /// of the GET shape (id, counts, usage, created_at) are ignored; <c>organization</c> cannot change.
 /// </summary>
 internal sealed record UpdateDomainBody(
@@ -34,6 +34,7 @@ internal sealed record UpdateDomainBody(
     bool? DkimEnabled,
     bool? Antivirus,
     bool? Antispam,
+    int? SpamThreshold,
     OrganizationIdBody? Organization,
     long? OrganizationId,
     int? MessageLimit = null);
@@ -52,6 +53,9 @@ internal sealed class UpdateDomainValidator : AbstractValidator<UpdateDomainComm
             .WithMessage("message_limit must be 0 (no limit) or more recipients an hour.");
         RuleFor(c => c.Body.Type).Must(t => t is DomainTypes.Hosted or DomainTypes.Alias).When(c => c.Body.Type is not null).OverridePropertyName("type")
             .WithMessage("type must be \"domain\" or \"aliasdomain\" (relay domains are not offered, docs/adr/0034).");
+        RuleFor(c => c.Body.SpamThreshold).InclusiveBetween(MailDomain.MinSpamThreshold, MailDomain.MaxSpamThreshold)
+            .When(c => c.Body.SpamThreshold is not null).OverridePropertyName("spam_threshold")
+            .WithMessage($"spam_threshold must be a whole number from {MailDomain.MinSpamThreshold} to {MailDomain.MaxSpamThreshold} (the spam score from which mail goes to Junk).");
         RuleFor(c => c.Body.Name).Must(n => Addresses.IsDomainName(n?.Trim())).When(c => c.Body.Name is not null).OverridePropertyName("name")
             .WithMessage("name must be a domain name such as example.com.");
     }
@@ -130,6 +134,7 @@ internal sealed class UpdateDomainHandler(DirectoryDbContext db, ICurrentUser ca
         domain.Antivirus = body.Antivirus ?? domain.Antivirus;
         domain.Antispam = body.Antispam ?? domain.Antispam;
         domain.MessageLimit = body.MessageLimit ?? domain.MessageLimit;
+        domain.SpamThreshold = body.SpamThreshold ?? domain.SpamThreshold;
         if (!await db.TrySaveUniqueAsync(cancellationToken))
         {
             return Error.Conflict($"The domain '{domain.Name}' already exists.");

@@ -32,7 +32,7 @@ internal sealed record ApplyActionResponse(bool Success, string Action, int Proc
 
 internal sealed class ApplyActionValidator : AbstractValidator<ApplyActionCommand>
 {
-    public static readonly string[] Actions = ["mark_read", "mark_unread", "star", "unstar", "delete", "move"];
+    public static readonly string[] Actions = ["mark_read", "mark_unread", "star", "unstar", "delete", "move", "mark_spam", "not_spam"];
 
     public ApplyActionValidator()
     {
@@ -54,6 +54,8 @@ internal sealed class ApplyActionValidator : AbstractValidator<ApplyActionComman
 /// <summary>
 /// Applies one action to messages from any number of folders, folder by folder, with UID commands (STORE, MOVE,
 /// UID EXPUNGE). Ids that do not (or no longer) resolve are reported in <c>failed</c>; nothing else is touched.
+/// <c>mark_spam</c> moves into Junk and <c>not_spam</c> out of Junk into the inbox: the same IMAP moves an IMAP client
+/// makes, so Dovecot's imapsieve trains rspamd from both alike (docs/adr/0035).
 /// </summary>
 internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sessions, IMessageLocator locator)
     : ICommandHandler<ApplyActionCommand, Result<ApplyActionResponse>>
@@ -86,6 +88,15 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
             var located = ids.Where(locations.ContainsKey).Select(id => (Id: id, Location: locations[id])).ToList();
 
             var trash = action == "delete" ? Folders.Special(client, SpecialFolder.Trash) : null;
+            if (action is "mark_spam" or "not_spam")
+            {
+                target = action == "mark_spam" ? Folders.Special(client, SpecialFolder.Junk) : client.Inbox;
+                if (target is null)
+                {
+                    return Error.NotFound("This mailbox has no Junk folder.");
+                }
+            }
+
             var processed = 0;
             foreach (var group in located.GroupBy(l => (l.Location.Folder, l.Location.UidValidity)))
             {
@@ -132,7 +143,7 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
             case "unstar":
                 await folder.RemoveFlagsAsync(uids, MessageFlags.Flagged, true, ct);
                 break;
-            case "move" when !IsSame(folder, target!):
+            case "move" or "mark_spam" or "not_spam" when !IsSame(folder, target!):
                 await MoveAsync(client, folder, uids, target!, ct);
                 break;
             case "delete" when trash is null || IsSame(folder, trash):

@@ -53,6 +53,8 @@ internal sealed class GetMessageHandler(
 
             var request = MessageMapper.SummaryRequest(DetailItems);
             request.Headers!.Add(AuthenticationResultsReader.HeaderName);
+            request.Headers.Add(SpamVerdictReader.StatusHeader);
+            request.Headers.Add(SpamVerdictReader.ServerHeader);
             // A message the server cannot give whole is shown with what it gave, as the list shows it (docs/adr/0027).
             var fetched = await TolerantFetch.FetchAsync(folder, [location.UniqueId], request, ct);
             var summary = fetched.Summaries.FirstOrDefault();
@@ -92,7 +94,8 @@ internal sealed class GetMessageHandler(
                 MessageMapper.Addresses(envelope.ReplyTo),
                 remote,
                 attachments,
-                AuthenticationResultsReader.Read(summary.Headers, options.Value.AuthenticationResults.TrustedServers));
+                AuthenticationResultsReader.Read(summary.Headers, options.Value.AuthenticationResults.TrustedServers),
+                SpamVerdictReader.Read(summary.Headers, options.Value.AuthenticationResults.TrustedServers));
             if (fetched.Degraded.Count == 0)
             {
                 cached?.Set(folder, location.UniqueId.Id, detail with { IsRead = false, IsStarred = false });
