@@ -38,7 +38,7 @@ render_dovecot() {
     fi
   done
   for script in learn-spam.sh learn-ham.sh; do
-    render "$DEPLOY_DIR/dovecot/sieve/bin/$script" "$STACK_DIR/dovecot/sieve/bin/$script" 0755 root:root
+    render "$DEPLOY_DIR/dovecot/sieve/pipe/$script" "$STACK_DIR/dovecot/sieve/bin/$script" 0755 root:root
   done
   # Master user for the API. Re-hash only when the password changed (bcrypt is
   # salted, so a fresh hash would always look like a change). The auth process

@@ -277,6 +277,7 @@ export async function GetEmailAccount() {
     is<null | number | undefined>(data["usage_percent"]);
     is<boolean>(data["enabled"]);
     is<string>(data["created_at"]);
+    is<number>(data["message_limit"]);
     is<string | undefined>(data["email"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["usage_mb"]);
@@ -286,7 +287,7 @@ export async function GetEmailAccount() {
 
 // operation: ReplaceEmailAccount
 export async function ReplaceEmailAccount() {
-  const { data } = await client.PUT("/fayvad_api/org/email-accounts/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["put"]["parameters"]["path"]> }, body: { "display_name": "x", "first_name": "x", "last_name": "x", "quota_mb": 1, "quota": 1, "enabled": true, "is_active": true } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PUT("/fayvad_api/org/email-accounts/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["put"]["parameters"]["path"]> }, body: { "display_name": "x", "first_name": "x", "last_name": "x", "quota_mb": 1, "quota": 1, "enabled": true, "is_active": true, "message_limit": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["address"]);
@@ -305,6 +306,7 @@ export async function ReplaceEmailAccount() {
     is<null | number | undefined>(data["usage_percent"]);
     is<boolean>(data["enabled"]);
     is<string>(data["created_at"]);
+    is<number>(data["message_limit"]);
     is<string | undefined>(data["email"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["usage_mb"]);
@@ -329,7 +331,7 @@ export async function DeleteEmailAccount() {
 
 // operation: UpdateEmailAccount
 export async function UpdateEmailAccount() {
-  const { data } = await client.PATCH("/fayvad_api/org/email-accounts/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["patch"]["parameters"]["path"]> }, body: { "display_name": "x", "first_name": "x", "last_name": "x", "quota_mb": 1, "quota": 1, "enabled": true, "is_active": true } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PATCH("/fayvad_api/org/email-accounts/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["patch"]["parameters"]["path"]> }, body: { "display_name": "x", "first_name": "x", "last_name": "x", "quota_mb": 1, "quota": 1, "enabled": true, "is_active": true, "message_limit": 1 } satisfies NonNullable<paths["/fayvad_api/org/email-accounts/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["address"]);
@@ -348,6 +350,7 @@ export async function UpdateEmailAccount() {
     is<null | number | undefined>(data["usage_percent"]);
     is<boolean>(data["enabled"]);
     is<string>(data["created_at"]);
+    is<number>(data["message_limit"]);
     is<string | undefined>(data["email"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["usage_mb"]);
@@ -378,6 +381,7 @@ export async function GetDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -386,7 +390,7 @@ export async function GetDomain() {
 
 // operation: ReplaceDomain
 export async function ReplaceDomain() {
-  const { data } = await client.PUT("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PUT("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1, "message_limit": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["put"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -407,6 +411,7 @@ export async function ReplaceDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -430,7 +435,7 @@ export async function DeleteDomain() {
 
 // operation: UpdateDomain
 export async function UpdateDomain() {
-  const { data } = await client.PATCH("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.PATCH("/fayvad_api/domains/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["parameters"]["path"]> }, body: { "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "name": "x", "type": "x", "quota": 1, "default_mailbox_quota": 1, "dkim_enabled": true, "antivirus": true, "antispam": true, "spam_threshold": 1, "organization": { "id": 1 }, "organization_id": 1, "message_limit": 1 } satisfies NonNullable<paths["/fayvad_api/domains/{id}"]["patch"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -451,6 +456,7 @@ export async function UpdateDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -503,6 +509,7 @@ export async function ToggleDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -532,6 +539,7 @@ export async function EnableDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -561,6 +569,7 @@ export async function DisableDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -826,6 +835,7 @@ export async function CreateEmailAccount() {
     is<null | number | undefined>(data["usage_percent"]);
     is<boolean>(data["enabled"]);
     is<string>(data["created_at"]);
+    is<number>(data["message_limit"]);
     is<string | undefined>(data["email"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["usage_mb"]);
@@ -845,7 +855,7 @@ export async function ListDomains() {
 
 // operation: CreateDomain
 export async function CreateDomain() {
-  const { data } = await client.POST("/fayvad_api/domains", { body: { "name": "x", "organization_id": 1, "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "type": "x", "quota": 1, "default_mailbox_quota": 1, "antivirus": true, "antispam": true, "dkim_enabled": true, "target_domain": "x", "total_mb": 1, "default_mb": 1 } satisfies NonNullable<paths["/fayvad_api/domains"]["post"]["requestBody"]>["content"]["application/json"] });
+  const { data } = await client.POST("/fayvad_api/domains", { body: { "name": "x", "organization_id": 1, "enabled": true, "default_mailbox_quota_mb": 1, "total_quota_mb": 1, "type": "x", "quota": 1, "default_mailbox_quota": 1, "antivirus": true, "antispam": true, "dkim_enabled": true, "spam_threshold": 1, "target_domain": "x", "message_limit": 1, "total_mb": 1, "default_mb": 1 } satisfies NonNullable<paths["/fayvad_api/domains"]["post"]["requestBody"]>["content"]["application/json"] });
   if (data !== undefined) {
     is<number>(data["id"]);
     is<string>(data["name"]);
@@ -866,6 +876,7 @@ export async function CreateDomain() {
     is<string>(data["created_at"]);
     is<null | string | undefined>(data["dns_status"]);
     is<null | string | undefined>(data["dns_checked_at"]);
+    is<number>(data["message_limit"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["default_mailbox_quota"]);
     is<number | undefined>(data["total_mailboxes"]);
@@ -1026,6 +1037,7 @@ export async function CreateEmailAccountByUsername() {
     is<null | number | undefined>(data["usage_percent"]);
     is<boolean>(data["enabled"]);
     is<string>(data["created_at"]);
+    is<number>(data["message_limit"]);
     is<string | undefined>(data["email"]);
     is<number | undefined>(data["quota"]);
     is<number | undefined>(data["usage_mb"]);
