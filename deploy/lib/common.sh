@@ -54,8 +54,23 @@ pid_alive() {
   [[ ${stat%% *} != Z ]]
 }
 read_pid()  { if [[ -f $1 ]]; then head -n1 "$1" | tr -dc '0-9'; fi; }
-# The pid a server's pid file names, printed only while that process lives.
-live_pid() { local pid; pid=$(read_pid "$1"); if pid_alive "$pid"; then echo "$pid"; fi; }
+# When a pid's process started, in seconds since the epoch (field 22 of /proc/PID/stat is in clock ticks since boot).
+pid_started() {
+  local stat; stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+  stat=${stat##*) }
+  local -a fields; read -r -a fields <<<"$stat"
+  local boot; boot=$(awk '/^btime/ { print $2 }' /proc/stat)
+  echo $((boot + fields[19] / $(getconf CLK_TCK)))
+}
+# The pid a server's pid file names, printed only while that process lives. A process that started after its pid file
+# was written is another one that got the same pid (after a reboot or a crash): never ours to signal.
+live_pid() {
+  local pid started; pid=$(read_pid "$1")
+  pid_alive "$pid" || return 0
+  started=$(pid_started "$pid") || return 0
+  ((started <= $(stat -c %Y "$1") + 1)) && echo "$pid"
+  return 0
+}
 
 # All descendants of a pid (to prove that nothing was left behind after a stop).
 descendants() {

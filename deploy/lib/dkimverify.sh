@@ -19,9 +19,24 @@ start_dkim_verifier() {
   install -d -m 2750 -o opendkim -g postfix "$DKIM_VERIFY_DIR/run"
   render "$DEPLOY_DIR/opendkim/opendkim-verify.conf" "$DKIM_VERIFY_CONF" 0644 root:root
   render "$DEPLOY_DIR/opendkim/unbound.conf" "$DKIM_VERIFY_DIR/unbound.conf" 0644 root:root
+  build_ub_config_lock
   keep_or_restart "opendkim verifier" "$(dkim_verify_pid)" && return 0
   run_opendkim "opendkim verifier" "$DKIM_VERIFY_CONF" "$DKIM_VERIFY_SOCKET" opendkim-verify.log \
-    "authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT"
+    "authserv-id $MAIL_HOSTNAME, keys via NSD :$DNS_PORT" "$UB_CONFIG_LOCK"
+}
+
+# The verifier parses its ResolverConfiguration once per message, on many threads, and libunbound's parser is not
+# thread-safe: without this lock it crashes under concurrent mail (deploy/opendkim/ub-config-lock.c, docs/adr/0030).
+UB_CONFIG_LOCK=$DKIM_VERIFY_DIR/lib/ub-config-lock.so
+build_ub_config_lock() {
+  local src=$DEPLOY_DIR/opendkim/ub-config-lock.c
+  [[ -f $UB_CONFIG_LOCK && $UB_CONFIG_LOCK -nt $src ]] && return 0
+  command -v gcc >/dev/null || die "gcc is needed to build ${src#"$REPO"/} (the OpenDKIM verifier crashes without it)"
+  install -d -m 0755 "$DKIM_VERIFY_DIR/lib"
+  gcc -shared -fPIC -O2 -Wall -Wextra -Werror -o "$UB_CONFIG_LOCK.new" "$src" -ldl -lpthread ||
+    die "could not build ${src#"$REPO"/}"
+  chmod 0644 "$UB_CONFIG_LOCK.new"; mv -f "$UB_CONFIG_LOCK.new" "$UB_CONFIG_LOCK"
+  RENDER_CHANGED=1
 }
 
 wait_dkim_verifier_ready() {

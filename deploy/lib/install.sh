@@ -4,7 +4,7 @@
 # What runs the service: `deploy/stack.sh up [--api]` installs these and nothing else (curl: up --api's health wait).
 RUN_PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
               postfix postfix-pgsql gettext-base openssl curl lua-socket
-              opendkim libopendbx1-pgsql nsd
+              opendkim libopendbx1-pgsql nsd gcc libc6-dev   # gcc: the verifier's resolver lock (docs/adr/0030)
               rspamd redis-server clamav-daemon clamav-milter)   # spam and virus filtering (docs/adr/0035)
 # What only the tests use, added by the test command (scripts/test.sh -> `deploy/stack.sh install --test`, which CI runs
 # through .ci/run): the API never needs them, and a newcomer's first `up --api` waited ~100 s on Chromium and nginx.

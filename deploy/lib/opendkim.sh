@@ -30,13 +30,14 @@ start_opendkim() {
 }
 
 # One OpenDKIM instance (the signer here, the verifier in dkimverify.sh) on its unix socket: name, config, socket,
-# log file under the stack's log folder, what to say of it.
+# log file under the stack's log folder, what to say of it, and optionally a library to preload.
 run_opendkim() {
-  local name=$1 conf=$2 socket=$3 logfile=$STACK_LOG_DIR/$4 what=$5
+  local name=$1 conf=$2 socket=$3 logfile=$STACK_LOG_DIR/$4 what=$5 preload=${6:-}
   # A socket left by an instance that did not end cleanly: nobody listens on it.
   rm -f "$socket"
   log "$name: starting (milter ${socket#"$REPO"/}, $what)"
-  opendkim -x "$conf" </dev/null >>"$logfile" 2>&1 9>&- || { tail -n 30 "$logfile" >&2; die "$name did not start"; }
+  env ${preload:+LD_PRELOAD="$preload"} opendkim -x "$conf" </dev/null >>"$logfile" 2>&1 9>&- ||
+    { tail -n 30 "$logfile" >&2; die "$name did not start"; }
 }
 
 # Ready once its socket exists and its pid file names a live process (the second argument prints that pid).

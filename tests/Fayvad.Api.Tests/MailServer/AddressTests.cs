@@ -206,6 +206,48 @@ public sealed class AddressTests(ApiFactory factory) : ApiTest(factory)
     }
 
     [Fact]
+    public async Task No_address_that_takes_outside_mail_may_lead_to_an_internal_only_alias()
+    {
+        // Postfix checks internal-only on the address the sender wrote; a public alias or forward leading to one would
+        // carry outside mail past that check.
+        var (org, admin) = await NewOrgAsync();
+        var box = await MailboxAsync(admin, "box@" + org.Domain);
+        var colleague = await MailboxAsync(admin, "colleague@" + org.Domain);
+        var staff = "staff@" + org.Domain;
+        var staffAlias = await CreateAliasAsync(admin, new { address = staff, recipients = new[] { colleague }, internal_only = true });
+
+        var viaAlias = await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/org/aliases/",
+            new { address = "front@" + org.Domain, recipients = new[] { staff } }, Ct), HttpStatusCode.BadRequest, "internal only");
+        Assert.Contains($"front@{org.Domain} -> {staff}", viaAlias.GetProperty("error").GetString(), StringComparison.Ordinal);
+        await TestApi.AssertErrorAsync(await admin.PutAsJsonAsync($"{Root}/org/email-accounts/{await AccountIdAsync(admin, box)}/forward/",
+            new { recipients = new[] { staff }, keep_copy = true }, Ct), HttpStatusCode.BadRequest, "internal only");
+        await TestApi.AssertErrorAsync(await admin.PostAsJsonAsync($"{Root}/org/aliases/",
+            new { address = "@" + org.Domain, recipients = new[] { staff } }, Ct), HttpStatusCode.BadRequest, "internal only");
+
+        // An internal-only alias may lead to another; it cannot then become public while it does.
+        var team = await CreateAliasAsync(admin, new { address = "team@" + org.Domain, recipients = new[] { staff }, internal_only = true });
+        await TestApi.AssertErrorAsync(await admin.PatchAsJsonAsync($"{Root}/org/aliases/{Id(team)}/", new { internal_only = false }, Ct),
+            HttpStatusCode.BadRequest, "internal_only");
+
+        // A public alias leading to one that is about to become internal-only blocks that change, naming the path.
+        var sales = "sales@" + org.Domain;
+        var salesAlias = await CreateAliasAsync(admin, new { address = sales, recipients = new[] { box } });
+        await CreateAliasAsync(admin, new { address = "info@" + org.Domain, recipients = new[] { sales } });
+        var blocked = await TestApi.AssertErrorAsync(await admin.PatchAsJsonAsync($"{Root}/org/aliases/{Id(salesAlias)}/",
+            new { internal_only = true }, Ct), HttpStatusCode.BadRequest, "internal_only");
+        Assert.Contains($"info@{org.Domain} -> {sales}", blocked.GetProperty("error").GetString(), StringComparison.Ordinal);
+        var unchanged = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/aliases/{Id(salesAlias)}/", Ct), HttpStatusCode.OK);
+        Assert.False(unchanged.GetProperty("internal_only").GetBoolean());
+
+        // Outside mail to the public alias still arrives; the internal-only one still refuses it.
+        var sent = await SendAsync("info@" + org.Domain, "to info");
+        using var imap = await LoginAsync(box);
+        await MailProbe.WaitForSubjectAsync(imap, sent.Subject, Ct);
+        await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(staff, "to staff"));
+        Assert.True(staffAlias.GetProperty("internal_only").GetBoolean());
+    }
+
+    [Fact]
     public async Task Loops_shadowed_addresses_and_bad_values_are_refused_naming_the_field()
     {
         var (org, admin) = await NewOrgAsync();

@@ -57,8 +57,14 @@ internal static class AliasRules
     /// and a set of recipients that would bring mail back to <paramref name="start"/> (the loop is named). Addresses
     /// elsewhere are outside mail: accepted as written.
     /// </summary>
+    /// <remarks>
+    /// Postfix checks internal-only at RCPT, on the address the sender wrote; expansion comes after. So an address that
+    /// takes outside mail (<paramref name="startInternalOnly"/> false: a public alias, a mailbox's forward) may not
+    /// lead to an internal-only alias, or outside mail would reach it through the back door.
+    /// </remarks>
     public static async Task<Error?> CheckTargetsAsync(
-        DirectoryDbContext db, string start, IReadOnlyList<string> recipients, string field, CancellationToken cancellationToken)
+        DirectoryDbContext db, string start, bool startInternalOnly, IReadOnlyList<string> recipients, string field,
+        CancellationToken cancellationToken)
     {
         var graph = await AddressGraph.LoadAsync(db, cancellationToken);
         foreach (var recipient in recipients)
@@ -74,9 +80,36 @@ internal static class AliasRules
             }
         }
 
-        return graph.FindLoop(start, recipients) is { } loop
-            ? Error.Validation(field, $"{field} would make a loop: {string.Join(" -> ", loop)}.")
+        if (graph.FindPath(start, recipients, a => a == start) is { } loop)
+        {
+            return Error.Validation(field, $"{field} would make a loop: {string.Join(" -> ", loop)}.");
+        }
+
+        return !startInternalOnly && graph.FindPath(start, recipients, graph.IsInternalOnly) is { } inward
+            ? Error.Validation(field,
+                $"{field}: {start} takes mail from outside, and {inward[^1]} is internal only ({string.Join(" -> ", inward)}): "
+                + $"leave {inward[^1]} out, or make {start} internal only too.")
             : null;
+    }
+
+    /// <summary>
+    /// Refuses making <paramref name="address"/> internal only while an address that takes outside mail (a public
+    /// alias, a mailbox's forward, a catch-all) leads to it; the first such path is named.
+    /// </summary>
+    public static async Task<Error?> CheckNotReachedFromOutsideAsync(DirectoryDbContext db, string address, CancellationToken cancellationToken)
+    {
+        var graph = await AddressGraph.LoadAsync(db, cancellationToken);
+        foreach (var source in graph.PublicSources())
+        {
+            if (source != address && graph.FindPath(source, graph.NextOf(source), a => a == address) is { } path)
+            {
+                return Error.Validation("internal_only",
+                    $"internal_only: {source} takes mail from outside and leads to {address} ({string.Join(" -> ", path)}): "
+                    + $"change {source} first, or make it internal only too.");
+            }
+        }
+
+        return null;
     }
 
     private static string Shorten(string? value) =>
@@ -88,6 +121,7 @@ internal static class AliasRules
         private readonly Dictionary<string, List<string>> aliases = new(StringComparer.Ordinal);
         private readonly Dictionary<string, List<string>> forwards = new(StringComparer.Ordinal);
         private readonly HashSet<string> mailboxes = new(StringComparer.Ordinal);
+        private readonly HashSet<string> internalOnly = new(StringComparer.Ordinal);
 
         /// <summary>Hosted domain name -> the target domain for an alias domain, or null.</summary>
         private readonly Dictionary<string, string?> domains = new(StringComparer.Ordinal);
@@ -102,9 +136,13 @@ internal static class AliasRules
                 graph.domains[d.Name] = d.Target;
             }
 
-            foreach (var a in await db.Aliases.IgnoreQueryFilters().Select(a => new { a.Address, a.Recipients }).ToListAsync(cancellationToken))
+            foreach (var a in await db.Aliases.IgnoreQueryFilters().Select(a => new { a.Address, a.Recipients, a.InternalOnly }).ToListAsync(cancellationToken))
             {
                 graph.aliases[a.Address] = a.Recipients;
+                if (a.InternalOnly)
+                {
+                    graph.internalOnly.Add(a.Address);
+                }
             }
 
             foreach (var m in await db.EmailAccounts.IgnoreQueryFilters().Select(a => new { a.Address, a.ForwardTo }).ToListAsync(cancellationToken))
@@ -131,6 +169,14 @@ internal static class AliasRules
                 ? Exists($"{local}@{target}")
                 : mailboxes.Contains(address) || aliases.ContainsKey(address) || aliases.ContainsKey(CatchAllAddress(domain));
         }
+
+        public bool IsInternalOnly(string address) => internalOnly.Contains(address);
+
+        /// <summary>The addresses that take outside mail and lead somewhere: public aliases and forwarding mailboxes.</summary>
+        public IEnumerable<string> PublicSources() =>
+            aliases.Keys.Where(a => !internalOnly.Contains(a)).Concat(forwards.Keys);
+
+        public IEnumerable<string> NextOf(string address) => Next(address);
 
         /// <summary>Where mail to <paramref name="address"/> goes next; empty when it stops there (a mailbox, or outside).</summary>
         private IEnumerable<string> Next(string address)
@@ -159,8 +205,11 @@ internal static class AliasRules
             return local.Length > 0 && aliases.TryGetValue(CatchAllAddress(domain), out var catchAll) ? [CatchAllAddress(domain)] : [];
         }
 
-        /// <summary>A path start -> ... -> start through the new <paramref name="recipients"/>, or null.</summary>
-        public List<string>? FindLoop(string start, IReadOnlyList<string> recipients)
+        /// <summary>
+        /// A path start -> ... -> an address <paramref name="stop"/> accepts, through the new
+        /// <paramref name="recipients"/> of start (they replace whatever start led to before), or null.
+        /// </summary>
+        public List<string>? FindPath(string start, IEnumerable<string> recipients, Func<string, bool> stop)
         {
             var visited = new HashSet<string>(StringComparer.Ordinal);
             var path = new List<string> { start };
@@ -169,12 +218,12 @@ internal static class AliasRules
             {
                 foreach (var address in next)
                 {
-                    if (address == start)
+                    if (stop(address))
                     {
-                        return [.. path, start];
+                        return [.. path, address];
                     }
 
-                    if (!visited.Add(address))
+                    if (address == start || !visited.Add(address))
                     {
                         continue;
                     }
@@ -191,7 +240,6 @@ internal static class AliasRules
                 return null;
             }
 
-            // The new recipients replace whatever start led to before.
             return Walk(recipients);
         }
     }

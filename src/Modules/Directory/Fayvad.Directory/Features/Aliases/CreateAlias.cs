@@ -75,7 +75,7 @@ internal sealed class CreateAliasHandler(DirectoryDbContext db, ICurrentUser cal
             return shadow;
         }
 
-        if (await AliasRules.CheckTargetsAsync(db, address, recipients.Value, "recipients", cancellationToken) is { } targets)
+        if (await AliasRules.CheckTargetsAsync(db, address, command.InternalOnly ?? false, recipients.Value, "recipients", cancellationToken) is { } targets)
         {
             return targets;
         }

@@ -59,31 +59,45 @@ internal sealed class UpdateAliasHandler(DirectoryDbContext db, ICurrentUser cal
             return Error.Validation("address", $"address cannot change (it is {alias.Address}): add a new alias and delete this one.");
         }
 
-        if (AliasWrites.CheckInternalOnly(alias.LocalPart, body.InternalOnly ?? alias.InternalOnly) is { } internalOnly)
+        if (AliasWrites.CheckInternalOnly(alias.LocalPart, body.InternalOnly ?? alias.InternalOnly) is { } catchAllInternal)
         {
-            return internalOnly;
+            return catchAllInternal;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(alias.Domain.OrganizationId, cancellationToken);
+        var internalOnly = body.InternalOnly ?? alias.InternalOnly;
+        var recipients = alias.Recipients;
         if (body.Recipients is not null)
         {
-            var recipients = AliasRules.NormalizeRecipients(body.Recipients, "recipients");
-            if (!recipients.IsSuccess)
+            var normalized = AliasRules.NormalizeRecipients(body.Recipients, "recipients");
+            if (!normalized.IsSuccess)
             {
-                return recipients.Error;
+                return normalized.Error;
             }
 
-            if (await AliasRules.CheckTargetsAsync(db, alias.Address, recipients.Value, "recipients", cancellationToken) is { } targets)
+            recipients = normalized.Value;
+        }
+
+        // New recipients, or an alias that starts taking outside mail: where it leads is checked again.
+        if (body.Recipients is not null || (alias.InternalOnly && !internalOnly))
+        {
+            var field = body.Recipients is not null ? "recipients" : "internal_only";
+            if (await AliasRules.CheckTargetsAsync(db, alias.Address, internalOnly, recipients, field, cancellationToken) is { } targets)
             {
                 return targets;
             }
-
-            alias.Recipients = recipients.Value;
         }
 
+        if (internalOnly && !alias.InternalOnly
+            && await AliasRules.CheckNotReachedFromOutsideAsync(db, alias.Address, cancellationToken) is { } reached)
+        {
+            return reached;
+        }
+
+        alias.Recipients = recipients;
         alias.Enabled = body.Enabled ?? alias.Enabled;
-        alias.InternalOnly = body.InternalOnly ?? alias.InternalOnly;
+        alias.InternalOnly = internalOnly;
         alias.ExpiresAt = body.ExpiresAt ?? (command.Replace ? null : alias.ExpiresAt);
         alias.Description = body.Description?.Trim() ?? alias.Description;
         var now = clock.GetUtcNow();

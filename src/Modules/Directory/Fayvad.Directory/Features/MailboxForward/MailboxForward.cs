@@ -86,7 +86,7 @@ internal sealed class SetForwardHandler(DirectoryDbContext db, ICurrentUser call
                 return Error.Validation("recipients", $"recipients: {account.Address} is this mailbox; set keep_copy to keep its mail here too.");
             }
 
-            if (await AliasRules.CheckTargetsAsync(db, account.Address, recipients.Value, "recipients", cancellationToken) is { } targets)
+            if (await AliasRules.CheckTargetsAsync(db, account.Address, false, recipients.Value, "recipients", cancellationToken) is { } targets)
             {
                 return targets;
             }
