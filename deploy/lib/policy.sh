@@ -1,6 +1,7 @@
 # shellcheck shell=bash
-# The submission policy service (`Fayvad.Host policy-server`): hourly sending limits for every client of the
-# submission port, asked by Postfix at end of data (docs/adr/0036). Sourced. Needs the Host that migrate built.
+# The policy service (`Fayvad.Host policy-server`): hourly sending limits for every client of the submission port,
+# asked by Postfix at end of data (docs/adr/0036), and who may write to an internal-only alias, asked at RCPT
+# (docs/adr/0034). Sourced. Needs the Host that migrate built.
 
 POLICY_PID_FILE=$STACK_DIR/policy-server.pid
 POLICY_LOG=$STACK_LOG_DIR/policy-server.log
@@ -9,7 +10,7 @@ policy_pid() { live_pid "$POLICY_PID_FILE"; }
 
 start_policy_server() {
   if ! host_built; then
-    warn "policy-server: not started (${HOST_DLL#"$REPO"/} is not built): submissions go unlimited (Postfix's default_action=DUNNO)"
+    warn "policy-server: not started (${HOST_DLL#"$REPO"/} is not built): submissions go unlimited, mail to internal-only aliases is deferred"
     return 0
   fi
   local pid; pid=$(policy_pid)

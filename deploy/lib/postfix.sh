@@ -18,9 +18,8 @@ start_postfix() {
   for map in pgsql-mail-domains.cf pgsql-mail-accounts.cf pgsql-sender-login.cf pgsql-virtual.cf pgsql-internal-only.cf; do
     render "$DEPLOY_DIR/postfix/$map" "$POSTFIX_CONFIG_DIR/$map" 0640 root:postfix
   done
-  # The internal-only policy runs as vmail (spawn refuses root and the mail system owner).
-  render "$DEPLOY_DIR/postfix/pgsql-internal-only-senders.cf" "$POSTFIX_CONFIG_DIR/pgsql-internal-only-senders.cf" 0640 root:vmail
-  render "$DEPLOY_DIR/postfix/internal-only-policy" "$POSTFIX_CONFIG_DIR/internal-only-policy" 0755 root:root
+  # Rendered by earlier stacks, now the policy server's (docs/adr/0034): a password file nothing reads is removed.
+  rm -f "$POSTFIX_CONFIG_DIR/pgsql-internal-only-senders.cf" "$POSTFIX_CONFIG_DIR/internal-only-policy"
   local pid; pid=$(postfix_pid)
   if [[ -n $pid ]]; then
     if ((RENDER_CHANGED)); then

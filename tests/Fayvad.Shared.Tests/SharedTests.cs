@@ -121,3 +121,17 @@ public sealed class ApiResultsTests
         public object? GetService(Type serviceType) => null;
     }
 }
+
+public sealed class ResultFailureTests
+{
+    [Fact]
+    public void A_result_type_gets_a_failure_carrying_the_error_and_other_types_get_none()
+    {
+        var error = Error.Validation("name", "name is required.");
+        var failed = ResultFailure<Result<int>>.Create!(error);
+        Assert.False(failed.IsSuccess);
+        Assert.Same(error, failed.Error);
+        Assert.Null(ResultFailure<int>.Create);
+        Assert.Null(ResultFailure<List<int>>.Create);
+    }
+}

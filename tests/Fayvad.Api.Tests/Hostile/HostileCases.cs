@@ -248,7 +248,7 @@ public static class HostileCases
             ("/admin/organizations/", Caller.Superadmin), ("/admin/organizations/deleted/", Caller.Superadmin), ("/domains/", Caller.Superadmin),
             ("/domains/deleted/", Caller.Superadmin), ("/users/", Caller.Superadmin), ("/users/deleted/", Caller.AdminA), ("/admin/email-accounts/", Caller.Superadmin),
             ("/org/email-accounts/", Caller.AdminA), ("/org/email-accounts/deleted/", Caller.AdminA), ("/org/users/", Caller.AdminA),
-            ("/org/aliases/", Caller.AdminA),
+            ("/org/aliases/", Caller.AdminA), ("/org/aliases/deleted/", Caller.AdminA),
         })
         {
             foreach (var query in pages.Take(path.Contains("deleted", StringComparison.Ordinal) ? 4 : pages.Length))
@@ -348,6 +348,7 @@ public static class HostileCases
             ("POST", "/users/{userB}/restore/", null, Caller.AdminA),
             ("GET", "/org/aliases/{aliasB}/", null, Caller.AdminA), ("PATCH", "/org/aliases/{aliasB}/", "{\"enabled\":false}", Caller.AdminA),
             ("PUT", "/org/aliases/{aliasB}/", "{\"recipients\":[\"{userAAddress}\"]}", Caller.AdminA), ("DELETE", "/org/aliases/{aliasB}/", null, Caller.AdminA),
+            ("POST", "/org/aliases/{aliasB}/restore/", null, Caller.AdminA), ("POST", "/org/aliases/{aliasA}/restore/", null, Caller.UserA),
             ("GET", "/org/aliases/", null, Caller.UserA), ("GET", "/org/aliases/{aliasA}/", null, Caller.UserA),
             ("DELETE", "/org/aliases/{aliasA}/", null, Caller.UserA), ("GET", "/org/aliases/?organization={orgB}", null, Caller.AdminA),
             ("POST", "/org/aliases/", "{\"address\":\"{marker}x@{domainNameB}\",\"recipients\":[\"{userAAddress}\"]}", Caller.AdminA),

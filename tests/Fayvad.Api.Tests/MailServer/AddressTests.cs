@@ -324,9 +324,52 @@ public sealed class AddressTests(ApiFactory factory) : ApiTest(factory)
         var user = await Api.AsAsync(box);
         await TestApi.AssertErrorAsync(await user.GetAsync($"{Root}/org/aliases/", Ct), HttpStatusCode.Forbidden);
 
-        await TestApi.ReadAsync(await admin.DeleteAsync($"{Root}/org/aliases/{id}/", Ct), HttpStatusCode.NoContent);
+        await TestApi.ReadAsync(await admin.DeleteAsync($"{Root}/org/aliases/{id}/", Ct), HttpStatusCode.OK);
         var gone = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync("first@" + org.Domain, "deleted alias"));
         Assert.Equal(SmtpStatusCode.MailboxUnavailable, gone.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_deleted_alias_refuses_mail_until_restored_with_its_recipients_and_a_new_alias_at_its_address_replaces_it()
+    {
+        var (org, admin) = await NewOrgAsync();
+        var box = await MailboxAsync(admin, "box@" + org.Domain);
+        var colleague = await MailboxAsync(admin, "colleague@" + org.Domain);
+        var team = "team@" + org.Domain;
+        var alias = await CreateAliasAsync(admin, new { address = team, recipients = new[] { box, colleague }, description = "the team" });
+        var id = Id(alias);
+
+        var receipt = await TestApi.ReadAsync(await admin.DeleteAsync($"{Root}/org/aliases/{id}/", Ct), HttpStatusCode.OK);
+        Assert.Equal("alias", receipt.GetProperty("kind").GetString());
+        Assert.Contains("restore", receipt.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var refused = await Assert.ThrowsAsync<SmtpCommandException>(() => SendAsync(team, "while deleted"));
+        Assert.Equal(SmtpStatusCode.MailboxUnavailable, refused.StatusCode);
+        Assert.Equal(0, (await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/aliases/", Ct), HttpStatusCode.OK)).GetArrayLength());
+        await TestApi.AssertErrorAsync(await admin.GetAsync($"{Root}/org/aliases/{id}/", Ct), HttpStatusCode.NotFound);
+        var domain = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/domains/{org.DomainId}/", Ct), HttpStatusCode.OK);
+        Assert.Equal(0, domain.GetProperty("total_aliases").GetInt32());
+
+        var deleted = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/aliases/deleted/", Ct), HttpStatusCode.OK);
+        Assert.Equal(team, Assert.Single(deleted.EnumerateArray()).GetProperty("name").GetString());
+        var (_, otherAdmin) = await NewOrgAsync();
+        Assert.Equal(0, (await TestApi.ReadAsync(await otherAdmin.GetAsync($"{Root}/org/aliases/deleted/", Ct), HttpStatusCode.OK)).GetArrayLength());
+        await TestApi.AssertErrorAsync(await otherAdmin.PostAsync($"{Root}/org/aliases/{id}/restore/", null, Ct), HttpStatusCode.NotFound);
+
+        await TestApi.ReadAsync(await admin.PostAsync($"{Root}/org/aliases/{id}/restore/", null, Ct), HttpStatusCode.OK);
+        var restored = await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/aliases/{id}/", Ct), HttpStatusCode.OK);
+        Assert.Equal([box, colleague], restored.GetProperty("recipients").EnumerateArray().Select(r => r.GetString()));
+        Assert.Equal("the team", restored.GetProperty("description").GetString());
+        var back = await SendAsync(team, "after restore");
+        using (var imap = await LoginAsync(colleague))
+        {
+            await MailProbe.WaitForSubjectAsync(imap, back.Subject, Ct);
+        }
+
+        // Deleted again, then a new alias at the same address: the new one replaces it, and the old one is gone for good.
+        await TestApi.ReadAsync(await admin.DeleteAsync($"{Root}/org/aliases/{id}/", Ct), HttpStatusCode.OK);
+        await CreateAliasAsync(admin, new { address = team, recipients = new[] { box } });
+        await TestApi.AssertErrorAsync(await admin.PostAsync($"{Root}/org/aliases/{id}/restore/", null, Ct), HttpStatusCode.NotFound);
+        Assert.Equal(0, (await TestApi.ReadAsync(await admin.GetAsync($"{Root}/org/aliases/deleted/", Ct), HttpStatusCode.OK)).GetArrayLength());
     }
 
     // ------------------------------------------------------------------ helpers

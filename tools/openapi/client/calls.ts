@@ -670,6 +670,19 @@ export async function RestoreUser() {
   }
 }
 
+// operation: RestoreAlias
+export async function RestoreAlias() {
+  const { data } = await client.POST("/fayvad_api/org/aliases/{id}/restore", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}/restore"]["post"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<boolean>(data["success"]);
+    is<string>(data["kind"]);
+    is<number>(data["id"]);
+    is<string>(data["name"]);
+    is<number>(data["mailboxes_restored"]);
+    is<string>(data["detail"]);
+  }
+}
+
 // operation: OrganizationLimits
 export async function OrganizationLimits() {
   const { data } = await client.GET("/fayvad_api/org/limits", { params: { query: { "organization": 1 } satisfies NonNullable<paths["/fayvad_api/org/limits"]["get"]["parameters"]["query"]> } });
@@ -901,6 +914,11 @@ export async function ListDeletedEmailAccount() {
 // operation: ListDeletedUser
 export async function ListDeletedUser() {
   const { data } = await client.GET("/fayvad_api/users/deleted", { params: { query: { "page": 1, "page_size": 1, "limit": 1 } satisfies NonNullable<paths["/fayvad_api/users/deleted"]["get"]["parameters"]["query"]> } });
+}
+
+// operation: ListDeletedAlias
+export async function ListDeletedAlias() {
+  const { data } = await client.GET("/fayvad_api/org/aliases/deleted", { params: { query: { "page": 1, "page_size": 1, "limit": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/deleted"]["get"]["parameters"]["query"]> } });
 }
 
 // operation: GetDomainDns
@@ -1204,6 +1222,16 @@ export async function ReplaceAlias() {
 // operation: DeleteAlias
 export async function DeleteAlias() {
   const { data } = await client.DELETE("/fayvad_api/org/aliases/{id}", { params: { path: { "id": 1 } satisfies NonNullable<paths["/fayvad_api/org/aliases/{id}"]["delete"]["parameters"]["path"]> } });
+  if (data !== undefined) {
+    is<boolean>(data["success"]);
+    is<string>(data["kind"]);
+    is<number>(data["id"]);
+    is<string>(data["name"]);
+    is<number>(data["mailboxes_deleted"]);
+    is<string>(data["deleted_at"]);
+    is<string>(data["restorable_until"]);
+    is<string>(data["detail"]);
+  }
 }
 
 // operation: UpdateAlias

@@ -43,7 +43,8 @@ public static class DirectoryModule
         services.AddScoped<IModuleCommand, Features.DomainDns.DnsZoneCommandLine>();
         services.AddScoped<IModuleCommand, Features.CheckDomainDns.DnsCheckCommandLine>();
         services.AddSingleton<Features.SendingLimits.SendingLimitPolicy>();
-        services.AddScoped<IModuleCommand, Features.SendingLimits.PolicyServerCommandLine>();
+        services.AddSingleton<Features.Aliases.InternalOnlyPolicy>();
+        services.AddScoped<IModuleCommand, MailPolicy.PolicyServerCommandLine>();
 
         services.Configure<DeletionOptions>(configuration.GetSection("Directory:Deletion"));
         services.AddHostedService<DeletionPurger>();

@@ -47,7 +47,8 @@ public static class ResultFailure<TResponse>
             return null;
         }
 
-        var failure = type.GetMethod(nameof(Result<object>.Failure))!;
-        return error => (TResponse)failure.Invoke(null, [error])!;
+        // Looked up once per response type and bound as a delegate: a validation failure calls it directly, with no
+        // reflection at dispatch (ADR 0002).
+        return type.GetMethod(nameof(Result<object>.Failure))!.CreateDelegate<Func<Error, TResponse>>();
     }
 }

@@ -131,7 +131,8 @@ internal sealed class DirectoryDbContext(DbContextOptions<DirectoryDbContext> op
             e.HasIndex(a => a.Address).IsUnique();
             e.HasIndex(a => a.DomainId);
             // A deleted domain's aliases go with it (the view refuses them meanwhile; the purge removes them).
-            e.HasQueryFilter(a => a.Domain.DeletedAt == null);
+            e.HasQueryFilter(a => a.DeletedAt == null && a.Domain.DeletedAt == null);
+            e.HasIndex(a => a.PurgeAfter).HasFilter("deleted_at IS NOT NULL");
             e.Ignore(a => a.IsCatchAll);
             e.HasOne(a => a.Domain).WithMany(d => d.Aliases).HasForeignKey(a => a.DomainId).OnDelete(DeleteBehavior.Cascade);
         });

@@ -1,12 +1,13 @@
 namespace Fayvad.Directory.Deletion;
 
-/// <summary>What can be deleted and restored; serialized "organization", "domain", "email_account", "user".</summary>
+/// <summary>What can be deleted and restored; serialized "organization", "domain", "email_account", "user", "alias".</summary>
 internal enum DeletedKind
 {
     Organization,
     Domain,
     EmailAccount,
     User,
+    Alias,
 }
 
 internal static class DeletedKinds
@@ -16,6 +17,7 @@ internal static class DeletedKinds
         DeletedKind.Organization => "organization",
         DeletedKind.Domain => "domain",
         DeletedKind.EmailAccount => "email_account",
+        DeletedKind.Alias => "alias",
         _ => "user",
     };
 
@@ -26,5 +28,6 @@ internal static class DeletedKinds
         [DeletedKind.Domain] = "/domains",
         [DeletedKind.EmailAccount] = "/org/email-accounts",
         [DeletedKind.User] = "/users",
+        [DeletedKind.Alias] = "/org/aliases",
     };
 }

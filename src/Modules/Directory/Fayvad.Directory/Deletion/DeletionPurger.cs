@@ -105,6 +105,10 @@ internal sealed partial class DeletionPurger(IServiceScopeFactory scopes, IOptio
             DELETE FROM directory.users u WHERE u.deleted_at IS NOT NULL AND u.purge_after <= now()
                 AND NOT EXISTS (SELECT 1 FROM directory.email_accounts a WHERE a.user_id = u.id)
             """, cancellationToken);
+        // Aliases hold no mail: their rows go once their retention ends (a purged domain takes its own with it).
+        await db.Database.ExecuteSqlAsync($"""
+            DELETE FROM directory.aliases al WHERE al.deleted_at IS NOT NULL AND al.purge_after <= now()
+            """, cancellationToken);
         var domains = await db.Database.ExecuteSqlAsync($"""
             DELETE FROM directory.domains d WHERE d.deleted_at IS NOT NULL AND d.purge_after <= now()
                 AND NOT EXISTS (SELECT 1 FROM directory.email_accounts a WHERE a.domain_id = d.id)

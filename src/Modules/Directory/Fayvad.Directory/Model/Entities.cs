@@ -96,7 +96,7 @@ internal static class DomainTypes
 /// An address at one of the organization's domains that delivers to other addresses (mailboxes, aliases, outside
 /// addresses); with an empty local part (address "@domain") it is the domain's catch-all (docs/adr/0034).
 /// </summary>
-internal sealed class MailAlias
+internal sealed class MailAlias : ISoftDeletable
 {
     public long Id { get; set; }
     public long DomainId { get; set; }
@@ -122,6 +122,11 @@ internal sealed class MailAlias
     public string Description { get; set; } = "";
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>A deleted alias answers like an unknown address and can be restored until <see cref="PurgeAfter"/>.</summary>
+    public DateTimeOffset? DeletedAt { get; set; }
+
+    public DateTimeOffset? PurgeAfter { get; set; }
 
     public bool IsCatchAll => LocalPart.Length == 0;
 }

@@ -240,6 +240,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
 
+                    b.Property<DateTimeOffset?>("DeletedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("deleted_at");
+
                     b.Property<string>("Description")
                         .IsRequired()
                         .ValueGeneratedOnAdd()
@@ -270,6 +274,10 @@ namespace Fayvad.Directory.Data.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("local_part");
 
+                    b.Property<DateTimeOffset?>("PurgeAfter")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("purge_after");
+
                     b.PrimitiveCollection<List<string>>("Recipients")
                         .IsRequired()
                         .HasColumnType("text[]")
@@ -288,6 +296,10 @@ namespace Fayvad.Directory.Data.Migrations
 
                     b.HasIndex("DomainId")
                         .HasDatabaseName("ix_aliases_domain_id");
+
+                    b.HasIndex("PurgeAfter")
+                        .HasDatabaseName("ix_aliases_purge_after")
+                        .HasFilter("deleted_at IS NOT NULL");
 
                     b.ToTable("aliases", "directory", t =>
                         {

@@ -70,6 +70,8 @@ internal sealed class CreateAliasHandler(DirectoryDbContext db, ICurrentUser cal
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         // Mailbox and alias creation of one organization take turns: neither can take the other's new address.
         await db.LockOrganizationAsync(domain.OrganizationId, cancellationToken);
+        // A new alias at a deleted one's address replaces it: the admin's latest word wins over a restore.
+        await db.Aliases.IgnoreQueryFilters().Where(a => a.Address == address && a.DeletedAt != null).ExecuteDeleteAsync(cancellationToken);
         if (await AliasWrites.CheckNotShadowingAsync(db, address, null, cancellationToken) is { } shadow)
         {
             return shadow;

@@ -18,7 +18,7 @@ namespace Fayvad.Directory.Features.ListDeleted;
 
 /// <summary>
 /// What an admin can still restore, newest deletion first: <c>GET {collection}/deleted/</c> for organizations, domains,
-/// email accounts and users. A bare array, or a Django REST framework page on request, like the other lists.
+/// email accounts, users and aliases. A bare array, or a Django REST framework page on request, like the other lists.
 /// </summary>
 internal sealed record ListDeletedQuery(DeletedKind Kind, ListWindow Window) : IQuery<Result<ListSlice<DeletedItem>>>, IListRequest;
 
@@ -66,6 +66,10 @@ internal sealed class ListDeletedHandler(DirectoryDbContext db, ICurrentUser cal
                 .OrderByDescending(a => a.DeletedAt).ThenBy(a => a.Id).Select(a => new DeletedItem(
                 a.Id, kind, a.Address, new OrganizationRef(a.Domain.Organization.Id, a.Domain.Organization.Name, a.Domain.Organization.Slug),
                 1, a.DeletedAt!.Value, a.PurgeAfter!.Value)),
+            DeletedKind.Alias => db.Aliases.Restorable().Where(a => a.Domain.DeletedAt == null && (all || a.Domain.OrganizationId == org))
+                .OrderByDescending(a => a.DeletedAt).ThenBy(a => a.Id).Select(a => new DeletedItem(
+                a.Id, kind, a.Address, new OrganizationRef(a.Domain.Organization.Id, a.Domain.Organization.Name, a.Domain.Organization.Slug),
+                0, a.DeletedAt!.Value, a.PurgeAfter!.Value)),
             _ => db.Users.Restorable().Where(u => all || (u.OrganizationId == org && u.Role != UserRole.Superadmin))
                 .OrderByDescending(u => u.DeletedAt).ThenBy(u => u.Id).Select(u => new DeletedItem(
                 u.Id, kind, u.Username,

@@ -87,6 +87,8 @@ internal sealed class RestoreDeletedHandler(DirectoryDbContext db, ICurrentUser 
                 .Select(d => new Target(d.Name, d.OrganizationId, d.Id, d.DeletedAt!.Value, d.PurgeAfter > DateTimeOffset.UtcNow)).SingleOrDefaultAsync(ct),
             DeletedKind.EmailAccount => await db.EmailAccounts.IgnoreQueryFilters().Where(a => a.Id == command.Id && a.DeletedAt != null)
                 .Select(a => new Target(a.Address, a.Domain.OrganizationId, a.DomainId, a.DeletedAt!.Value, a.PurgeAfter > DateTimeOffset.UtcNow)).SingleOrDefaultAsync(ct),
+            DeletedKind.Alias => await db.Aliases.IgnoreQueryFilters().Where(a => a.Id == command.Id && a.DeletedAt != null)
+                .Select(a => new Target(a.Address, a.Domain.OrganizationId, a.DomainId, a.DeletedAt!.Value, a.PurgeAfter > DateTimeOffset.UtcNow)).SingleOrDefaultAsync(ct),
             _ => await db.Users.IgnoreQueryFilters().Where(u => u.Id == command.Id && u.DeletedAt != null && (superadmin || u.Role != UserRole.Superadmin))
                 .Select(u => new Target(u.Username, u.OrganizationId, u.EmailAccount == null ? null : u.EmailAccount.DomainId, u.DeletedAt!.Value,
                     u.PurgeAfter > DateTimeOffset.UtcNow)).SingleOrDefaultAsync(ct),
@@ -102,10 +104,16 @@ internal sealed class RestoreDeletedHandler(DirectoryDbContext db, ICurrentUser 
             return Error.Conflict($"Its organization {orgName} is deleted: restore the organization first (POST admin/organizations/{org}/restore/).");
         }
 
-        if (kind is DeletedKind.EmailAccount or DeletedKind.User && target.DomainId is { } domain
+        if (kind is DeletedKind.EmailAccount or DeletedKind.User or DeletedKind.Alias && target.DomainId is { } domain
             && await db.Domains.IgnoreQueryFilters().Where(d => d.Id == domain && d.DeletedAt != null).Select(d => d.Name).SingleOrDefaultAsync(ct) is { } domainName)
         {
             return Error.Conflict($"Its domain {domainName} is deleted: restore the domain first (POST domains/{domain}/restore/).");
+        }
+
+        // A mailbox may have taken a deleted alias's address meanwhile (a new alias there would have replaced it).
+        if (kind == DeletedKind.Alias && await db.EmailAccounts.IgnoreQueryFilters().AnyAsync(a => a.Address == target.Name, ct))
+        {
+            return Error.Conflict($"{target.Name} is a mailbox's address now: the alias cannot come back.");
         }
 
         return null;
@@ -120,6 +128,7 @@ internal sealed class RestoreDeletedHandler(DirectoryDbContext db, ICurrentUser 
             DeletedKind.Organization => deleted.Where(a => a.Domain.OrganizationId == id),
             DeletedKind.Domain => deleted.Where(a => a.DomainId == id),
             DeletedKind.EmailAccount => deleted.Where(a => a.Id == id),
+            DeletedKind.Alias => deleted.Where(a => false),
             _ => deleted.Where(a => a.UserId == id),
         };
     }
@@ -174,6 +183,7 @@ internal sealed class RestoreDeletedHandler(DirectoryDbContext db, ICurrentUser 
             DeletedKind.Organization => await db.Organizations.Restorable().Where(o => o.Id == id).RestoreAsync(deletedAt, ct),
             DeletedKind.Domain => await db.Domains.Restorable().Where(d => d.Id == id).RestoreAsync(deletedAt, ct),
             DeletedKind.EmailAccount => await db.EmailAccounts.Restorable().Where(a => a.Id == id).RestoreAsync(deletedAt, ct),
+            DeletedKind.Alias => await db.Aliases.Restorable().Where(a => a.Id == id).RestoreAsync(deletedAt, ct),
             _ => await db.Users.Restorable().Where(u => u.Id == id).RestoreAsync(deletedAt, ct),
         };
         if (restored == 0)
@@ -200,6 +210,7 @@ internal sealed class RestoreDeletedHandler(DirectoryDbContext db, ICurrentUser 
         DeletedKind.Organization => "organization",
         DeletedKind.Domain => "domain",
         DeletedKind.EmailAccount => "email account",
+        DeletedKind.Alias => "alias",
         _ => "user",
     };
 }

@@ -2,24 +2,29 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text;
+using Fayvad.Directory.Features.Aliases;
+using Fayvad.Directory.Features.SendingLimits;
 using Fayvad.Shared.Modules;
 using Microsoft.Extensions.Logging;
 
-namespace Fayvad.Directory.Features.SendingLimits;
+namespace Fayvad.Directory.MailPolicy;
 
 /// <summary>
-/// `Fayvad.Host policy-server --listen=127.0.0.1:10045`: Postfix's policy delegation (SMTPD_POLICY_README) for the
-/// submission service, asked once per message at end of data. It runs beside Postfix (deploy/stack.sh starts it), not
-/// in the API, so every client's mail obeys the limits and the API's own hosts need no listener of their own.
+/// `Fayvad.Host policy-server --listen=127.0.0.1:10045`: Postfix's policy delegation (SMTPD_POLICY_README), one
+/// service for the Directory's two mail rules, told apart by the state Postfix asks in: at RCPT, for an internal-only
+/// alias, whether the sender may write to it (docs/adr/0034); at end of data on the submission service, the hourly
+/// sending limits (docs/adr/0036). It runs beside Postfix (deploy/stack.sh starts it), not in the API, so every
+/// client's mail obeys the same rules and the API's own hosts need no listener of their own.
 /// </summary>
-internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy, ILogger<PolicyServerCommandLine> logger) : IModuleCommand
+internal sealed partial class PolicyServerCommandLine(
+    SendingLimitPolicy sendingLimits, InternalOnlyPolicy internalOnly, ILogger<PolicyServerCommandLine> logger) : IModuleCommand
 {
     // Postfix's attributes are short; a longer line is not Postfix talking.
     private const int MaxLine = 8 * 1024;
 
     public string Name => "policy-server";
 
-    public string Usage => "policy-server --listen=ADDRESS:PORT  serve Postfix's policy requests (sending limits) until SIGTERM";
+    public string Usage => "policy-server --listen=ADDRESS:PORT  serve Postfix's policy requests (internal-only aliases, sending limits) until SIGTERM";
 
     public async Task<int> RunAsync(IReadOnlyList<string> args, TextWriter output, TextWriter error, CancellationToken cancellationToken)
     {
@@ -104,11 +109,36 @@ internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy,
         }
     }
 
-    private async Task<string> DecideAsync(Dictionary<string, string> request, CancellationToken cancellationToken)
+    private Task<string> DecideAsync(Dictionary<string, string> request, CancellationToken cancellationToken) =>
+        request.GetValueOrDefault("protocol_state") switch
+        {
+            "RCPT" => DecideInternalOnlyAsync(request, cancellationToken),
+            "END-OF-MESSAGE" or "DATA" => DecideSendingLimitAsync(request, cancellationToken),
+            _ => Task.FromResult("DUNNO"),
+        };
+
+    /// <summary>Asked only for internal-only recipients (main.cf's restriction class): the answer is yes or 550.</summary>
+    private async Task<string> DecideInternalOnlyAsync(Dictionary<string, string> request, CancellationToken cancellationToken)
+    {
+        var recipient = request.GetValueOrDefault("recipient") ?? "";
+        try
+        {
+            return await internalOnly.AllowsAsync(recipient, request.GetValueOrDefault("sasl_username"), cancellationToken)
+                ? "DUNNO"
+                : InternalOnlyPolicy.Refusal;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // A gate, unlike the limits: the sender retries rather than getting through unchecked.
+            LogInternalOnlyUnchecked(logger, ex, recipient);
+            return "451 4.3.0 cannot check the sender right now, try again later";
+        }
+    }
+
+    private async Task<string> DecideSendingLimitAsync(Dictionary<string, string> request, CancellationToken cancellationToken)
     {
         // Only authenticated submissions are limited; the inbound listener does not ask, and this guards it anyway.
-        if (!request.TryGetValue("sasl_username", out var login) || login.Length == 0
-            || request.GetValueOrDefault("protocol_state") is not ("END-OF-MESSAGE" or "DATA"))
+        if (!request.TryGetValue("sasl_username", out var login) || login.Length == 0)
         {
             return "DUNNO";
         }
@@ -116,7 +146,7 @@ internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy,
         var recipients = int.TryParse(request.GetValueOrDefault("recipient_count"), out var count) ? count : 1;
         try
         {
-            var verdict = await policy.CheckAndCountAsync(login, recipients, cancellationToken);
+            var verdict = await sendingLimits.CheckAndCountAsync(login, recipients, cancellationToken);
             if (verdict.Allowed)
             {
                 return "DUNNO";
@@ -143,7 +173,7 @@ internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy,
             {
                 try
                 {
-                    await policy.ForgetOldAsync(cancellationToken);
+                    await sendingLimits.ForgetOldAsync(cancellationToken);
                 }
                 catch (Exception ex) when (ex is Npgsql.NpgsqlException or TimeoutException)
                 {
@@ -162,6 +192,9 @@ internal sealed partial class PolicyServerCommandLine(SendingLimitPolicy policy,
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Sending limit not checked for {Login}; the message goes uncounted")]
     private static partial void LogUncounted(ILogger logger, Exception exception, string login);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Internal-only recipient {Recipient} not checked; the sender was told to retry")]
+    private static partial void LogInternalOnlyUnchecked(ILogger logger, Exception exception, string recipient);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Old sending counts could not be removed")]
     private static partial void LogHousekeepingFailed(ILogger logger, Exception exception);
