@@ -136,5 +136,24 @@ public sealed class SliceTests
         // Guards the rules above from passing vacuously on an assembly that failed to load its slices.
         Assert.Contains(Modules.Identity.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
         Assert.Contains(Modules.Directory.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
+        Assert.Contains(Modules.Mail.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData("Identity")]
+    [InlineData("Directory")]
+    [InlineData("Mail")]
+    public void A_slice_never_uses_another_slice(string module)
+    {
+        var breaches = Rules.SlicesStayApart(Modules.Named(module).Implementation);
+        Assert.True(breaches.Count == 0, "Slices that use another slice:\n" + string.Join("\n", breaches));
+    }
+
+    [Fact]
+    public void The_slice_rule_catches_a_slice_that_uses_another()
+    {
+        Assert.Equal(
+            [$"Fayvad.ArchitectureTests.BadExamples.Features.Compose -> {typeof(BadExamples.Features.Compose.ReusesAnotherSlice).FullName}"],
+            Rules.SlicesStayApart(typeof(BadExamples.Features.Compose.ReusesAnotherSlice).Assembly));
     }
 }

@@ -64,6 +64,62 @@ public static class Rules
             .ToList();
     }
 
+    /// <summary>
+    /// A slice (a namespace <c>….Features.X</c>) never uses another slice's code: what two slices share lives in a
+    /// named place of the module outside <c>Features</c>; one slice may only send another's messages through the
+    /// mediator. Answers "slice -> its type that breaks this" for each breach.
+    /// </summary>
+    public static IReadOnlyList<string> SlicesStayApart(Assembly assembly)
+    {
+        // Full type names, not namespaces: NetArchTest matches names by prefix, and "Features.GetMessage" is a prefix
+        // of "Features.GetMessages".
+        var slices = assembly.GetTypes()
+            .Where(t => !t.FullName!.Contains('<', StringComparison.Ordinal) && SliceOf(t.Namespace) is not null)
+            .GroupBy(t => SliceOf(t.Namespace)!)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .ToList();
+        var breaches = new List<string>();
+        foreach (var slice in slices)
+        {
+            var others = slices.Where(s => s.Key != slice.Key).SelectMany(s => s.Except(Messages(s)).Select(t => t.FullName!)).ToArray();
+            var result = Types.InAssembly(assembly)
+                .That().ResideInNamespaceMatching($"^{System.Text.RegularExpressions.Regex.Escape(slice.Key)}(\\..*)?$")
+                .ShouldNot().HaveDependencyOnAny(others).GetResult();
+            breaches.AddRange(Failing(result).Select(type => $"{slice.Key} -> {type}"));
+        }
+
+        return breaches;
+    }
+
+    /// <summary>
+    /// What a slice may take from another: the messages it sends through the mediator (a command or query, and the
+    /// slice's own records that message carries), never its handler, validator, endpoint or helpers.
+    /// </summary>
+    private static HashSet<Type> Messages(IEnumerable<Type> slice)
+    {
+        var types = slice.ToHashSet();
+        var messages = types.Where(t => typeof(IMessage).IsAssignableFrom(t)).ToHashSet();
+        foreach (var message in messages.ToList())
+        {
+            messages.UnionWith(message.GetConstructors().SelectMany(c => c.GetParameters()).Select(p => p.ParameterType).Where(types.Contains));
+        }
+
+        return messages;
+    }
+
+    /// <summary>"A.B.Features.X" for any namespace at or under it; null outside Features.</summary>
+    private static string? SliceOf(string? ns)
+    {
+        var at = ns?.IndexOf(".Features.", StringComparison.Ordinal) ?? -1;
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var end = ns!.IndexOf('.', at + ".Features.".Length);
+        return end < 0 ? ns : ns[..end];
+    }
+
     private static bool ImplementsHandler(Type type) =>
         type.GetInterfaces().Any(i => i.IsGenericType && HandlerInterfaces.Contains(i.GetGenericTypeDefinition()));
 

@@ -118,7 +118,7 @@ public sealed class SendEmailValidatorTests
     [InlineData("not-an-address", false)]
     [InlineData("a@b.com\r\nBcc: x@y.com", false)]
     [InlineData("@example.com", false)]
-    public void Addresses_are_checked(string address, bool valid) => Assert.Equal(valid, SendEmailValidator.IsAddress(address));
+    public void Addresses_are_checked(string address, bool valid) => Assert.Equal(valid, ComposeInput.IsAddress(address));
 }
 
 public sealed class SnippetTests

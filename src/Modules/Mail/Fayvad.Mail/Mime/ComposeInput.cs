@@ -1,11 +1,18 @@
 using System.Globalization;
 using System.Text.Json;
+using MimeKit;
 
 namespace Fayvad.Mail.Mime;
 
 /// <summary>Reads the fields of a compose or draft body as the client sends them: lists, or comma-separated strings.</summary>
 internal static class ComposeInput
 {
+    /// <summary>One bare address or "Name &lt;address&gt;"; no line breaks (they would start a new header).</summary>
+    public static bool IsAddress(string value) =>
+        !value.Contains('\r', StringComparison.Ordinal) && !value.Contains('\n', StringComparison.Ordinal)
+        && MailboxAddress.TryParse(value, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)
+        && !mailbox.Address.StartsWith('@') && !mailbox.Address.EndsWith('@');
+
     /// <summary>The first of <paramref name="names"/> present: a JSON array of addresses, or one string separated by commas or semicolons.</summary>
     public static List<string> Addresses(JsonElement root, params string[] names)
     {

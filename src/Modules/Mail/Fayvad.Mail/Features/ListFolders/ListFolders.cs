@@ -13,25 +13,6 @@ namespace Fayvad.Mail.Features.ListFolders;
 
 internal sealed record ListFoldersQuery : IQuery<Result<ListFoldersResponse>>;
 
-/// <summary>
-/// A folder: <paramref name="Id"/> is its IMAP path (what <c>folder=</c> takes), <paramref name="Role"/> its special-use
-/// role or null, <paramref name="State"/> its sync state, to follow it with /email/changes/.
-/// </summary>
-internal sealed record FolderDto(string Id, string Name, int UnreadCount, int TotalCount, string? Role, string? Parent, string? State = null)
-{
-    // The same facts under the names of the client's later server (HEAD): its types were inbox, sent, drafts, trash, spam, other.
-    public string Type => Role switch
-    {
-        null => "other",
-        FolderNames.Junk => "spam",
-        _ => Role,
-    };
-
-    public int Total => TotalCount;
-
-    public int Unseen => UnreadCount;
-}
-
 internal sealed record ListFoldersResponse(IReadOnlyList<FolderDto> Folders);
 
 internal sealed class ListFoldersHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<ListFoldersQuery, Result<ListFoldersResponse>>

@@ -1,14 +1,13 @@
 using Carter;
-using FluentValidation;
-using Fayvad.Shared.Validation;
 using Fayvad.Identity.Contracts;
-using Fayvad.Mail.Features.ListFolders;
 using Fayvad.Mail.Imap;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
-using MailKit;
+using Fayvad.Shared.Validation;
+using FluentValidation;
 using MailKit.Net.Imap;
 using MailKit.Search;
+using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;

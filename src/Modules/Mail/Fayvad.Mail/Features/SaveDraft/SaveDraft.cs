@@ -5,7 +5,6 @@ using Fayvad.Shared.Validation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Drafts;
-using Fayvad.Mail.Features.SendEmail;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Mime;
 using Fayvad.Mail.Push;
@@ -57,9 +56,9 @@ internal sealed class SaveDraftValidator : AbstractValidator<SaveDraftCommand>
     {
         RuleFor(c => c.BodyError).Null().WithMessage(c => c.BodyError!);
         // A draft may be unfinished (no recipient, no subject), but what it holds must be writable as mail headers.
-        RuleForEach(c => c.ToRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"to_recipients: '{a}' is not a valid email address.");
-        RuleForEach(c => c.CcRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"cc_recipients: '{a}' is not a valid email address.");
-        RuleForEach(c => c.BccRecipients).Must(SendEmailValidator.IsAddress).WithMessage((_, a) => $"bcc_recipients: '{a}' is not a valid email address.");
+        RuleForEach(c => c.ToRecipients).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"to_recipients: '{a}' is not a valid email address.");
+        RuleForEach(c => c.CcRecipients).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"cc_recipients: '{a}' is not a valid email address.");
+        RuleForEach(c => c.BccRecipients).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"bcc_recipients: '{a}' is not a valid email address.");
         RuleFor(c => c.Subject).MaximumLength(998).SingleLine();
         RuleFor(c => c.AttachmentIds).Must(ids => ids.Count <= 50).WithMessage("attachment_ids: at most 50 files.");
     }

@@ -1,7 +1,7 @@
-using FluentValidation;
-using Fayvad.Shared.Validation;
 using Fayvad.Mail.Mime;
 using Fayvad.Shared.Results;
+using Fayvad.Shared.Validation;
+using FluentValidation;
 using Mediator;
 using MimeKit;
 
@@ -58,9 +58,9 @@ internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
                 || !string.IsNullOrWhiteSpace(c.BodyHtml) || c.Attachments.Count + c.AttachmentIds.Count > 0)
             .OverridePropertyName("body")
             .WithMessage("The message is empty: give a subject, a body, body_html or an attachment.");
-        RuleForEach(c => c.ToEmails).Must(IsAddress).WithMessage((_, a) => $"to_emails: '{a}' is not a valid email address.");
-        RuleForEach(c => c.CcEmails).Must(IsAddress).WithMessage((_, a) => $"cc_emails: '{a}' is not a valid email address.");
-        RuleForEach(c => c.BccEmails).Must(IsAddress).WithMessage((_, a) => $"bcc_emails: '{a}' is not a valid email address.");
+        RuleForEach(c => c.ToEmails).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"to_emails: '{a}' is not a valid email address.");
+        RuleForEach(c => c.CcEmails).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"cc_emails: '{a}' is not a valid email address.");
+        RuleForEach(c => c.BccEmails).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"bcc_emails: '{a}' is not a valid email address.");
         RuleFor(c => c.Subject).MaximumLength(998).SingleLine();
         RuleFor(c => c.IdempotencyKey).MaximumLength(200);
         RuleFor(c => c).Must(c => c.Attachments.Count + c.AttachmentIds.Count <= 50).OverridePropertyName("attachments")
@@ -68,10 +68,4 @@ internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
         RuleForEach(c => c.AttachmentIds).GreaterThan(0).OverridePropertyName("attachment_ids")
             .WithMessage("attachment_ids: each id must be a positive integer.");
     }
-
-    /// <summary>One bare address or "Name &lt;address&gt;"; no line breaks (they would start a new header).</summary>
-    public static bool IsAddress(string value) =>
-        !value.Contains('\r', StringComparison.Ordinal) && !value.Contains('\n', StringComparison.Ordinal)
-        && MailboxAddress.TryParse(value, out var mailbox) && mailbox.Address.Contains('@', StringComparison.Ordinal)
-        && !mailbox.Address.StartsWith('@') && !mailbox.Address.EndsWith('@');
 }

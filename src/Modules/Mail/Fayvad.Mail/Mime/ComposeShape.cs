@@ -3,7 +3,7 @@ using Fayvad.Shared.Http;
 using Fayvad.Shared.Text;
 using Microsoft.AspNetCore.Http;
 
-namespace Fayvad.Mail.Features.SendEmail;
+namespace Fayvad.Mail.Mime;
 
 /// <summary>
 /// The JSON types of a compose body (send, drafts), checked before its fields are read: a subject that is an object,
