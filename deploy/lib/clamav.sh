@@ -44,10 +44,6 @@ start_clamav() {
     log "clamd: starting (${CLAMD_SOCKET#"$REPO"/}, signatures in ${CLAMAV_DIR#"$REPO"/}/db)"
     clamd -c "$CLAMAV_DIR/clamd.conf" </dev/null >>"$STACK_LOG_DIR/clamd.log" 2>&1 9>&- ||
       { tail -n 30 "$STACK_LOG_DIR/clamd.log" >&2; die "clamd did not start"; }
-    # clamav-milter does not reconnect to a restarted clamd (it kept answering 4xx for minutes after clamd answered
-    # PING again): a new clamd means a new milter.
-    local milter; milter=$(clamav_milter_pid)
-    if [[ -n $milter ]]; then stop_pids clamav-milter "$milter"; fi
   fi
   RENDER_CHANGED=$clamd_changed
   render "$DEPLOY_DIR/clamav/clamav-milter.conf" "$CLAMAV_DIR/clamav-milter.conf" 0644 root:root
