@@ -99,9 +99,12 @@ internal static class AliasRules
     public static async Task<Error?> CheckNotReachedFromOutsideAsync(DirectoryDbContext db, string address, CancellationToken cancellationToken)
     {
         var graph = await AddressGraph.LoadAsync(db, cancellationToken);
+        // Whether an address leads to this one does not depend on where the walk began: one visited set for all
+        // sources walks each address once.
+        var visited = new HashSet<string>(StringComparer.Ordinal);
         foreach (var source in graph.PublicSources())
         {
-            if (source != address && graph.FindPath(source, graph.NextOf(source), a => a == address) is { } path)
+            if (source != address && graph.FindPath(source, graph.NextOf(source), a => a == address, visited) is { } path)
             {
                 return Error.Validation("internal_only",
                     $"internal_only: {source} takes mail from outside and leads to {address} ({string.Join(" -> ", path)}): "
@@ -207,11 +210,12 @@ internal static class AliasRules
 
         /// <summary>
         /// A path start -> ... -> an address <paramref name="stop"/> accepts, through the new
-        /// <paramref name="recipients"/> of start (they replace whatever start led to before), or null.
+        /// <paramref name="recipients"/> of start (they replace whatever start led to before), or null. Addresses in
+        /// <paramref name="visited"/> (walked before without reaching <paramref name="stop"/>) are not walked again.
         /// </summary>
-        public List<string>? FindPath(string start, IEnumerable<string> recipients, Func<string, bool> stop)
+        public List<string>? FindPath(string start, IEnumerable<string> recipients, Func<string, bool> stop, HashSet<string>? visited = null)
         {
-            var visited = new HashSet<string>(StringComparer.Ordinal);
+            visited ??= new HashSet<string>(StringComparer.Ordinal);
             var path = new List<string> { start };
 
             List<string>? Walk(IEnumerable<string> next)

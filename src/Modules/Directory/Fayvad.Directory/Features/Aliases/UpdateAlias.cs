@@ -59,14 +59,14 @@ internal sealed class UpdateAliasHandler(DirectoryDbContext db, ICurrentUser cal
             return Error.Validation("address", $"address cannot change (it is {alias.Address}): add a new alias and delete this one.");
         }
 
-        if (AliasWrites.CheckInternalOnly(alias.LocalPart, body.InternalOnly ?? alias.InternalOnly) is { } catchAllInternal)
+        var internalOnly = body.InternalOnly ?? alias.InternalOnly;
+        if (AliasWrites.CheckInternalOnly(alias.LocalPart, internalOnly) is { } catchAllInternal)
         {
             return catchAllInternal;
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(alias.Domain.OrganizationId, cancellationToken);
-        var internalOnly = body.InternalOnly ?? alias.InternalOnly;
         var recipients = alias.Recipients;
         if (body.Recipients is not null)
         {
