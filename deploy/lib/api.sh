@@ -79,7 +79,7 @@ start_api() {
     # group lets `down` stop both by pid group.
     read_api_env
     (cd "$REPO" && exec setsid env DOTNET_NOLOGO=1 DOTNET_CLI_TELEMETRY_OPTOUT=1 MALLOC_ARENA_MAX="${MALLOC_ARENA_MAX:-2}" "${API_SETTINGS[@]}" \
-        ASPNETCORE_URLS="http://localhost:$API_PORT" Mail__Push__Mode="${STACK_PUSH_MODE:-hints}" \
+        ASPNETCORE_URLS="http://localhost:$API_PORT" \
         dotnet run --project "$API_PROJECT" -c Release </dev/null >>"$API_LOG" 2>&1 9>&-) &
     pid=$!
     echo "$pid" >"$API_PID_FILE"

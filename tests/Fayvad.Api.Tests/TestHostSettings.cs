@@ -15,8 +15,7 @@ internal static class TestHostSettings
         ["Directory__Deletion__Purge"] = "false",
         // Short enough that a revoked token's stream ends, and a failing webhook is retried, within a test's patience.
         ["Mail__Push__Heartbeat"] = "00:00:02",
-        // Push from Dovecot's hints (docs/adr/0021), as the stack runs it; a short sweep for the lost-hint test.
-        ["Mail__Push__Mode"] = "Hints",
+        // A short sweep for the lost-hint test (docs/adr/0021).
         ["Mail__Push__SweepInterval"] = "00:00:03",
         ["Mail__Webhooks__InitialBackoff"] = "00:00:01",
         // Test receivers listen on loopback; everything else not public stays refused.

@@ -170,7 +170,7 @@ public sealed class PushHintTests(ApiFactory factory) : MailTest(factory)
     }
 }
 
-/// <summary>Push across API restarts and in the NOTIFY mode, with API processes of their own.</summary>
+/// <summary>Push across API restarts, with API processes of their own.</summary>
 [Collection(ApiProcesses.Name)]
 public sealed class PushModeProcessTests(ApiFactory factory) : MailTest(factory)
 {
@@ -201,31 +201,5 @@ public sealed class PushModeProcessTests(ApiFactory factory) : MailTest(factory)
         var missed = await resumed.NextAsync(MailEventTypes.New, Ct);
         Assert.Equal(subject, missed.Data.GetProperty("message").GetProperty("subject").GetString());
         Assert.True(missed.Id > lastSeen);
-    }
-
-    [Fact]
-    public async Task In_notify_mode_inbox_mail_another_folders_append_and_flags_arrive()
-    {
-        var box = await MailboxAsync();
-        var token = (await Api.LoginAsync(box.Address, TestApi.Password)).Login.GetProperty("token").GetString()!;
-        await using var node = await HostProcess.StartAsync("notify-" + Guid.NewGuid().ToString("N")[..6], Ct,
-            new Dictionary<string, string> { ["Mail__Push__Mode"] = "Notify" });
-        using var client = node.Client(token);
-        await using var stream = await SseReader.OpenAsync(client, Ct);
-
-        var subject = Unique("notified");
-        await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("far@example.com", box.Address, subject, "x"), Ct);
-        var created = await stream.NextAsync(MailEventTypes.New, Ct);
-        Assert.Equal(subject, created.Data.GetProperty("message").GetProperty("subject").GetString());
-
-        await MailKitTestKit.AppendAsync(box.Address, "Drafts", [MailKitTestKit.Message(box.Address, "b@example.com", "a draft", "x")], Ct);
-        var drafted = await stream.NextAsync(e => e.Type == MailEventTypes.New && e.Data.GetProperty("folder").GetString() == "Drafts", Ct);
-        Assert.Equal("a draft", drafted.Data.GetProperty("message").GetProperty("subject").GetString());
-
-        using var imap = await MailKitTestKit.OpenAsync(box.Address, Ct);
-        await imap.Inbox.OpenAsync(FolderAccess.ReadWrite, Ct);
-        await imap.Inbox.AddFlagsAsync((await imap.Inbox.SearchAsync(SearchQuery.All, Ct)).Single(), MessageFlags.Seen, true, Ct);
-        var read = await stream.NextAsync(MailEventTypes.Updated, Ct);
-        Assert.True(read.Data.GetProperty("is_read").GetBoolean());
     }
 }

@@ -37,7 +37,7 @@ public static class MailModule
         System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
 
         services.AddOptions<MailOptions>().Bind(configuration.GetSection("Mail")).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>, MailOptionsValidator>();
+        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>>(new MailOptionsValidator(configuration));
         services.AddSingleton<MailMetrics>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();
@@ -62,14 +62,11 @@ public static class MailModule
         services.AddSingleton<EventSignals>();
         services.AddSingleton<HeartbeatWheel>();
         services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
-        // Push: Dovecot's hints and passes on pooled connections, or a NOTIFY/IDLE connection per mailbox (docs/adr/0021).
-        services.AddSingleton<WatcherRegistry>();
+        // Push: Dovecot's hints and passes on pooled connections, the sweep for what no hint announced (docs/adr/0021, 0038).
         services.AddSingleton<HintWatchRegistry>();
-        services.AddSingleton<HintListener>();
-        services.AddSingleton<IMailboxWatches>(sp => PushModeHost.Mode(sp) == PushMode.Hints
-            ? sp.GetRequiredService<HintWatchRegistry>()
-            : sp.GetRequiredService<WatcherRegistry>());
-        services.AddHostedService<PushModeHost>();
+        services.AddSingleton<IMailboxWatches>(sp => sp.GetRequiredService<HintWatchRegistry>());
+        services.AddHostedService(sp => sp.GetRequiredService<HintWatchRegistry>());
+        services.AddHostedService<HintListener>();
         services.AddHostedService<EventLogPurger>();
         services.AddSingleton<Features.CheckNew.SpecialFolderPaths>();
         services.AddSingleton<WebhookInterest>();

@@ -109,29 +109,22 @@ internal sealed class UploadOptions
 
 internal sealed class PushOptions
 {
-    /// <summary>
-    /// How changes are noticed (docs/adr/0021): <c>Hints</c>, Dovecot's push_notification Lua driver sends a UDP hint
-    /// per change and passes run on pooled connections; <c>Notify</c>, an IMAP NOTIFY/IDLE connection per watched
-    /// mailbox, for a server whose configuration the project does not own.
-    /// </summary>
-    public Fayvad.Mail.Push.PushMode Mode { get; set; } = Fayvad.Mail.Push.PushMode.Notify;
-
     /// <summary>Where this node receives hints (UDP); loopback unless Dovecot runs on another host.</summary>
     public string HintAddress { get; set; } = "127.0.0.1";
 
     public int HintPort { get; set; } = 10300;
 
     /// <summary>
-    /// Hints mode: every watched mailbox is also checked this often (spread over the interval), so a lost hint (API
+    /// Every watched mailbox is also checked this often (spread over the interval), so a lost hint (API
     /// down, datagram dropped) costs at most this much latency, never an event.
     /// </summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromSeconds(90);
 
-    /// <summary>Hints mode: sync passes run at once on this node; more wait.</summary>
+    /// <summary>Sync passes run at once on this node; more wait.</summary>
     public int MaxConcurrentPasses { get; set; } = 16;
 
     /// <summary>
-    /// Hints mode: a hint for a mailbox another node watches is passed to it through PostgreSQL NOTIFY. Off for a
+    /// A hint for a mailbox another node watches is passed to it through PostgreSQL NOTIFY. Off for a
     /// single node, which saves one query per hint about a mailbox nobody watches.
     /// </summary>
     public bool ForwardHints { get; set; } = true;
@@ -156,12 +149,6 @@ internal sealed class PushOptions
 
     /// <summary>How long a check-new call waits for the first sync of a mailbox nobody was watching before answering 503.</summary>
     public TimeSpan CheckNewBaselineWait { get; set; } = TimeSpan.FromSeconds(10);
-
-    /// <summary>RFC 3501 asks clients to re-issue IDLE within 29 minutes; a full re-check rides along.</summary>
-    public TimeSpan IdleRestart { get; set; } = TimeSpan.FromMinutes(9);
-
-    /// <summary>Changes arriving this close together are synced in one pass.</summary>
-    public TimeSpan Debounce { get; set; } = TimeSpan.FromMilliseconds(20);
 
     /// <summary>This node's name in leases; empty means host name, process id and a random suffix.</summary>
     public string NodeId { get; set; } = "";

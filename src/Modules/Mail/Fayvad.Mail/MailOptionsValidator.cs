@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
 
 namespace Fayvad.Mail;
@@ -6,11 +7,17 @@ namespace Fayvad.Mail;
 /// Checked when the host starts, so a missing setting stops the service with its name instead of surfacing later as
 /// 503s at the first login or send.
 /// </summary>
-internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
+internal sealed class MailOptionsValidator(IConfiguration configuration) : IValidateOptions<MailOptions>
 {
     public ValidateOptionsResult Validate(string? name, MailOptions options)
     {
         var failures = new List<string>();
+        // The NOTIFY/IDLE mode is gone (docs/adr/0038): a node still configured for it must say so, not run otherwise.
+        if (configuration["Mail:Push:Mode"] is { } mode && !mode.Equals("Hints", StringComparison.OrdinalIgnoreCase))
+        {
+            failures.Add($"Mail:Push:Mode={mode} is no longer supported: push comes from Dovecot's hints and the sweep (docs/adr/0038); remove the setting.");
+        }
+
         var imap = options.Imap;
         Require(failures, !string.IsNullOrWhiteSpace(imap.Host), "Mail:Imap:Host", "the IMAP server's host");
         Require(failures, imap.Port is > 0 and <= 65535, "Mail:Imap:Port", "a TCP port (1-65535)");
@@ -29,8 +36,7 @@ internal sealed class MailOptionsValidator : IValidateOptions<MailOptions>
         Require(failures, options.Smtp.ClaimLease >= TimeSpan.FromSeconds(30), "Mail:Smtp:ClaimLease", "at least 30 seconds (a send gives up at three quarters of it)");
         Require(failures, options.Push.Heartbeat > TimeSpan.Zero && options.Push.LeaseTtl > TimeSpan.Zero && options.Push.Retention > TimeSpan.Zero,
             "Mail:Push:Heartbeat, LeaseTtl and Retention", "positive durations");
-        Require(failures, options.Push.Mode != Push.PushMode.Hints
-            || (System.Net.IPAddress.TryParse(options.Push.HintAddress, out _) && options.Push.HintPort is > 0 and <= 65535),
+        Require(failures, System.Net.IPAddress.TryParse(options.Push.HintAddress, out _) && options.Push.HintPort is > 0 and <= 65535,
             "Mail:Push:HintAddress and Mail:Push:HintPort", "an IP address and a UDP port (1-65535) for Dovecot's push hints");
         Require(failures, options.Push.SweepInterval >= TimeSpan.FromSeconds(1) && options.Push.MaxConcurrentPasses > 0,
             "Mail:Push:SweepInterval and Mail:Push:MaxConcurrentPasses", "at least 1 second, and above 0");

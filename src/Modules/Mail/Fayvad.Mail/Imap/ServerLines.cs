@@ -5,9 +5,8 @@ namespace Fayvad.Mail.Imap;
 
 /// <summary>
 /// MailKit's protocol logger used as an ear: while armed, each line the server sends goes to a callback, which says
-/// whether to keep listening. Some answers raise no MailKit event (NOTIFY's STATUS of a folder MailKit has not cached,
-/// Dovecot's untagged NO to a NOOP on a recreated folder), so <see cref="KeptFolder"/> and <see cref="Push.MailboxWatcher"/>
-/// read them here. Disarmed, it costs a null check per read.
+/// whether to keep listening. Some answers raise no MailKit event (Dovecot's untagged NO to a NOOP on a recreated
+/// folder), so <see cref="KeptFolder"/> reads them here. Disarmed, it costs a null check per read.
 /// </summary>
 internal sealed class ServerLines : IProtocolLogger
 {

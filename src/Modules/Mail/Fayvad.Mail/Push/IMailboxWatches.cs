@@ -1,9 +1,8 @@
 namespace Fayvad.Mail.Push;
 
 /// <summary>
-/// Which mailboxes this node keeps in sync (event log and folder states current), and for whom. Two ways to do it,
-/// chosen by <see cref="PushOptions.Mode"/>: <see cref="HintWatchRegistry"/> (Dovecot's push hints, passes on pooled
-/// connections) or <see cref="WatcherRegistry"/> (an IMAP NOTIFY/IDLE connection per mailbox).
+/// Which mailboxes this node keeps in sync (event log and folder states current), and for whom: leases, with passes
+/// run on Dovecot's push hints and by a sweep (<see cref="HintWatchRegistry"/>, docs/adr/0021 and 0038).
 /// </summary>
 internal interface IMailboxWatches
 {
@@ -23,14 +22,4 @@ internal interface IMailboxWatches
 
     /// <summary>Keeps the mailbox watched (here or on another node) until the handle is disposed.</summary>
     IDisposable Acquire(string mailbox, long? organizationId);
-}
-
-/// <summary>How this node learns that a mailbox changed.</summary>
-internal enum PushMode
-{
-    /// <summary>One IMAP connection per watched mailbox, NOTIFY + IDLE (docs/adr/0008): any IMAP server with NOTIFY.</summary>
-    Notify,
-
-    /// <summary>Dovecot's push_notification Lua driver sends UDP hints; passes run on pooled connections (docs/adr/0021).</summary>
-    Hints,
 }
