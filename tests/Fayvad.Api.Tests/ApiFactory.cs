@@ -90,11 +90,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             DELETE FROM identity.access_tokens WHERE user_id IN (SELECT u.id FROM directory.users u WHERE u.organization_id IN ({doomed}));
             DELETE FROM directory.mailbox_usage WHERE email IN
                 (SELECT a.address FROM directory.email_accounts a JOIN directory.domains d ON d.id = a.domain_id WHERE d.organization_id IN ({doomed}));
-            DELETE FROM mail.webhooks WHERE organization_id IN ({doomed});
+            DELETE FROM sync.webhooks WHERE organization_id IN ({doomed});
             DELETE FROM mail.uploads WHERE owner_user_id IN (SELECT u.id FROM directory.users u WHERE u.organization_id IN ({doomed}));
-            DELETE FROM mail.mailbox_events WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
-            DELETE FROM mail.folder_states WHERE mailbox IN (SELECT mailbox FROM mail.mailbox_streams WHERE organization_id IN ({doomed}));
-            DELETE FROM mail.mailbox_streams WHERE organization_id IN ({doomed});
+            DELETE FROM sync.mailbox_events WHERE mailbox IN (SELECT mailbox FROM sync.mailbox_streams WHERE organization_id IN ({doomed}));
+            DELETE FROM sync.folder_states WHERE mailbox IN (SELECT mailbox FROM sync.mailbox_streams WHERE organization_id IN ({doomed}));
+            DELETE FROM sync.mailbox_streams WHERE organization_id IN ({doomed});
             DELETE FROM directory.organizations WHERE id IN ({doomed});
             -- Users of no organization (bare-username admins) are named with the prefix too.
             DELETE FROM identity.access_tokens WHERE user_id IN

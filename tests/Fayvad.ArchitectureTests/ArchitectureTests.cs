@@ -61,6 +61,7 @@ public sealed class ModuleBoundaryTests
     [InlineData("Identity")]
     [InlineData("Directory")]
     [InlineData("Mail")]
+    [InlineData("Sync")]
     public void Project_files_reference_only_shared_and_contracts(string module)
     {
         var root = RepoRoot();
@@ -137,12 +138,14 @@ public sealed class SliceTests
         Assert.Contains(Modules.Identity.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
         Assert.Contains(Modules.Directory.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
         Assert.Contains(Modules.Mail.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
+        Assert.Contains(Modules.Sync.Implementation.GetTypes(), t => t.Name.EndsWith("Handler", StringComparison.Ordinal));
     }
 
     [Theory]
     [InlineData("Identity")]
     [InlineData("Directory")]
     [InlineData("Mail")]
+    [InlineData("Sync")]
     public void A_slice_never_uses_another_slice(string module)
     {
         var breaches = Rules.SlicesStayApart(Modules.Named(module).Implementation);

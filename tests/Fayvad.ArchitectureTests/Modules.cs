@@ -6,6 +6,8 @@ using Fayvad.Identity.Contracts;
 using Fayvad.Mail;
 using Fayvad.Mail.Contracts;
 using Fayvad.Shared.Results;
+using Fayvad.Sync;
+using Fayvad.Sync.Contracts;
 
 namespace Fayvad.ArchitectureTests;
 
@@ -25,8 +27,9 @@ public static class Modules
     public static readonly Module Identity = new("Identity", typeof(IdentityModule).Assembly, typeof(ICurrentUser).Assembly);
     public static readonly Module Directory = new("Directory", typeof(DirectoryModule).Assembly, typeof(IDirectoryAuthentication).Assembly);
     public static readonly Module Mail = new("Mail", typeof(MailModule).Assembly, typeof(MailModuleInfo).Assembly);
+    public static readonly Module Sync = new("Sync", typeof(SyncModule).Assembly, typeof(SyncModuleInfo).Assembly);
 
-    public static readonly Module[] All = [Identity, Directory, Mail];
+    public static readonly Module[] All = [Identity, Directory, Mail, Sync];
 
     public static readonly Assembly Shared = typeof(Error).Assembly;
     public static readonly Assembly Host = typeof(Program).Assembly;

@@ -9,6 +9,7 @@ using Fayvad.Shared.Health;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Text;
 using Fayvad.Shared.Validation;
+using Fayvad.Sync;
 using Mediator;
 using Scalar.AspNetCore;
 
@@ -51,13 +52,14 @@ builder.Services.AddSingleton(TimeProvider.System);
 builder.Services
     .AddIdentityModule(builder.Configuration)
     .AddDirectoryModule(builder.Configuration)
-    .AddMailModule(builder.Configuration);
+    .AddMailModule(builder.Configuration)
+    .AddSyncModule();
 
 builder.Services.AddMediator((MediatorOptions options) =>
 {
     options.ServiceLifetime = ServiceLifetime.Scoped;
     options.GenerateTypesAsInternal = true;
-    options.Assemblies = [typeof(IdentityModule), typeof(DirectoryModule), typeof(MailModule)];
+    options.Assemblies = [typeof(IdentityModule), typeof(DirectoryModule), typeof(MailModule), typeof(SyncModule)];
     options.PipelineBehaviors = [typeof(ValidationBehavior<,>)];
 });
 

@@ -445,7 +445,7 @@ public sealed class ClientMailTests(ApiFactory factory) : MailTest(factory)
         Assert.Equal(1, first.GetProperty("total_count").GetInt32());
         Assert.Equal("INBOX", Str(first, "folder"));
         Assert.NotNull(await ApiFactory.ScalarAsync(
-            "SELECT watcher_node FROM mail.mailbox_streams WHERE mailbox = $1 AND watcher_until > now()", box.Address));
+            "SELECT watcher_node FROM sync.mailbox_streams WHERE mailbox = $1 AND watcher_until > now()", box.Address));
         var since = first.GetProperty("last_event_id").GetInt64();
         var state = Str(first, "state");
 

@@ -17,6 +17,7 @@ namespace Fayvad.Api.Tests.Client;
 /// mailbox has a home of its own id (never one built from its address), and the purge of one mailbox leaves every other
 /// mailbox's mail alone, also those an older version made with such addresses.
 /// </summary>
+[Collection(PurgingNodes.Name)]
 public sealed partial class MailHomeTests(ApiFactory factory) : DirectoryClientTest(factory)
 {
     /// <summary>

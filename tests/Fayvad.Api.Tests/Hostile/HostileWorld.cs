@@ -172,7 +172,7 @@ public sealed class HostileWorld
                 SELECT count(*) FROM directory.users WHERE username LIKE '%{marker}%' OR first_name LIKE '%{marker}%') + (
                 SELECT count(*) FROM directory.email_accounts WHERE address LIKE '%{marker}%') + (
                 SELECT count(*) FROM directory.aliases WHERE address LIKE '%{marker}%' OR description LIKE '%{marker}%') + (
-                SELECT count(*) FROM mail.webhooks WHERE url LIKE '%{marker}%')
+                SELECT count(*) FROM sync.webhooks WHERE url LIKE '%{marker}%')
             FROM (
                 SELECT o::text x FROM directory.organizations o WHERE o.id IN ({ids[0]}, {ids[1]})
                 UNION ALL SELECT d::text FROM directory.domains d WHERE d.organization_id IN ({ids[0]}, {ids[1]})
@@ -183,7 +183,7 @@ public sealed class HostileWorld
                     FROM directory.users u WHERE u.organization_id IN ({ids[0]}, {ids[1]})
                 UNION ALL SELECT al::text FROM directory.aliases al JOIN directory.domains d ON d.id = al.domain_id
                     WHERE d.organization_id IN ({ids[0]}, {ids[1]})
-                UNION ALL SELECT w::text FROM mail.webhooks w WHERE w.organization_id IN ({ids[0]}, {ids[1]})
+                UNION ALL SELECT w::text FROM sync.webhooks w WHERE w.organization_id IN ({ids[0]}, {ids[1]})
                 UNION ALL SELECT (up.id, up.owner_user_id)::text FROM mail.uploads up
                     WHERE up.owner_user_id IN (SELECT id FROM directory.users WHERE organization_id IN ({ids[0]}, {ids[1]}))
             ) t

@@ -28,5 +28,5 @@ public sealed class MultiNodeTests(ApiFactory factory) : MailTest(factory)
     }
 
     private static async Task<string?> WatcherAsync(string mailbox) =>
-        await ApiFactory.ScalarAsync("SELECT watcher_node FROM mail.mailbox_streams WHERE mailbox = $1", mailbox) as string;
+        await ApiFactory.ScalarAsync("SELECT watcher_node FROM sync.mailbox_streams WHERE mailbox = $1", mailbox) as string;
 }

@@ -141,7 +141,7 @@ public sealed class WebhookTests(ApiFactory factory) : MailTest(factory)
     private static async Task WaitUntilWatchedAsync(string mailbox)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (await ApiFactory.ScalarAsync("SELECT synced_at FROM mail.mailbox_streams WHERE mailbox = $1", mailbox) is not DateTime and not DateTimeOffset)
+        while (await ApiFactory.ScalarAsync("SELECT synced_at FROM sync.mailbox_streams WHERE mailbox = $1", mailbox) is not DateTime and not DateTimeOffset)
         {
             Assert.True(DateTime.UtcNow < deadline, $"{mailbox} was never watched");
             await Task.Delay(100);

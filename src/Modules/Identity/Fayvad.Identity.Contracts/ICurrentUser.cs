@@ -23,3 +23,12 @@ public interface ISessionCheck
     /// <summary>False once the token is revoked or expired, or its user (or anything it depends on) is disabled.</summary>
     Task<bool> IsStillValidAsync(long tokenId, CancellationToken cancellationToken);
 }
+
+public static class CurrentUserMailbox
+{
+    /// <summary>The caller's own mailbox: the only one any mail request may touch; a user without one gets 403.</summary>
+    public static Fayvad.Shared.Results.Result<string> OwnMailbox(this ICurrentUser user) =>
+        user.MailboxAddress is { } address
+            ? address
+            : Fayvad.Shared.Results.Error.Forbidden("This user has no mailbox.");
+}

@@ -3,7 +3,6 @@ using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Data;
 using Fayvad.Mail.Health;
 using Fayvad.Mail.Imap;
-using Fayvad.Mail.Push;
 using Fayvad.Mail.Smtp;
 using Fayvad.Mail.Uploads;
 using Fayvad.Mail.Store;
@@ -58,29 +57,8 @@ public static class MailModule
         services.AddSingleton<IImapSessions>(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddHostedService(sp => sp.GetRequiredService<ImapSessionPool>());
         services.AddSingleton(sp => new MailDataSource(sp.GetRequiredService<NpgsqlDataSource>()));
-        services.AddSingleton<EventLog>();
-        services.AddSingleton<EventSignals>();
-        services.AddSingleton<HeartbeatWheel>();
-        services.AddHostedService(sp => sp.GetRequiredService<EventSignals>());
-        // Push: Dovecot's hints and passes on pooled connections, the sweep for what no hint announced (docs/adr/0021, 0038).
-        services.AddSingleton<HintWatchRegistry>();
-        services.AddSingleton<IMailboxWatches>(sp => sp.GetRequiredService<HintWatchRegistry>());
-        services.AddHostedService(sp => sp.GetRequiredService<HintWatchRegistry>());
-        services.AddHostedService<HintListener>();
-        services.AddHostedService<EventLogPurger>();
-        services.AddSingleton<Features.CheckNew.SpecialFolderPaths>();
-        services.AddSingleton<WebhookInterest>();
-        services.AddHostedService(sp => sp.GetRequiredService<WebhookInterest>());
-        services.AddHostedService<WebhookDispatcher>();
-        // Webhook receivers are other people's servers: never follow their redirects.
-        services.AddSingleton<WebhookTargets>();
-        services.AddHttpClient(WebhookDispatcher.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp => new SocketsHttpHandler
-            {
-                AllowAutoRedirect = false,
-                PooledConnectionLifetime = TimeSpan.FromMinutes(2),
-                ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
-            });
+        // What changed in a mailbox, for the Sync module's passes (docs/adr/0039).
+        services.AddSingleton<IMailboxChanges, Changes.MailboxChanges>();
         // Deleted mailboxes: sessions ended and mail purged through Dovecot's doveadm HTTP API (docs/adr/0010).
         services.AddHttpClient<DoveadmClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddScoped<IMailboxStore, MailboxStore>();

@@ -34,17 +34,6 @@ internal sealed class MailOptionsValidator(IConfiguration configuration) : IVali
         Require(failures, options.Smtp.MaxConcurrentSubmissions > 0, "Mail:Smtp:MaxConcurrentSubmissions", "above 0");
         Require(failures, options.Smtp.ConnectTimeout > TimeSpan.Zero, "Mail:Smtp:ConnectTimeout", "above 0");
         Require(failures, options.Smtp.ClaimLease >= TimeSpan.FromSeconds(30), "Mail:Smtp:ClaimLease", "at least 30 seconds (a send gives up at three quarters of it)");
-        Require(failures, options.Push.Heartbeat > TimeSpan.Zero && options.Push.LeaseTtl > TimeSpan.Zero && options.Push.Retention > TimeSpan.Zero,
-            "Mail:Push:Heartbeat, LeaseTtl and Retention", "positive durations");
-        Require(failures, System.Net.IPAddress.TryParse(options.Push.HintAddress, out _) && options.Push.HintPort is > 0 and <= 65535,
-            "Mail:Push:HintAddress and Mail:Push:HintPort", "an IP address and a UDP port (1-65535) for Dovecot's push hints");
-        Require(failures, options.Push.SweepInterval >= TimeSpan.FromSeconds(1) && options.Push.MaxConcurrentPasses > 0,
-            "Mail:Push:SweepInterval and Mail:Push:MaxConcurrentPasses", "at least 1 second, and above 0");
-        Require(failures, options.Webhooks.MaxAttempts > 0 && options.Webhooks.InitialBackoff > TimeSpan.Zero
-            && options.Webhooks.MaxBackoff >= options.Webhooks.InitialBackoff && options.Webhooks.RequestTimeout > TimeSpan.Zero,
-            "Mail:Webhooks:MaxAttempts, InitialBackoff, MaxBackoff and RequestTimeout", "positive, MaxBackoff at least InitialBackoff");
-        Require(failures, options.Webhooks.AllowedPrivateTargets.All(n => System.Net.IPNetwork.TryParse(n, out _)),
-            "Mail:Webhooks:AllowedPrivateTargets", "CIDR ranges such as 127.0.0.0/8");
         Require(failures, options.Cache.MessageCacheMegabytes >= 0, "Mail:Cache:MessageCacheMegabytes", "0 (off) or more");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }

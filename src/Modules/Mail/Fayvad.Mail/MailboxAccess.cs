@@ -8,12 +8,6 @@ namespace Fayvad.Mail;
 
 internal static class MailboxAccess
 {
-    /// <summary>The caller's own mailbox: the only one any mail request may touch.</summary>
-    public static Result<string> OwnMailbox(this ICurrentUser user) =>
-        user.MailboxAddress is { } address
-            ? address
-            : Error.Forbidden("This user has no mailbox.");
-
     /// <summary>Runs IMAP work in the caller's own mailbox; a user without one gets 403.</summary>
     public static async Task<Result<T>> RunInOwnMailboxAsync<T>(
         this IImapSessions sessions, ICurrentUser caller, Func<ImapClient, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)

@@ -31,11 +31,6 @@ internal sealed class MailDbContext(DbContextOptions<MailDbContext> options) : D
     public const string Schema = "mail";
 
     public DbSet<SentRecord> SentRecords => Set<SentRecord>();
-    public DbSet<MailboxStream> MailboxStreams => Set<MailboxStream>();
-    public DbSet<MailboxEventRecord> MailboxEvents => Set<MailboxEventRecord>();
-    public DbSet<FolderState> FolderStates => Set<FolderState>();
-    public DbSet<Webhook> Webhooks => Set<Webhook>();
-    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
     public DbSet<Upload> Uploads => Set<Upload>();
     public DbSet<UploadChunk> UploadChunks => Set<UploadChunk>();
 
@@ -53,48 +48,6 @@ internal sealed class MailDbContext(DbContextOptions<MailDbContext> options) : D
             e.Property(r => r.MessageId).HasMaxLength(300);
             e.HasIndex(r => new { r.Mailbox, r.IdempotencyKey }).IsUnique();
             e.HasIndex(r => r.CreatedAt);
-        });
-        modelBuilder.Entity<MailboxStream>(e =>
-        {
-            e.ToTable("mailbox_streams");
-            e.HasKey(s => s.Mailbox);
-            e.Property(s => s.Mailbox).HasMaxLength(254);
-            e.Property(s => s.WatcherNode).HasMaxLength(200);
-            e.HasIndex(s => s.OrganizationId);
-        });
-        modelBuilder.Entity<MailboxEventRecord>(e =>
-        {
-            e.ToTable("mailbox_events");
-            e.HasKey(r => new { r.Mailbox, r.Seq });
-            e.Property(r => r.Mailbox).HasMaxLength(254);
-            e.Property(r => r.Type).HasMaxLength(40);
-            e.Property(r => r.CreatedAt).HasDefaultValueSql("now()");
-            e.HasIndex(r => r.CreatedAt);
-        });
-        modelBuilder.Entity<FolderState>(e =>
-        {
-            e.ToTable("folder_states");
-            e.HasKey(f => new { f.Mailbox, f.Folder });
-            e.Property(f => f.Mailbox).HasMaxLength(254);
-        });
-        modelBuilder.Entity<Webhook>(e =>
-        {
-            e.ToTable("webhooks");
-            e.Property(w => w.Url).HasMaxLength(2000);
-            e.Property(w => w.Secret).HasMaxLength(200);
-            e.Property(w => w.CreatedAt).HasDefaultValueSql("now()");
-            e.HasIndex(w => w.OrganizationId);
-        });
-        modelBuilder.Entity<WebhookDelivery>(e =>
-        {
-            e.ToTable("webhook_deliveries");
-            e.Property(d => d.EventId).HasMaxLength(300);
-            e.Property(d => d.EventType).HasMaxLength(40);
-            e.Property(d => d.Status).HasMaxLength(20);
-            e.Property(d => d.CreatedAt).HasDefaultValueSql("now()");
-            e.HasOne<Webhook>().WithMany().HasForeignKey(d => d.WebhookId).OnDelete(DeleteBehavior.Cascade);
-            e.HasIndex(d => new { d.WebhookId, d.EventId }).IsUnique();
-            e.HasIndex(d => new { d.Status, d.NextAttemptAt });
         });
         modelBuilder.Entity<Upload>(e =>
         {

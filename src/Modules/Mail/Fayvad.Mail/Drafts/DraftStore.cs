@@ -1,6 +1,6 @@
 using System.Globalization;
 using Fayvad.Mail.Imap;
-using Fayvad.Mail.Push;
+using Fayvad.Mail.Data;
 using MailKit;
 using MailKit.Net.Imap;
 using MimeKit;

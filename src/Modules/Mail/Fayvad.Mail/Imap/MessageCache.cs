@@ -1,3 +1,4 @@
+using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Mime;
 using MailKit;
 using Microsoft.Extensions.Caching.Memory;

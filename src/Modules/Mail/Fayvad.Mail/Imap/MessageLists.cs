@@ -1,3 +1,4 @@
+using Fayvad.Mail.Contracts;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;

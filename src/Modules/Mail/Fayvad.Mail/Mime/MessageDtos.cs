@@ -1,54 +1,5 @@
+using Fayvad.Mail.Contracts;
 namespace Fayvad.Mail.Mime;
-
-/// <summary>
-/// A message as the client's list shows it: the seed's fields and <see cref="BodyTruncated"/>. Strings are never null (the client lowercases
-/// them); <see cref="BodyText"/> is "" and <see cref="BodyHtml"/> null when bodies were not asked for.
-/// <see cref="MessageId"/> is the id the client keeps (<see cref="Imap.MessageIds.ForClient"/>).
-/// </summary>
-internal record MessageDto(
-    string Id,
-    string Subject,
-    string Sender,
-    string SenderName,
-    string FromDisplay,
-    IReadOnlyList<string> ToRecipients,
-    IReadOnlyList<string> CcRecipients,
-    IReadOnlyList<string> BccRecipients,
-    DateTimeOffset DateReceived,
-    DateTimeOffset DateSent,
-    bool IsRead,
-    bool IsStarred,
-    bool HasAttachments,
-    long SizeBytes,
-    string BodyText,
-    string? BodyHtml,
-    string Snippet,
-    string Folder,
-    string MessageId,
-    uint Uid)
-{
-    /// <summary>
-    /// True when MimeKit could not parse the stored message: what is shown comes from the server's ENVELOPE and
-    /// BODYSTRUCTURE. Written only when true, so ordinary mail keeps exactly the seed's fields.
-    /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
-    public bool ParseError { get; init; }
-
-    /// <summary>
-    /// True when a header value was too long to show whole (a Subject over <see cref="MessageMapper.SubjectLimit"/>
-    /// characters, a name over <see cref="MessageMapper.NameLimit"/>, a message id over <see cref="Imap.MessageIds.RfcIdLimit"/>): it is cut, and the source
-    /// (<c>raw/</c>) has it whole. Written only when true.
-    /// </summary>
-    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingDefault)]
-    public bool HeadersTruncated { get; init; }
-
-    /// <summary>
-    /// True when <see cref="BodyText"/> or <see cref="BodyHtml"/> is only the start of its part: a part over
-    /// <see cref="Imap.BodyLoader.MaxBodyBytes"/> as stored. The whole text is at <c>GET email/messages/{id}/body/</c>,
-    /// the whole message at <c>/raw/</c>. Always written (false when bodies were not asked for).
-    /// </summary>
-    public bool BodyTruncated { get; init; }
-}
 
 /// <param name="SizeBytes">The part's size as stored (encoded), in bytes.</param>
 internal sealed record AttachmentDto(string Id, string Filename, string ContentType, long SizeBytes, bool Inline, string? ContentId)

@@ -1,3 +1,4 @@
+using Fayvad.Mail.Contracts;
 using MailKit;
 using MimeKit;
 using Fayvad.Mail.Imap;

@@ -1,12 +1,13 @@
 using Fayvad.Mail.Contracts;
-using Fayvad.Mail.Push;
+using Fayvad.Mail.Data;
 using Fayvad.Shared.Results;
 using Microsoft.Extensions.Logging;
 
 namespace Fayvad.Mail.Store;
 
 /// <summary>Ends sessions of, and empties, mailboxes the Directory deleted; all through Dovecot's doveadm API.</summary>
-internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource data, ILogger<MailboxStore> logger) : IMailboxStore
+internal sealed partial class MailboxStore(
+    DoveadmClient doveadm, MailDataSource data, IEnumerable<IMailboxRemovedHandler> others, ILogger<MailboxStore> logger) : IMailboxStore
 {
     private const char Separator = '/';
 
@@ -15,8 +16,8 @@ internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource
 
     private static readonly string[] Inbox = ["INBOX"];
 
-    /// <summary>The Mail module's own records of a mailbox (event log, sync states, send idempotency).</summary>
-    private static readonly string[] MailTables = ["mailbox_events", "folder_states", "mailbox_streams", "sent_records"];
+    /// <summary>The Mail module's own records of a mailbox (send idempotency); other modules drop theirs when told.</summary>
+    private static readonly string[] MailTables = ["sent_records"];
 
     public async Task<bool> EndSessionsAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
     {
@@ -82,6 +83,11 @@ internal sealed partial class MailboxStore(DoveadmClient doveadm, MailDataSource
         }
 
         await batch.ExecuteNonQueryAsync(cancellationToken);
+        foreach (var other in others)
+        {
+            await other.MailboxRemovedAsync(address, cancellationToken);
+        }
+
         LogRemoved(logger, address, doomed.Count);
     }
 

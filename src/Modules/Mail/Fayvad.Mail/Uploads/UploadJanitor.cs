@@ -1,4 +1,4 @@
-using Fayvad.Mail.Push;
+using Fayvad.Mail.Data;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

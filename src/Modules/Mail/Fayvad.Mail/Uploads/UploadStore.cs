@@ -1,7 +1,6 @@
 using System.Buffers;
 using Fayvad.Mail.Data;
 using Fayvad.Mail.Mime;
-using Fayvad.Mail.Push;
 using Fayvad.Shared.Results;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;

@@ -1,3 +1,4 @@
+using Fayvad.Mail.Contracts;
 using Carter;
 using FluentValidation;
 using Fayvad.Identity.Contracts;
@@ -45,7 +46,7 @@ internal sealed class GetChangesHandler(ICurrentUser caller, IImapSessions sessi
             await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
             if (query.Since is null)
             {
-                return new ChangesResponse(folder.FullName, SyncState.Of(folder).Encode(), [], [], [], false);
+                return new ChangesResponse(folder.FullName, folder.SyncState().Encode(), [], [], [], false);
             }
 
             SyncState.TryDecode(query.Since, out var since);

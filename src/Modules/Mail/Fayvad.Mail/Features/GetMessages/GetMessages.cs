@@ -1,3 +1,4 @@
+using Fayvad.Mail.Contracts;
 using Carter;
 using FluentValidation;
 using Fayvad.Identity.Contracts;
@@ -47,7 +48,7 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
             // EXAMINE (read-only, so listing can never change a flag), or NOOP when the connection keeps it selected.
             await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
             // Taken when opened, before the fetch: a change racing with the listing is reported again, never missed.
-            var state = SyncState.Of(folder).Encode();
+            var state = folder.SyncState().Encode();
             List<MessageDto> messages;
             int total;
             if (query.Sort == "date")

@@ -33,7 +33,7 @@ internal sealed class ListFoldersHandler(ICurrentUser caller, IImapSessions sess
                     f.Count,
                     Folders.RoleOf(f),
                     f.ParentFolder is { } parent && !string.IsNullOrEmpty(parent.FullName) ? parent.FullName : null,
-                    SyncState.Of(f).Encode()))
+                    f.SyncState().Encode()))
                 .OrderBy(f => Folders.RoleOrder(f.Role))
                 .ThenBy(f => f.Id, StringComparer.OrdinalIgnoreCase)
                 .ToList();

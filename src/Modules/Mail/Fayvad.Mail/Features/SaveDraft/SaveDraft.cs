@@ -7,7 +7,7 @@ using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Drafts;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Mime;
-using Fayvad.Mail.Push;
+using Fayvad.Mail.Data;
 using Fayvad.Mail.Uploads;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Text;

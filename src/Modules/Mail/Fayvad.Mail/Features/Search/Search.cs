@@ -1,3 +1,4 @@
+using Fayvad.Mail.Contracts;
 using System.Globalization;
 using Carter;
 using FluentValidation;
