@@ -32,11 +32,25 @@ public static class Rules
     public static IReadOnlyList<string> NoFeatureCode(IEnumerable<Type> types) =>
         types.Where(t => t.IsClass && !t.IsAbstract && (
                 typeof(ICarterModule).IsAssignableFrom(t)
-                || typeof(IValidator).IsAssignableFrom(t)
+                || (typeof(IValidator).IsAssignableFrom(t) && !IsOptionsValidator(t))
                 || typeof(DbContext).IsAssignableFrom(t)
                 || ImplementsHandler(t)))
             .Select(t => t.FullName!)
             .ToList();
+
+    /// <summary>A configuration section's check (Shared/Options) is composition, not a feature: the Host may hold one.</summary>
+    private static bool IsOptionsValidator(Type t)
+    {
+        for (var type = t.BaseType; type is not null; type = type.BaseType)
+        {
+            if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(Fayvad.Shared.Options.OptionsValidator<>))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
 
     /// <summary>Handlers are internal, so no other module can resolve or call a slice directly.</summary>
     public static IReadOnlyList<string> HandlersAreNotPublic(IEnumerable<Type> types) =>

@@ -29,7 +29,6 @@ public sealed class MailOptionsTests
     [InlineData("Mail:Imap:Port", "0", "Mail:Imap:Port")]
     [InlineData("Mail:Smtp:Host", "", "Mail:Smtp:Host")]
     [InlineData("Mail:Imap:MaxConnections", "1", "Mail:Imap:MaxConnections")]
-    [InlineData("Mail:Push:Mode", "Notify", "Mail:Push:Mode=Notify is no longer supported")]
     public void A_missing_or_impossible_setting_is_refused_by_name(string key, string value, string named)
     {
         var settings = new Dictionary<string, string?>(Complete) { [key] = value };
@@ -40,7 +39,7 @@ public sealed class MailOptionsTests
     private static MailOptions Resolve(Dictionary<string, string?> settings)
     {
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(settings).Build();
-        using var provider = new ServiceCollection().AddLogging().AddMailModule(configuration).BuildServiceProvider();
+        using var provider = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration).AddMailModule(configuration).BuildServiceProvider();
         return provider.GetRequiredService<IOptions<MailOptions>>().Value;
     }
 }

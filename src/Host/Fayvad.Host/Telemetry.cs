@@ -1,3 +1,4 @@
+using FluentValidation;
 using System.Net;
 using Fayvad.Shared.Http;
 using Microsoft.AspNetCore.RateLimiting;
@@ -8,6 +9,7 @@ using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Fayvad.Shared.Options;
 
 namespace Fayvad.Host;
 
@@ -39,6 +41,17 @@ internal sealed class OtlpOptions
     public OtlpExportProtocol Protocol { get; set; } = OtlpExportProtocol.HttpProtobuf;
 }
 
+internal sealed class TelemetryOptionsValidator : OptionsValidator<TelemetryOptions>
+{
+    public TelemetryOptionsValidator()
+    {
+        Setting(o => o.ServiceName).NotEmpty();
+        Setting(o => o.Metrics.Path).Must(p => p.StartsWith('/')).WithMessage("must start with '/'");
+        EachSetting(o => o.Metrics.AllowedNetworks).Must(n => System.Net.IPNetwork.TryParse(n, out _)).WithMessage("must be CIDR ranges such as 127.0.0.0/8");
+        Setting(o => o.Otlp.Endpoint).Must(e => string.IsNullOrEmpty(e) || Uri.TryCreate(e, UriKind.Absolute, out _)).WithMessage("must be an absolute URL");
+    }
+}
+
 /// <summary>
 /// Metrics (ASP.NET Core, HttpClient, Npgsql and the modules' own meters, named Fayvad.*) on a Prometheus scrape
 /// endpoint; traces, metrics and logs over OTLP only when a collector is configured. Modules define their meters with
@@ -51,11 +64,7 @@ internal static class Telemetry
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Telemetry");
-        builder.Services.AddOptions<TelemetryOptions>().Bind(section)
-            .Validate(o => o.Metrics.Path.StartsWith('/'), "Telemetry:Metrics:Path must start with '/'.")
-            .Validate(o => o.Metrics.AllowedNetworks.All(n => System.Net.IPNetwork.TryParse(n, out _)), "Telemetry:Metrics:AllowedNetworks must be CIDR ranges such as 127.0.0.0/8.")
-            .Validate(o => string.IsNullOrEmpty(o.Otlp.Endpoint) || Uri.TryCreate(o.Otlp.Endpoint, UriKind.Absolute, out _), "Telemetry:Otlp:Endpoint must be an absolute URL.")
-            .ValidateOnStart();
+        builder.Services.AddValidatedOptions<TelemetryOptions, TelemetryOptionsValidator>("Telemetry");
         var options = section.Get<TelemetryOptions>() ?? new TelemetryOptions();
 
         var telemetry = builder.Services.AddOpenTelemetry()

@@ -6,6 +6,7 @@ using Fayvad.Directory.Passwords;
 using Fayvad.Directory.Seeding;
 using Fayvad.Shared.Data;
 using Fayvad.Shared.Modules;
+using Fayvad.Shared.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -37,7 +38,7 @@ public static class DirectoryModule
         services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true,
             filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
 
-        services.Configure<Dkim.DnsOptions>(configuration.GetSection("Directory:Dns"));
+        services.AddValidatedOptions<Dkim.DnsOptions, Dkim.DnsOptionsValidator>("Directory:Dns");
         services.AddSingleton<Dkim.DnsChecker>();
         services.AddScoped<Features.CheckDomainDns.DomainDnsCheckRunner>();
         services.AddScoped<IModuleCommand, Features.DomainDns.DnsZoneCommandLine>();
@@ -46,10 +47,10 @@ public static class DirectoryModule
         services.AddSingleton<Features.Aliases.InternalOnlyPolicy>();
         services.AddScoped<IModuleCommand, MailPolicy.PolicyServerCommandLine>();
 
-        services.Configure<DeletionOptions>(configuration.GetSection("Directory:Deletion"));
+        services.AddValidatedOptions<DeletionOptions, DeletionOptionsValidator>("Directory:Deletion");
         services.AddHostedService<DeletionPurger>();
 
-        services.Configure<DemoSeedOptions>(configuration.GetSection("Seed"));
+        services.AddValidatedOptions<DemoSeedOptions, DemoSeedOptionsValidator>("Seed");
         services.AddScoped<IModuleInitializer, DirectoryMigrator>();
         services.AddScoped<IModuleInitializer, DemoSeeder>();
         return services;

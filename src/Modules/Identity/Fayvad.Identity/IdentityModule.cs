@@ -6,6 +6,7 @@ using Fayvad.Identity.Passwords;
 using Fayvad.Identity.Tokens;
 using Fayvad.Shared.Data;
 using Fayvad.Shared.Modules;
+using Fayvad.Shared.Options;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -28,8 +29,8 @@ public static class IdentityModule
             .UseNpgsql(sp.GetRequiredService<NpgsqlDataSource>(), npgsql => npgsql.MigrationsHistoryTable("__ef_migrations_history", IdentityDbContext.Schema))
             .UseSnakeCaseNamingConvention());
 
-        services.Configure<TokenOptions>(configuration.GetSection("Identity:Tokens"));
-        services.Configure<LoginThrottleOptions>(configuration.GetSection("Identity:LoginThrottle"));
+        services.AddValidatedOptions<TokenOptions, TokenOptionsValidator>("Identity:Tokens");
+        services.AddValidatedOptions<LoginThrottleOptions, LoginThrottleOptionsValidator>("Identity:LoginThrottle");
         services.AddScoped<TokenService>();
         services.AddSingleton<TokenCache>();
         services.AddSingleton<IDirectoryAccessObserver>(sp => sp.GetRequiredService<TokenCache>());

@@ -10,6 +10,7 @@ using Fayvad.Shared.Data;
 using Fayvad.Shared.Health;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Modules;
+using Fayvad.Shared.Options;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -35,8 +36,7 @@ public static class MailModule
         // Mail arrives in windows-125x, KOI8-R, ISO-2022-JP...: .NET ships those code pages but does not enable them.
         System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
 
-        services.AddOptions<MailOptions>().Bind(configuration.GetSection("Mail")).ValidateOnStart();
-        services.AddSingleton<Microsoft.Extensions.Options.IValidateOptions<MailOptions>>(new MailOptionsValidator(configuration));
+        services.AddValidatedOptions<MailOptions, MailOptionsValidator>("Mail");
         services.AddSingleton<MailMetrics>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();

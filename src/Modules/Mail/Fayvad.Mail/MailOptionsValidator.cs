@@ -1,48 +1,33 @@
-using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.Options;
+using Fayvad.Shared.Options;
+using FluentValidation;
 
 namespace Fayvad.Mail;
 
 /// <summary>
-/// Checked when the host starts, so a missing setting stops the service with its name instead of surfacing later as
-/// 503s at the first login or send.
+/// Checked when the host starts (Shared/Options/ValidatedOptions), so a missing setting stops the service with its
+/// name instead of surfacing later as 503s at the first login or send.
 /// </summary>
-internal sealed class MailOptionsValidator(IConfiguration configuration) : IValidateOptions<MailOptions>
+internal sealed class MailOptionsValidator : OptionsValidator<MailOptions>
 {
-    public ValidateOptionsResult Validate(string? name, MailOptions options)
+    public MailOptionsValidator()
     {
-        var failures = new List<string>();
-        // The NOTIFY/IDLE mode is gone (docs/adr/0038): a node still configured for it must say so, not run otherwise.
-        if (configuration["Mail:Push:Mode"] is { } mode && !mode.Equals("Hints", StringComparison.OrdinalIgnoreCase))
-        {
-            failures.Add($"Mail:Push:Mode={mode} is no longer supported: push comes from Dovecot's hints and the sweep (docs/adr/0038); remove the setting.");
-        }
-
-        var imap = options.Imap;
-        Require(failures, !string.IsNullOrWhiteSpace(imap.Host), "Mail:Imap:Host", "the IMAP server's host");
-        Require(failures, imap.Port is > 0 and <= 65535, "Mail:Imap:Port", "a TCP port (1-65535)");
-        Require(failures, !string.IsNullOrWhiteSpace(imap.MasterUser), "Mail:Imap:MasterUser", "Dovecot's master user name");
-        Require(failures, !string.IsNullOrEmpty(imap.MasterPassword), "Mail:Imap:MasterPassword", "the master user's password (from the environment)");
-        Require(failures, !string.IsNullOrEmpty(imap.MasterSeparator), "Mail:Imap:MasterSeparator", "Dovecot's auth_master_user_separator");
-        Require(failures, imap.MaxConnectionsPerUser > 0 && imap.MaxConnections >= imap.MaxConnectionsPerUser,
-            "Mail:Imap:MaxConnectionsPerUser and Mail:Imap:MaxConnections", "above 0, the total at least the per-user cap");
-        Require(failures, imap.ConnectTimeout > TimeSpan.Zero && imap.LeaseTimeout > TimeSpan.Zero,
-            "Mail:Imap:ConnectTimeout and Mail:Imap:LeaseTimeout", "positive durations");
-        Require(failures, !string.IsNullOrWhiteSpace(options.Smtp.Host), "Mail:Smtp:Host", "the submission server's host");
-        Require(failures, options.Smtp.Port is > 0 and <= 65535, "Mail:Smtp:Port", "a TCP port (1-65535)");
-        Require(failures, options.Smtp.MaxMessageBytes > 0, "Mail:Smtp:MaxMessageBytes", "above 0");
-        Require(failures, options.Smtp.MaxConcurrentSubmissions > 0, "Mail:Smtp:MaxConcurrentSubmissions", "above 0");
-        Require(failures, options.Smtp.ConnectTimeout > TimeSpan.Zero, "Mail:Smtp:ConnectTimeout", "above 0");
-        Require(failures, options.Smtp.ClaimLease >= TimeSpan.FromSeconds(30), "Mail:Smtp:ClaimLease", "at least 30 seconds (a send gives up at three quarters of it)");
-        Require(failures, options.Cache.MessageCacheMegabytes >= 0, "Mail:Cache:MessageCacheMegabytes", "0 (off) or more");
-        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
-    }
-
-    private static void Require(List<string> failures, bool ok, string setting, string expected)
-    {
-        if (!ok)
-        {
-            failures.Add($"{setting} must be set: {expected} (environment: {setting.Split(' ')[0].Replace(":", "__", StringComparison.Ordinal)}).");
-        }
+        Setting(o => o.Imap.Host).NotEmpty().WithMessage("must be set: the IMAP server's host");
+        Setting(o => o.Imap.Port).InclusiveBetween(1, 65535).WithMessage("must be a TCP port (1-65535)");
+        Setting(o => o.Imap.MasterUser).NotEmpty().WithMessage("must be set: Dovecot's master user name");
+        Setting(o => o.Imap.MasterPassword).NotEmpty().WithMessage("must be set: the master user's password (from the environment)");
+        Setting(o => o.Imap.MasterSeparator).NotEmpty().WithMessage("must be set: Dovecot's auth_master_user_separator");
+        Setting(o => o.Imap.MaxConnectionsPerUser).GreaterThan(0);
+        Setting(o => o.Imap.MaxConnections).GreaterThanOrEqualTo(o => o.Imap.MaxConnectionsPerUser)
+            .WithMessage("must be at least Mail:Imap:MaxConnectionsPerUser");
+        Setting(o => o.Imap.ConnectTimeout).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.Imap.LeaseTimeout).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.Smtp.Host).NotEmpty().WithMessage("must be set: the submission server's host");
+        Setting(o => o.Smtp.Port).InclusiveBetween(1, 65535).WithMessage("must be a TCP port (1-65535)");
+        Setting(o => o.Smtp.MaxMessageBytes).GreaterThan(0);
+        Setting(o => o.Smtp.MaxConcurrentSubmissions).GreaterThan(0);
+        Setting(o => o.Smtp.ConnectTimeout).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.Smtp.ClaimLease).GreaterThanOrEqualTo(TimeSpan.FromSeconds(30))
+            .WithMessage("must be at least 30 seconds (a send gives up at three quarters of it)");
+        Setting(o => o.Cache.MessageCacheMegabytes).GreaterThanOrEqualTo(0);
     }
 }

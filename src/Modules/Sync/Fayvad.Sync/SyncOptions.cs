@@ -1,3 +1,4 @@
+using Fayvad.Shared.Options;
 using FluentValidation;
 
 namespace Fayvad.Sync;
@@ -5,6 +6,9 @@ namespace Fayvad.Sync;
 /// <summary>Bound from "Mail:Push": the section keeps the name it had when push was part of the Mail module (docs/adr/0039).</summary>
 internal sealed class PushOptions
 {
+    /// <summary>Gone (docs/adr/0038): read only so that a node still set to <c>Notify</c> refuses to start.</summary>
+    public string? Mode { get; set; }
+
     /// <summary>Where this node receives hints (UDP); loopback unless Dovecot runs on another host.</summary>
     public string HintAddress { get; set; } = "127.0.0.1";
 
@@ -74,28 +78,30 @@ internal sealed class WebhookOptions
     public TimeSpan InterestRefresh { get; set; } = TimeSpan.FromSeconds(30);
 }
 
-internal sealed class PushOptionsValidator : AbstractValidator<PushOptions>
+internal sealed class PushOptionsValidator : OptionsValidator<PushOptions>
 {
     public PushOptionsValidator()
     {
-        RuleFor(o => o.Heartbeat).GreaterThan(TimeSpan.Zero);
-        RuleFor(o => o.LeaseTtl).GreaterThan(TimeSpan.Zero);
-        RuleFor(o => o.Retention).GreaterThan(TimeSpan.Zero);
-        RuleFor(o => o.HintAddress).Must(a => System.Net.IPAddress.TryParse(a, out _)).WithMessage("must be an IP address for Dovecot's push hints");
-        RuleFor(o => o.HintPort).InclusiveBetween(1, 65535);
-        RuleFor(o => o.SweepInterval).GreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
-        RuleFor(o => o.MaxConcurrentPasses).GreaterThan(0);
+        Setting(o => o.Mode).Must(m => m is null || m.Equals("Hints", StringComparison.OrdinalIgnoreCase))
+            .WithMessage(o => $"is {o.Mode}, which is no longer supported: push comes from Dovecot's hints and the sweep (docs/adr/0038); remove the setting");
+        Setting(o => o.Heartbeat).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.LeaseTtl).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.Retention).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.HintAddress).Must(a => System.Net.IPAddress.TryParse(a, out _)).WithMessage("must be an IP address for Dovecot's push hints");
+        Setting(o => o.HintPort).InclusiveBetween(1, 65535);
+        Setting(o => o.SweepInterval).GreaterThanOrEqualTo(TimeSpan.FromSeconds(1));
+        Setting(o => o.MaxConcurrentPasses).GreaterThan(0);
     }
 }
 
-internal sealed class WebhookOptionsValidator : AbstractValidator<WebhookOptions>
+internal sealed class WebhookOptionsValidator : OptionsValidator<WebhookOptions>
 {
     public WebhookOptionsValidator()
     {
-        RuleFor(o => o.MaxAttempts).GreaterThan(0);
-        RuleFor(o => o.InitialBackoff).GreaterThan(TimeSpan.Zero);
-        RuleFor(o => o.MaxBackoff).GreaterThanOrEqualTo(o => o.InitialBackoff);
-        RuleFor(o => o.RequestTimeout).GreaterThan(TimeSpan.Zero);
-        RuleForEach(o => o.AllowedPrivateTargets).Must(n => System.Net.IPNetwork.TryParse(n, out _)).WithMessage("must be CIDR ranges such as 127.0.0.0/8");
+        Setting(o => o.MaxAttempts).GreaterThan(0);
+        Setting(o => o.InitialBackoff).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.MaxBackoff).GreaterThanOrEqualTo(o => o.InitialBackoff);
+        Setting(o => o.RequestTimeout).GreaterThan(TimeSpan.Zero);
+        EachSetting(o => o.AllowedPrivateTargets).Must(n => System.Net.IPNetwork.TryParse(n, out _)).WithMessage("must be CIDR ranges such as 127.0.0.0/8");
     }
 }

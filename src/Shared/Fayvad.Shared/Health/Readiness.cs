@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
+using Fayvad.Shared.Options;
+using FluentValidation;
 
 namespace Fayvad.Shared.Health;
 
@@ -13,6 +15,15 @@ public sealed class HealthOptions
 
     /// <summary>How long a readiness result is reused, so frequent probes cost one check per dependency per period.</summary>
     public TimeSpan CacheDuration { get; set; } = TimeSpan.FromSeconds(3);
+}
+
+internal sealed class HealthOptionsValidator : OptionsValidator<HealthOptions>
+{
+    public HealthOptionsValidator()
+    {
+        Setting(o => o.CheckTimeout).GreaterThan(TimeSpan.Zero).LessThanOrEqualTo(TimeSpan.FromSeconds(30)).WithMessage("must be between 0 and 30 seconds");
+        Setting(o => o.CacheDuration).GreaterThanOrEqualTo(TimeSpan.Zero).LessThanOrEqualTo(TimeSpan.FromMinutes(1)).WithMessage("must be between 0 and 60 seconds");
+    }
 }
 
 /// <summary>
@@ -107,10 +118,7 @@ public static class ReadinessRegistration
     /// <summary>The cached readiness, with every readiness check under the configured timeout.</summary>
     public static IServiceCollection AddReadiness(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<HealthOptions>().Bind(configuration.GetSection("Health"))
-            .Validate(o => o.CheckTimeout > TimeSpan.Zero && o.CheckTimeout <= TimeSpan.FromSeconds(30), "Health:CheckTimeout must be between 0 and 30 seconds.")
-            .Validate(o => o.CacheDuration >= TimeSpan.Zero && o.CacheDuration <= TimeSpan.FromMinutes(1), "Health:CacheDuration must be between 0 and 60 seconds.")
-            .ValidateOnStart();
+        services.AddValidatedOptions<HealthOptions, HealthOptionsValidator>("Health");
         services.AddHealthChecks();
         services.AddOptions<HealthCheckServiceOptions>().Configure<IOptions<HealthOptions>>((checks, health) =>
         {

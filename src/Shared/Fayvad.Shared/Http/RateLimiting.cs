@@ -7,6 +7,8 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using Fayvad.Shared.Options;
+using FluentValidation;
 
 namespace Fayvad.Shared.Http;
 
@@ -49,10 +51,9 @@ public static class RateLimitGroups
 
     public static IServiceCollection AddRateLimitGroups(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<RateLimitingOptions>().Bind(configuration.GetSection("RateLimiting")).ValidateOnStart();
+        services.AddValidatedOptions<RateLimitingOptions, RateLimitingValidator>("RateLimiting");
         services.AddRateLimitGroup(RateLimitingOptions.Read, 1200, TimeSpan.FromMinutes(1));
         services.AddRateLimitGroup(RateLimitingOptions.Write, 600, TimeSpan.FromMinutes(1));
-        services.AddSingleton<IValidateOptions<RateLimitingOptions>, RateLimitingValidator>();
 
         services.AddRateLimiter(_ => { });
         services.AddOptions<RateLimiterOptions>().Configure<IOptions<RateLimitingOptions>>((limiter, configured) =>
@@ -145,9 +146,10 @@ public static class RateLimitGroups
         await response.WriteAsJsonAsync(new ErrorBody($"Too many requests. Try again in {seconds} s."), cancellationToken);
     }
 
-    private sealed class RateLimitingValidator : IValidateOptions<RateLimitingOptions>
+    /// <summary>Groups are a dictionary filled by modules: one rule over the section, each problem naming its setting.</summary>
+    internal sealed class RateLimitingValidator : OptionsValidator<RateLimitingOptions>
     {
-        public ValidateOptionsResult Validate(string? name, RateLimitingOptions options) =>
-            Problems(options) is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
+        public RateLimitingValidator() =>
+            RuleFor(o => o).Custom((options, context) => Problems(options).ForEach(problem => context.AddFailure(string.Empty, problem)));
     }
 }

@@ -33,6 +33,12 @@ public static class ValidatedOptions
 
             return ValidateOptionsResult.Fail(result.Errors.Select(e =>
             {
+                // A rule over the whole section names its settings itself.
+                if (e.PropertyName.Length == 0)
+                {
+                    return e.ErrorMessage;
+                }
+
                 var setting = section + ":" + e.PropertyName.Replace('.', ':').Split('[')[0];
                 return $"{setting} {Lower(e.ErrorMessage)} (environment: {setting.Replace(":", "__", StringComparison.Ordinal)}).";
             }));

@@ -1,3 +1,5 @@
+using Fayvad.Shared.Options;
+using FluentValidation;
 namespace Fayvad.Directory.Deletion;
 
 /// <summary>Bound from "Directory:Deletion".</summary>
@@ -14,4 +16,14 @@ internal sealed class DeletionOptions
 
     /// <summary>Mailboxes purged per pass; a full batch is followed at once by the next.</summary>
     public int PurgeBatch { get; set; } = 50;
+}
+
+internal sealed class DeletionOptionsValidator : OptionsValidator<DeletionOptions>
+{
+    public DeletionOptionsValidator()
+    {
+        Setting(o => o.Retention).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.PurgeInterval).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.PurgeBatch).InclusiveBetween(1, 10_000);
+    }
 }

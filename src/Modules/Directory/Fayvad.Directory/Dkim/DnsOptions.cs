@@ -1,3 +1,5 @@
+using Fayvad.Shared.Options;
+using FluentValidation;
 namespace Fayvad.Directory.Dkim;
 
 /// <summary>Directory:Dns: what the records name, and which resolver the live checks ask.</summary>
@@ -25,4 +27,20 @@ internal sealed class DnsOptions
     public int ImapsPort { get; set; } = 993;
 
     public string MailHostFor(string domain) => string.IsNullOrWhiteSpace(MailHost) ? "mail." + domain : MailHost.Trim().TrimEnd('.');
+}
+
+internal sealed class DnsOptionsValidator : OptionsValidator<DnsOptions>
+{
+    public DnsOptionsValidator()
+    {
+        Setting(o => o.Server).Must(s => string.IsNullOrWhiteSpace(s) || System.Net.IPAddress.TryParse(s, out _))
+            .WithMessage("must be empty (the system's resolvers) or an IP address");
+        Setting(o => o.Port).InclusiveBetween(1, 65535);
+        Setting(o => o.SubmissionPort).InclusiveBetween(1, 65535);
+        Setting(o => o.ImapPort).InclusiveBetween(1, 65535);
+        Setting(o => o.ImapsPort).InclusiveBetween(1, 65535);
+        Setting(o => o.Timeout).GreaterThan(TimeSpan.Zero).LessThanOrEqualTo(TimeSpan.FromMinutes(1));
+        Setting(o => o.RetiredKeyOverlap).GreaterThanOrEqualTo(TimeSpan.Zero);
+        Setting(o => o.DmarcReports).NotEmpty().Matches("^[A-Za-z0-9._+-]+$").WithMessage("must be a local part such as postmaster");
+    }
 }

@@ -1,3 +1,5 @@
+using Fayvad.Shared.Options;
+using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Model;
@@ -29,6 +31,18 @@ internal sealed class DemoSeedOptions
     public string? ServiceUsername { get; set; }
 
     public string? ServicePassword { get; set; }
+}
+
+/// <summary>A demo account named without a password could never log in: the seed would make a dead account.</summary>
+internal sealed class DemoSeedOptionsValidator : OptionsValidator<DemoSeedOptions>
+{
+    public DemoSeedOptionsValidator()
+    {
+        Setting(o => o.SuperadminPassword).NotEmpty().When(o => o.Demo && !string.IsNullOrEmpty(o.SuperadminUsername));
+        Setting(o => o.OrgAdminPassword).NotEmpty().When(o => o.Demo && !string.IsNullOrEmpty(o.OrgAdminUsername));
+        Setting(o => o.UserPassword).NotEmpty().When(o => o.Demo && !string.IsNullOrEmpty(o.UserUsername));
+        Setting(o => o.User2Password).NotEmpty().When(o => o.Demo && !string.IsNullOrEmpty(o.User2Username));
+    }
 }
 
 /// <summary>

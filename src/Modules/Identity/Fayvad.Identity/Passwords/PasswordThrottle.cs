@@ -1,3 +1,5 @@
+using Fayvad.Shared.Options;
+using FluentValidation;
 using Fayvad.Identity.Data;
 using Microsoft.AspNetCore.Http;
 using Microsoft.EntityFrameworkCore;
@@ -119,4 +121,14 @@ internal sealed class LoginThrottleOptions
     public TimeSpan Window { get; set; } = TimeSpan.FromMinutes(15);
     public int MaxFailuresPerUsername { get; set; } = 5;
     public int MaxFailuresPerClient { get; set; } = 20;
+}
+
+internal sealed class LoginThrottleOptionsValidator : OptionsValidator<LoginThrottleOptions>
+{
+    public LoginThrottleOptionsValidator()
+    {
+        Setting(o => o.Window).GreaterThan(TimeSpan.Zero);
+        Setting(o => o.MaxFailuresPerUsername).GreaterThan(0);
+        Setting(o => o.MaxFailuresPerClient).GreaterThan(0);
+    }
 }
