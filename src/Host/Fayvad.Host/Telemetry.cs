@@ -61,6 +61,9 @@ internal static class Telemetry
 {
     public const string ModuleMeters = "Fayvad.*";
 
+    /// <summary>The modules' spans, and MailKit's own (one span per IMAP or SMTP operation, by kind).</summary>
+    public static readonly string[] TraceSources = ["Fayvad.*", "MailKit.Net.ImapClient", "MailKit.Net.SmtpClient"];
+
     public static WebApplicationBuilder AddTelemetry(this WebApplicationBuilder builder)
     {
         var section = builder.Configuration.GetSection("Telemetry");
@@ -82,7 +85,8 @@ internal static class Telemetry
             telemetry.WithTracing(tracing => tracing
                 .AddAspNetCoreInstrumentation(o => o.Filter = http => !http.Request.Path.StartsWithSegments(options.Metrics.Path))
                 .AddHttpClientInstrumentation()
-                .AddNpgsql());
+                .AddNpgsql()
+                .AddSource(TraceSources));
             telemetry.UseOtlpExporter(options.Otlp.Protocol, collector);
         }
 

@@ -47,6 +47,7 @@ internal sealed class DnsChecker
 
     public async Task<List<DnsCheckItem>> CheckAsync(IEnumerable<DnsRecordDto> records, CancellationToken cancellationToken)
     {
+        using var activity = DirectoryTracing.Source.StartActivity("dns check", System.Diagnostics.ActivityKind.Client);
         // A resolver that never answers still ends the check: each query has its timeout and retry, this bounds the rest.
         using var bound = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         bound.CancelAfter(options.Timeout * 3);
@@ -63,6 +64,8 @@ internal sealed class DnsChecker
             _ => QueryType.TXT,
         };
         IDnsQueryResponse response;
+        using var activity = DirectoryTracing.Source.StartActivity("dns query", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("dns.question.type", record.Type);
         try
         {
             response = await client.QueryAsync(record.Name, type, QueryClass.IN, bound);

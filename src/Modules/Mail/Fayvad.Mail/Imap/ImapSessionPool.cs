@@ -57,9 +57,11 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
     public async Task<T> RunAsync<T>(string mailbox, Func<ImapClient, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
+        using var activity = MailTracing.Source.StartActivity("imap session");
         var user = _users.GetOrAdd(mailbox, _ => new UserPool(_options.MaxConnectionsPerUser));
         if (!await WaitCountedAsync(user.Slots, cancellationToken))
         {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, "busy");
             throw new MailUnavailableException("The mail server is busy for this mailbox. Try again shortly.");
         }
 
@@ -72,6 +74,8 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
             {
                 var current = await TakeAsync(mailbox, user, cancellationToken);
                 pooled = current;
+                activity?.SetTag("fayvad.imap.connection", current.Reused ? "kept" : "new");
+                activity?.SetTag("fayvad.imap.attempt", attempt);
                 try
                 {
                     var result = await work(current.Client, cancellationToken);

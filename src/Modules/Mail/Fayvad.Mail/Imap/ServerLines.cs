@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Text;
 using MailKit;
 
@@ -21,6 +22,11 @@ internal sealed class ServerLines : IProtocolLogger
 
     public void LogServer(byte[] buffer, int offset, int count)
     {
+        if (_command is not null)
+        {
+            EndCommandIfCompleted(buffer.AsSpan(offset, count));
+        }
+
         if (Volatile.Read(ref _onLine) is not { } onLine)
         {
             return;
@@ -38,13 +44,88 @@ internal sealed class ServerLines : IProtocolLogger
 
     public void LogClient(byte[] buffer, int offset, int count)
     {
+        if (MailTracing.Source.HasListeners())
+        {
+            StartCommand(buffer.AsSpan(offset, count));
+        }
     }
 
     public void LogConnect(Uri uri)
     {
     }
 
-    public void Dispose()
+    public void Dispose() => EndCommand(null);
+
+    // One span per IMAP command, named by its verb only ("imap UID FETCH"): MailKit traces connect and login, not the
+    // commands. A session sends one command at a time, so one open span per connection is enough.
+    private Activity? _command;
+    private byte[] _tag = [];
+
+    private void StartCommand(ReadOnlySpan<byte> line)
     {
+        var space = line.IndexOf((byte)' ');
+        if (space < 2 || !IsTag(line[..space]))
+        {
+            return; // literal data or a continuation, not a command
+        }
+
+        EndCommand(null);
+        var verb = Word(line[(space + 1)..]);
+        if (verb == "UID")
+        {
+            verb += " " + Word(line[(space + 5)..]);
+        }
+
+        _command = MailTracing.Source.StartActivity("imap " + verb, ActivityKind.Client);
+        _command?.SetTag("imap.command", verb);
+        _tag = _command is null ? [] : line[..(space + 1)].ToArray();
+    }
+
+    private void EndCommandIfCompleted(ReadOnlySpan<byte> data)
+    {
+        for (var at = data.IndexOf(_tag); at >= 0; at = data[(at + 1)..].IndexOf(_tag) is var next and >= 0 ? at + 1 + next : -1)
+        {
+            if (at == 0 || data[at - 1] == (byte)'\n')
+            {
+                EndCommand(Word(data[(at + _tag.Length)..]));
+                return;
+            }
+        }
+    }
+
+    private void EndCommand(string? status)
+    {
+        if (_command is not { } command)
+        {
+            return;
+        }
+
+        if (status is not null)
+        {
+            command.SetTag("imap.status", status);
+            if (status != "OK")
+            {
+                command.SetStatus(ActivityStatusCode.Error, status);
+            }
+        }
+
+        command.Stop();
+        _command = null;
+    }
+
+    /// <summary>MailKit's tags: a letter, then digits ("A00000012").</summary>
+    private static bool IsTag(ReadOnlySpan<byte> token) =>
+        token[0] is >= (byte)'A' and <= (byte)'Z' && !token[1..].ContainsAnyExceptInRange((byte)'0', (byte)'9');
+
+    /// <summary>The leading upper-case word: a verb or a status, never a name or an argument.</summary>
+    private static string Word(ReadOnlySpan<byte> text)
+    {
+        var length = 0;
+        while (length < text.Length && length < 24 && text[length] is >= (byte)'A' and <= (byte)'Z')
+        {
+            length++;
+        }
+
+        return length == 0 ? "OTHER" : Encoding.ASCII.GetString(text[..length]);
     }
 }

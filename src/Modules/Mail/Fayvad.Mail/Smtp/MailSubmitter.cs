@@ -49,6 +49,21 @@ internal sealed partial class MailSubmitter(IOptions<MailOptions> options, ILogg
 
     public async Task SubmitAsync(string mailbox, MimeMessage message, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
     {
+        using var activity = MailTracing.Source.StartActivity("smtp submit", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("fayvad.smtp.recipients", recipients.Count);
+        try
+        {
+            await SubmitQueuedAsync(mailbox, message, recipients, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            activity.Failed(ex);
+            throw;
+        }
+    }
+
+    private async Task SubmitQueuedAsync(string mailbox, MimeMessage message, IReadOnlyList<MailboxAddress> recipients, CancellationToken cancellationToken)
+    {
         if (!await _slots.WaitAsync(_options.Smtp.SubmissionWait, cancellationToken))
         {
             throw new MailUnavailableException("The mail server is busy. Nothing was sent; try again shortly.");

@@ -40,6 +40,9 @@ internal sealed class DoveadmClient(HttpClient http, IOptions<MailOptions> optio
             throw new DependencyUnavailableException("The mail server's admin API is not configured (Mail:Doveadm:Url and Mail:Doveadm:ApiKey).");
         }
 
+        using var activity = MailTracing.Source.StartActivity("doveadm", System.Diagnostics.ActivityKind.Client);
+        activity?.SetTag("fayvad.doveadm.commands", string.Join(',', commands.Select(c => c.Name).Distinct()));
+        activity?.SetTag("fayvad.doveadm.count", commands.Count);
         var body = commands.Select((c, i) => new object[] { c.Name, c.Parameters, "c" + i }).ToArray();
         using var request = new HttpRequestMessage(HttpMethod.Post, _options.Url) { Content = JsonContent.Create(body) };
         request.Headers.Authorization = new AuthenticationHeaderValue("X-Dovecot-API", Convert.ToBase64String(Encoding.UTF8.GetBytes(_options.ApiKey)));

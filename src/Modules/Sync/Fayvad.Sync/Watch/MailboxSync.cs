@@ -13,6 +13,7 @@ internal sealed class MailboxSync(EventLog log, FolderStates states, IMailboxCha
 {
     public async Task<SyncPass> PassAsync(string mailbox, CancellationToken ct)
     {
+        using var activity = SyncTracing.Source.StartActivity("sync pass");
         while (true)
         {
             // The registry created the stream row before taking the lease.
@@ -27,6 +28,7 @@ internal sealed class MailboxSync(EventLog log, FolderStates states, IMailboxCha
             var wrote = events.Count > 0 || delta.Marks.Count > 0 || delta.Removed.Count > 0;
             if (!wrote || await log.CommitAsync(mailbox, lastSeq, events, delta.Marks, delta.Removed, ct))
             {
+                activity?.SetTag("fayvad.sync.events", events.Count);
                 return new SyncPass(wrote, delta.MoreToCome);
             }
 
