@@ -70,6 +70,13 @@ public sealed class PasswordHasherTests
 {
     private readonly PasswordHasher _hasher = new(workFactor: 4);
 
+    /// <summary>The tests hash at cost 4 (TestHostSettings); a service configured with nothing gets cost 10.</summary>
+    [Fact]
+    public void Without_configuration_passwords_hash_at_cost_10()
+    {
+        Assert.StartsWith("{BLF-CRYPT}$2y$10$", new PasswordHasher().Hash("s3cret-password"), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Hashes_in_dovecots_blf_crypt_form_and_verifies()
     {

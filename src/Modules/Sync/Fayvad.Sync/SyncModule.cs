@@ -1,4 +1,3 @@
-using FluentValidation;
 using Fayvad.Mail.Contracts;
 using Fayvad.Shared.Modules;
 using Fayvad.Shared.Options;
@@ -7,6 +6,7 @@ using Fayvad.Sync.Log;
 using Fayvad.Sync.Streams;
 using Fayvad.Sync.Watch;
 using Fayvad.Sync.Webhooks;
+using FluentValidation;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Npgsql;

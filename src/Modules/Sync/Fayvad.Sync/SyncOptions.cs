@@ -35,7 +35,7 @@ internal sealed class PushOptions
     /// <summary>How long events stay replayable by Last-Event-ID; the contract promises at least an hour.</summary>
     public TimeSpan Retention { get; set; } = TimeSpan.FromHours(2);
 
-    /// <summary>One node holds a mailbox's watch connection under a lease it renews every third of this.</summary>
+    /// <summary>One node keeps a mailbox in sync under a lease it renews every third of this.</summary>
     public TimeSpan LeaseTtl { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How long a watch outlives its last listener, so a reconnecting client finds it warm.</summary>

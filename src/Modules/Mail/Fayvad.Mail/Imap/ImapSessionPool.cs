@@ -30,6 +30,7 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
     private readonly ConcurrentDictionary<string, UserPool> _users = new(StringComparer.OrdinalIgnoreCase);
     private readonly SemaphoreSlim _total;
     private CancellationTokenSource? _stopping;
+    private volatile bool _disposed;
     private Task? _evictor;
     private int _waiting;
 
@@ -362,6 +363,12 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A test host may stop again after the container disposed this (WebApplicationFactory with minimal hosting).
+        if (_disposed)
+        {
+            return;
+        }
+
         if (_stopping is not null)
         {
             await _stopping.CancelAsync();
@@ -375,6 +382,17 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
     public async ValueTask DisposeAsync()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_stopping is not null)
+        {
+            await _stopping.CancelAsync();
+        }
+
         foreach (var (_, user) in _users)
         {
             while (user.Idle.TryPop(out var pooled))

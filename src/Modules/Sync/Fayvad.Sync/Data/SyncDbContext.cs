@@ -1,6 +1,6 @@
 using Fayvad.Shared.Modules;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Design;
+using Microsoft.EntityFrameworkCore;
 using Npgsql;
 
 namespace Fayvad.Sync.Data;

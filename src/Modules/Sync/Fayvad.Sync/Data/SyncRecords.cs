@@ -1,14 +1,8 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 namespace Fayvad.Sync.Data;
 
 /// <summary>
 /// One row per watched mailbox: the event sequence (locked to number events in commit order), and the lease that lets
-/// one API node at a time hold the mailbox's IMAP watch connection.
+/// one API node at a time keep the mailbox in sync (its passes).
 /// </summary>
 internal sealed class MailboxStream
 {

@@ -1,11 +1,8 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using Fayvad.Sync.Data;
+using Fayvad.Sync.Streams;
+using Fayvad.Sync.Watch;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Npgsql;

@@ -1,6 +1,6 @@
-using Npgsql;
 using Fayvad.Mail.Contracts;
 using Fayvad.Sync.Data;
+using Npgsql;
 
 namespace Fayvad.Sync.Log;
 

@@ -1,9 +1,3 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using Microsoft.Extensions.Options;
 
 namespace Fayvad.Sync.Streams;

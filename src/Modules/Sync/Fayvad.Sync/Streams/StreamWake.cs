@@ -1,10 +1,5 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using System.Threading.Tasks.Sources;
+using Fayvad.Sync.Log;
 
 namespace Fayvad.Sync.Streams;
 

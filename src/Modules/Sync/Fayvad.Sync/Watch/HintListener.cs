@@ -1,11 +1,5 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;

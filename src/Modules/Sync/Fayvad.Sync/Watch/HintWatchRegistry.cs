@@ -1,17 +1,13 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using EventLog = Fayvad.Sync.Log.EventLog;
 using System.Threading.Channels;
+using Fayvad.Mail.Contracts;
+using Fayvad.Sync.Log;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using EventLog = Fayvad.Sync.Log.EventLog;
 
 namespace Fayvad.Sync.Watch;
 
@@ -40,6 +36,7 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
     private readonly ConcurrentDictionary<string, Entry> _entries = new(StringComparer.OrdinalIgnoreCase);
     private readonly Lock _gate = new();
     private readonly CancellationTokenSource _stopping = new();
+    private volatile bool _disposed;
     private readonly SemaphoreSlim _passSlots;
     private readonly Channel<bool> _leaseWake = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
     private readonly Channel<string> _forward = Channel.CreateBounded<string>(new BoundedChannelOptions(10_000) { FullMode = BoundedChannelFullMode.DropWrite });
@@ -472,6 +469,12 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        // A test host may stop again after the container disposed this (WebApplicationFactory with minimal hosting).
+        if (_disposed)
+        {
+            return;
+        }
+
         await _stopping.CancelAsync();
         await Task.WhenAll(_loops).WaitAsync(cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         var held = _entries.Values.Where(e => e.Leased).Select(e => e.Mailbox).ToList();
@@ -491,6 +494,13 @@ internal sealed partial class HintWatchRegistry : IMailboxWatches, IHostedServic
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _stopping.Cancel();
         _stopping.Dispose();
         _passSlots.Dispose();
     }

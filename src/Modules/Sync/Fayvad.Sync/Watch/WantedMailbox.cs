@@ -1,13 +1,7 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 namespace Fayvad.Sync.Watch;
 
 /// <summary>
-/// A mailbox that listeners on this node want watched, as both push modes count them: handles (an event stream, a
+/// A mailbox that listeners on this node want watched, as the registry counts them: handles (an event stream, a
 /// webhook scope) until disposed, and a hold until a time (a polling check-new). Counts change under the registry's
 /// gate, which also guards its table, so a mailbox is never dropped from it while it gains a handle.
 /// </summary>

@@ -1,13 +1,9 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using System.Globalization;
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using Fayvad.Sync.Data;
+using Fayvad.Sync.Log;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;

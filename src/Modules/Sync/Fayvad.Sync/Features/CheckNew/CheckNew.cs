@@ -1,15 +1,12 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using System.Globalization;
 using Carter;
-using FluentValidation;
 using Fayvad.Identity.Contracts;
+using Fayvad.Mail.Contracts;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
+using Fayvad.Sync.Log;
+using Fayvad.Sync.Watch;
+using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -73,7 +70,7 @@ internal sealed class CheckNewValidator : AbstractValidator<CheckNewQuery>
 /// <summary>
 /// Answers from the push machinery's state in PostgreSQL (the folder states its watcher keeps, and the event log), never
 /// by asking IMAP for counts: the call keeps the mailbox watched for <see cref="PushOptions.CheckNewKeepAlive"/>, so a
-/// polling client holds one watch connection, and only the first call for an unwatched mailbox waits for its first sync.
+/// polling client keeps one watch (a lease, no connection), and only the first call for an unwatched mailbox waits for its first sync.
 /// </summary>
 internal sealed class CheckNewHandler(
     ICurrentUser caller, IMailboxWatches watchers, EventLog log, FolderStates folderStates, Leases leases, IMailboxChanges changes,

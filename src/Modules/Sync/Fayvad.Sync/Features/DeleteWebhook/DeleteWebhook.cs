@@ -1,13 +1,10 @@
-using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
-using Fayvad.Sync.Log;
-using Fayvad.Sync.Streams;
-using Fayvad.Sync.Watch;
-using Fayvad.Sync.Webhooks;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
+using Fayvad.Sync.Data;
+using Fayvad.Sync.Watch;
+using Fayvad.Sync.Webhooks;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
