@@ -95,7 +95,7 @@ public sealed class DemoDomainSigningTests(ApiFactory factory) : ApiTest(factory
 
     /// <summary>`deploy/stack.sh up` as a developer runs it (the schema is there already: its migrate is skipped).</summary>
     private static Task UpAsync() =>
-        StackProcesses.RunAsync("bash", "-c", $"STACK_SKIP_MIGRATE=1 '{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+        StackProcesses.EnsureUpAsync();
 
     private static async Task<string?> ActiveSelectorAsync() =>
         (string?)await ApiFactory.ScalarAsync(

@@ -107,9 +107,13 @@ public static class StackProcesses
         await RunAsync("bash", "-c", $"rm -f '{socket}'; opendkim -x '{Path.Combine(dir, "opendkim.conf")}' </dev/null >>'{StackDir}/log/opendkim.log' 2>&1");
     }
 
-    /// <summary>Back to a running stack whatever happened (stack.sh starts only what is down).</summary>
+    /// <summary>
+    /// Back to a running stack whatever happened: `stack.sh up` starts only what is down. Its migrate is skipped (the
+    /// schema is there since the run began), which makes it about 8 s instead of 20 to 90 while `dotnet run` checks
+    /// the build.
+    /// </summary>
     public static Task EnsureUpAsync() =>
-        RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+        RunAsync("bash", "-c", $"STACK_SKIP_MIGRATE=1 '{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
 
     /// <summary>Hands every deferred message in Postfix's queue to delivery now (Postfix waits minutes by itself).</summary>
     public static Task FlushMailQueueAsync() =>

@@ -114,7 +114,7 @@ public sealed class OutageTests(ApiFactory factory) : MailTest(factory)
         finally
         {
             // stack.sh starts only what is not running, with the stack's own settings.
-            await StackProcesses.RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+            await StackProcesses.EnsureUpAsync();
 
             // The tests' own pooled connections died with the server: later tests must not get one.
             Npgsql.NpgsqlConnection.ClearAllPools();

@@ -48,7 +48,7 @@ public sealed class SendFaultTests(ApiFactory factory) : MailTest(factory)
         }
         finally
         {
-            await StackProcesses.RunAsync("bash", "-c", $"'{StackSettings.RepoRoot}/deploy/stack.sh' up </dev/null >/dev/null 2>&1");
+            await StackProcesses.EnsureUpAsync();
         }
 
         // Back within seconds, no API restart; the retry with the same key delivers, a second retry replays.
