@@ -27,7 +27,7 @@ public sealed class MailboxSyncTests : IAsyncLifetime
 
     public async ValueTask InitializeAsync()
     {
-        _db = NpgsqlDataSource.Create(StackDatabase.Connection());
+        _db = NpgsqlDataSource.Create(Fayvad.Api.Tests.StackSettings.DbConnection);
         var data = new SyncDataSource(_db);
         var json = new JsonOptions();
         json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
@@ -154,30 +154,5 @@ public sealed class MailboxSyncTests : IAsyncLifetime
 
         public Task<string?> ResolveFolderAsync(string mailbox, string name, IReadOnlyCollection<string> existing, CancellationToken cancellationToken) =>
             throw new NotSupportedException();
-    }
-}
-
-/// <summary>The stack's PostgreSQL, as deploy/stack.sh up wrote it to .stack/stack.env (DB_CONNECTION wins from the environment).</summary>
-internal static class StackDatabase
-{
-    public static string Connection()
-    {
-        if (Environment.GetEnvironmentVariable("DB_CONNECTION") is { Length: > 0 } fromEnvironment)
-        {
-            return fromEnvironment;
-        }
-
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var file = Path.Combine(dir.FullName, ".stack", "stack.env");
-            if (File.Exists(file))
-            {
-                return File.ReadLines(file).Where(l => l.StartsWith("DB_CONNECTION=", StringComparison.Ordinal))
-                    .Select(l => l["DB_CONNECTION=".Length..].Trim().Trim('\'', '"')).FirstOrDefault()
-                    ?? throw new InvalidOperationException($"{file} has no DB_CONNECTION.");
-            }
-        }
-
-        throw new InvalidOperationException("The stack is not up (no .stack/stack.env): run deploy/stack.sh up.");
     }
 }

@@ -16,9 +16,6 @@ internal sealed partial class MailboxStore(
 
     private static readonly string[] Inbox = ["INBOX"];
 
-    /// <summary>The Mail module's own records of a mailbox (send idempotency); other modules drop theirs when told.</summary>
-    private static readonly string[] MailTables = ["sent_records"];
-
     public async Task<bool> EndSessionsAsync(IReadOnlyCollection<string> addresses, CancellationToken cancellationToken)
     {
         if (addresses.Count == 0)
@@ -74,15 +71,13 @@ internal sealed partial class MailboxStore(
             throw new DependencyUnavailableException($"The mail server still holds {left.Output.GetArrayLength()} messages of {address} after the purge.");
         }
 
-        await using var batch = data.Source.CreateBatch();
-        foreach (var table in MailTables)
+        // The Mail module's own record of a mailbox is its send idempotency; other modules drop theirs when told.
+        await using (var sent = data.Source.CreateCommand("DELETE FROM mail.sent_records WHERE mailbox = $1"))
         {
-            var command = new Npgsql.NpgsqlBatchCommand($"DELETE FROM mail.{table} WHERE mailbox = $1");
-            command.Parameters.AddWithValue(address);
-            batch.BatchCommands.Add(command);
+            sent.Parameters.AddWithValue(address);
+            await sent.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        await batch.ExecuteNonQueryAsync(cancellationToken);
         foreach (var other in others)
         {
             await other.MailboxRemovedAsync(address, cancellationToken);
