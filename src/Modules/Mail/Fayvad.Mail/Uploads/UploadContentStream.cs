@@ -95,7 +95,7 @@ internal sealed class UploadContentStream(NpgsqlDataSource db, long uploadId, lo
     private void Loaded(int seq, object? data)
     {
         // Removed by expiry while being read: a short file would be worse than a failed request.
-        _chunk = data as byte[] ?? throw new IOException($"Upload {uploadId} is no longer stored.");
+        _chunk = data as byte[] ?? throw new UploadGoneException(uploadId);
         _chunkSeq = seq;
     }
 
@@ -113,3 +113,6 @@ internal sealed class UploadContentStream(NpgsqlDataSource db, long uploadId, lo
         return count;
     }
 }
+
+/// <summary>The upload was removed (expired) after it was found: before the response starts this is a 404, after it a cut-off.</summary>
+internal sealed class UploadGoneException(long uploadId) : IOException($"Upload {uploadId} is no longer stored.");

@@ -48,8 +48,8 @@ public sealed class DownloadUploadEndpoint : ICarterModule
                     {
                         var disposition = new ContentDispositionHeaderValue("attachment");
                         disposition.SetHttpFileName(file.Upload.FileName);
-                        return AttachmentResponse.File(response, file.Content, file.Upload.ContentType, disposition,
-                            new EntityTagHeaderValue($"\"upload-{file.Upload.Id}\""), file.Upload.CreatedAt);
+                        return new UploadFileResult(AttachmentResponse.File(response, file.Content, file.Upload.ContentType, disposition,
+                            new EntityTagHeaderValue($"\"upload-{file.Upload.Id}\""), file.Upload.CreatedAt));
                     });
                 })
                 .RequireAuthorization().WithTags("Mail").WithName(name).ReturnsContent(StatusCodes.Status200OK, "The uploaded file's bytes, in its own content type; Range requests are answered 206.", "*/*").ReturnsContent(StatusCodes.Status206PartialContent, "The requested byte range.", "*/*").ReturnsContent(StatusCodes.Status416RangeNotSatisfiable, "The range is outside the file.", "*/*").Fails(403, 404, 410).Query("id", QueryType.Number, "The upload id.", minimum: 1).Query("attachment_id", QueryType.Number, "Same as id.", minimum: 1).Header("Range", "A byte range (bytes=0-1023).");
