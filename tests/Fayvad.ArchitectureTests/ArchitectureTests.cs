@@ -159,4 +159,23 @@ public sealed class SliceTests
             [$"Fayvad.ArchitectureTests.BadExamples.Features.Compose -> {typeof(BadExamples.Features.Compose.ReusesAnotherSlice).FullName}"],
             Rules.SlicesStayApart(typeof(BadExamples.Features.Compose.ReusesAnotherSlice).Assembly));
     }
+
+    [Theory]
+    [InlineData("Identity")]
+    [InlineData("Directory")]
+    [InlineData("Mail")]
+    [InlineData("Sync")]
+    public void A_slice_never_holds_a_mail_server_connection(string module)
+    {
+        var breaches = Rules.SlicesHoldNoConnection(Modules.Named(module).Implementation);
+        Assert.True(breaches.Count == 0, "Slices that use an IMAP or SMTP connection directly:\n" + string.Join("\n", breaches));
+    }
+
+    [Fact]
+    public void The_connection_rule_catches_a_slice_that_uses_an_imap_client()
+    {
+        Assert.Equal(
+            [typeof(BadExamples.Features.Compose.OpensItsOwnConnection).FullName!],
+            Rules.SlicesHoldNoConnection(typeof(BadExamples.Features.Compose.OpensItsOwnConnection).Assembly));
+    }
 }

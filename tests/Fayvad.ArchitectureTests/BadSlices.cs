@@ -1,4 +1,4 @@
-// Deliberately bad code for the slice rule: two slices, one using the other. Nothing here is registered or called.
+// Deliberately bad code for the slice rules: two slices, one using the other, and one on a raw IMAP connection. Nothing here is registered or called.
 
 namespace Fayvad.ArchitectureTests.BadExamples.Features.Send
 {
@@ -14,5 +14,11 @@ namespace Fayvad.ArchitectureTests.BadExamples.Features.Compose
     public static class ReusesAnotherSlice
     {
         public static bool Check(string value) => Send.SendRules.IsAddress(value);
+    }
+
+    /// <summary>Breaks "a slice never holds a mail server connection": it reads the folder list on a raw client.</summary>
+    public static class OpensItsOwnConnection
+    {
+        public static int Folders(MailKit.Net.Imap.ImapClient client) => client.PersonalNamespaces.Count;
     }
 }

@@ -105,6 +105,17 @@ public static class Rules
         return breaches;
     }
 
+    /// <summary>The protocol connections only a module's plumbing holds; a slice works through its session.</summary>
+    public static readonly string[] ProtocolClients = ["MailKit.Net.Imap.ImapClient", "MailKit.Net.Smtp.SmtpClient", "MailKit.Net.Pop3.Pop3Client"];
+
+    /// <summary>
+    /// No slice touches a mail server connection: IMAP goes through the mailbox session the pool lends, SMTP through
+    /// the outbox, so a handler is testable with a fake session and the pool stays the one owner of a connection.
+    /// </summary>
+    public static IReadOnlyList<string> SlicesHoldNoConnection(Assembly assembly) =>
+        Failing(Types.InAssembly(assembly).That().ResideInNamespaceMatching(@"\.Features(\..*)?$")
+            .ShouldNot().HaveDependencyOnAny(ProtocolClients).GetResult());
+
     /// <summary>
     /// What a slice may take from another: the messages it sends through the mediator (a command or query, and the
     /// slice's own records that message carries), never its handler, validator, endpoint or helpers.

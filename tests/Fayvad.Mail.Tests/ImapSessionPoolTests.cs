@@ -45,9 +45,9 @@ public sealed class ImapSessionPoolTests : IAsyncDisposable
         await using var pool = NewPool(healthCheckAfter: TimeSpan.FromMinutes(5));
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(Ct);
         _server.HoldNoop = true;
-        var run = pool.RunAsync(Mailbox, async (client, token) =>
+        var run = pool.RunAsync(Mailbox, async (session, token) =>
         {
-            await client.NoOpAsync(token);
+            await session.RefreshAsync(token);
             return 0;
         }, cancel.Token);
         await _server.NoopSeen.WaitAsync(Ct);
@@ -67,9 +67,9 @@ public sealed class ImapSessionPoolTests : IAsyncDisposable
         var before = _server.Connections;
 
         _server.DropAll(); // as when the mail server restarts
-        var result = await pool.RunAsync(Mailbox, async (client, token) =>
+        var result = await pool.RunAsync(Mailbox, async (session, token) =>
         {
-            await client.NoOpAsync(token);
+            await session.RefreshAsync(token);
             return 5;
         }, Ct);
 
@@ -82,10 +82,10 @@ public sealed class ImapSessionPoolTests : IAsyncDisposable
     public async Task A_new_connection_that_fails_is_not_retried_and_gives_a_clear_unavailable_error()
     {
         await using var pool = NewPool(healthCheckAfter: TimeSpan.FromMinutes(5));
-        var error = await Assert.ThrowsAsync<MailUnavailableException>(() => pool.RunAsync(Mailbox, async (client, token) =>
+        var error = await Assert.ThrowsAsync<MailUnavailableException>(() => pool.RunAsync(Mailbox, async (session, token) =>
         {
             _server.DropAll();
-            await client.NoOpAsync(token);
+            await session.RefreshAsync(token);
             return 0;
         }, Ct));
 

@@ -2,7 +2,6 @@ using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
 using Fayvad.Shared.Results;
 using MailKit;
-using MailKit.Net.Imap;
 
 namespace Fayvad.Mail;
 
@@ -10,7 +9,7 @@ internal static class MailboxAccess
 {
     /// <summary>Runs IMAP work in the caller's own mailbox; a user without one gets 403.</summary>
     public static async Task<Result<T>> RunInOwnMailboxAsync<T>(
-        this IImapSessions sessions, ICurrentUser caller, Func<ImapClient, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)
+        this IImapSessions sessions, ICurrentUser caller, Func<IMailboxSession, CancellationToken, Task<Result<T>>> work, CancellationToken cancellationToken)
     {
         var mailbox = caller.OwnMailbox();
         return mailbox.IsSuccess ? await sessions.RunAsync(mailbox.Value, work, cancellationToken) : mailbox.Error;
@@ -36,9 +35,9 @@ internal static class MailboxAccess
             return Error.NotFound("Message not found.");
         }
 
-        return await sessions.RunAsync<Result<T>>(mailbox.Value, async (client, ct) =>
-            (await locator.LocateAsync(client, [id], folderHint, ct)).TryGetValue(id, out var location)
-            && await MessageResolver.OpenFolderAsync(client, location, access, ct) is { } folder
+        return await sessions.RunAsync<Result<T>>(mailbox.Value, async (session, ct) =>
+            (await locator.LocateAsync(session, [id], folderHint, ct)).TryGetValue(id, out var location)
+            && await session.OpenMessageFolderAsync(location, access, ct) is { } folder
                 ? await work(folder, location, ct)
                 : Error.NotFound("Message not found."), cancellationToken);
     }

@@ -32,14 +32,12 @@ internal sealed class MailboxChanges(IImapSessions sessions, IServiceScopeFactor
     public bool CanReadManyMarks => options.Value.Doveadm is { Url.Length: > 0, ApiKey.Length: > 0 };
 
     public Task<MailboxDelta> CompareAsync(string mailbox, IReadOnlyDictionary<string, FolderMark> marks, bool baseline, CancellationToken cancellationToken) =>
-        sessions.RunAsync(mailbox, async (client, ct) =>
+        sessions.RunAsync(mailbox, async (session, ct) =>
         {
             // A lent connection may have a folder selected, and Dovecot answers STATUS of the selected folder from the
             // session's own view, which only a sync moves on: without this, others' changes there would stay unseen.
-            await client.NoOpAsync(ct);
-            var folders = (await client.GetFoldersAsync(client.PersonalNamespaces[0], FolderStatus, false, ct))
-                .Where(f => f.Exists && !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
-                .ToList();
+            await session.RefreshAsync(ct);
+            var folders = (await session.ListFoldersAsync(FolderStatus, ct)).ToList();
             if (baseline)
             {
                 return new MailboxDelta([], folders.Select(f => MarkOf(f, f.UidNext?.Id ?? 0, f.HighestModSeq)).ToList(),
@@ -192,7 +190,7 @@ internal sealed class MailboxChanges(IImapSessions sessions, IServiceScopeFactor
             return known.Path;
         }
 
-        var resolved = await sessions.RunAsync(mailbox, async (client, c) => (await Folders.FindAsync(client, name, c))?.FullName, cancellationToken);
+        var resolved = await sessions.RunAsync(mailbox, async (session, c) => (await session.FindFolderAsync(name, c))?.FullName, cancellationToken);
         if (_specialFolders.Count > 10_000)
         {
             _specialFolders.Clear();

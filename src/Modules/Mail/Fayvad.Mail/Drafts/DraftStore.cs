@@ -2,7 +2,6 @@ using System.Globalization;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Data;
 using MailKit;
-using MailKit.Net.Imap;
 using MimeKit;
 using Npgsql;
 
@@ -49,12 +48,12 @@ internal static class DraftStore
     }
 
     /// <summary>The Drafts folder, opened; null when the mailbox has none.</summary>
-    public static async Task<IMailFolder?> OpenAsync(ImapClient client, FolderAccess access, CancellationToken cancellationToken)
+    public static async Task<IMailFolder?> OpenAsync(IMailboxSession session, FolderAccess access, CancellationToken cancellationToken)
     {
-        var folder = Folders.Special(client, SpecialFolder.Drafts) ?? await Folders.FindAsync(client, "Drafts", cancellationToken);
+        var folder = session.Special(SpecialFolder.Drafts) ?? await session.FindFolderAsync("Drafts", cancellationToken);
         if (folder is not null)
         {
-            await Folders.EnsureOpenAsync(client, folder, access, cancellationToken);
+            await session.OpenAsync(folder, access, cancellationToken);
         }
 
         return folder;
@@ -147,9 +146,9 @@ internal static class DraftStore
     }
 
     /// <summary>Removes every version of draft <paramref name="id"/>; false when there was none.</summary>
-    public static async Task<bool> RemoveAllAsync(ImapClient client, long id, CancellationToken cancellationToken)
+    public static async Task<bool> RemoveAllAsync(IMailboxSession session, long id, CancellationToken cancellationToken)
     {
-        if (await OpenAsync(client, FolderAccess.ReadWrite, cancellationToken) is not { } folder)
+        if (await OpenAsync(session, FolderAccess.ReadWrite, cancellationToken) is not { } folder)
         {
             return false;
         }

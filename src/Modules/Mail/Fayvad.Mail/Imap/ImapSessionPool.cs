@@ -12,7 +12,7 @@ namespace Fayvad.Mail.Imap;
 /// <summary>Runs IMAP work inside one user's mailbox on a pooled, authenticated connection.</summary>
 internal interface IImapSessions
 {
-    Task<T> RunAsync<T>(string mailbox, Func<ImapClient, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
+    Task<T> RunAsync<T>(string mailbox, Func<IMailboxSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken);
 }
 
 /// <summary>
@@ -56,7 +56,7 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
 
     public int IdleConnections => _users.Values.Sum(u => u.Idle.Count);
 
-    public async Task<T> RunAsync<T>(string mailbox, Func<ImapClient, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
+    public async Task<T> RunAsync<T>(string mailbox, Func<IMailboxSession, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         using var activity = MailTracing.Source.StartActivity("imap session");
         var user = _users.GetOrAdd(mailbox, _ => new UserPool(_options.MaxConnectionsPerUser));
@@ -79,7 +79,7 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
                 activity?.SetTag("fayvad.imap.attempt", attempt);
                 try
                 {
-                    var result = await work(current.Client, cancellationToken);
+                    var result = await work(current.Session, cancellationToken);
                     Return(user, current);
                     pooled = null;
                     return result;
@@ -184,8 +184,8 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
         {
             var listener = new ServerLines();
             var client = await _connector.ConnectAsync(mailbox, cancellationToken, listener);
-            KeptFolder.Listen(client, listener, kept => _metrics.FolderOpens.Add(1, new KeyValuePair<string, object?>("how", kept ? "kept" : "selected")));
-            return new Pooled(client);
+            return new Pooled(new MailboxSession(mailbox, client, listener,
+                kept => _metrics.FolderOpens.Add(1, new KeyValuePair<string, object?>("how", kept ? "kept" : "selected"))));
         }
         catch (Exception ex)
         {
@@ -410,9 +410,11 @@ internal sealed partial class ImapSessionPool : IImapSessions, IHostedService, I
         public ConcurrentStack<Pooled> Idle { get; } = new();
     }
 
-    private sealed class Pooled(ImapClient client)
+    private sealed class Pooled(MailboxSession session)
     {
-        public ImapClient Client { get; } = client;
+        public MailboxSession Session { get; } = session;
+
+        public ImapClient Client => Session.Client;
         public long LastUsed { get; set; } = Environment.TickCount64;
 
         /// <summary>Served a request before; only such a connection may have died unnoticed while idle.</summary>

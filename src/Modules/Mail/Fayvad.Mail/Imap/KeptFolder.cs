@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using MailKit;
 using MailKit.Net.Imap;
 
@@ -14,59 +13,49 @@ namespace Fayvad.Mail.Imap;
 /// MailKit raises CountChanged for every MESSAGES it reads, also a LIST-STATUS repeating the same count (the folder list
 /// on this connection): count, UIDVALIDITY, UIDNEXT and HIGHESTMODSEQ events count as a change only when the value moved.
 /// </summary>
-internal sealed class KeptFolder
+internal sealed class KeptFolder(ServerLines? lines, Action<bool>? opened)
 {
-    private static readonly ConditionalWeakTable<ImapClient, KeptFolder> Connections = new();
-    private static readonly ConditionalWeakTable<ImapClient, Listener> Listeners = new();
-
-    private sealed record Listener(ServerLines Lines, Action<bool> Opened);
-
-    /// <summary>
-    /// Ties a pooled connection to the protocol logger it was made with; a connection without one never keeps a folder.
-    /// <paramref name="opened"/> hears each open: true when the kept folder served it, false for a SELECT/EXAMINE.
-    /// </summary>
-    public static void Listen(ImapClient client, ServerLines listener, Action<bool> opened) => Listeners.AddOrUpdate(client, new Listener(listener, opened));
-
     private IMailFolder? _folder;
     private bool _changed;
     private (int Count, uint UidValidity, uint? UidNext, ulong HighestModSeq) _selected;
 
     /// <summary>The folder this connection has selected and still keeps, or null.</summary>
-    public static IMailFolder? Of(ImapClient client) =>
-        Connections.TryGetValue(client, out var kept) && kept._folder is { IsOpen: true } folder ? folder : null;
+    public IMailFolder? Current => _folder is { IsOpen: true } folder ? folder : null;
 
-    /// <summary>Opens <paramref name="folder"/> for this request: a NOOP when the connection keeps it and nothing changed, else SELECT/EXAMINE.</summary>
-    public static async Task OpenAsync(ImapClient client, IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
+    /// <summary>
+    /// Opens <paramref name="folder"/> for this request: a NOOP when the connection keeps it and nothing changed, else
+    /// SELECT/EXAMINE. Without an ear on the protocol log (<paramref name="lines"/>) a NOOP cannot be trusted, so
+    /// every open selects. <paramref name="opened"/> hears each open: true when the kept folder served it.
+    /// </summary>
+    public async Task OpenAsync(ImapClient client, IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
     {
-        var kept = Connections.GetValue(client, _ => new KeptFolder());
-        Listeners.TryGetValue(client, out var listener);
         // A folder selected read-write serves a read-only request too: reads use BODY.PEEK and never set \Seen.
-        if (ReferenceEquals(kept._folder, folder) && folder.IsOpen && !kept._changed
+        if (ReferenceEquals(_folder, folder) && folder.IsOpen && !_changed
             && (access == FolderAccess.ReadOnly || folder.Access == FolderAccess.ReadWrite))
         {
             // Dovecot answers a NOOP on a folder deleted and recreated under it with an untagged NO and nothing MailKit
             // sees; only a fresh SELECT shows the new UIDVALIDITY.
-            var complained = listener is null;
-            listener?.Lines.Arm(line =>
+            var complained = lines is null;
+            lines?.Arm(line =>
             {
                 complained |= line.StartsWith("* NO", StringComparison.Ordinal) || line.StartsWith("* BYE", StringComparison.Ordinal);
                 return true;
             });
             await client.NoOpAsync(cancellationToken);
-            listener?.Lines.Disarm();
-            if (!kept._changed && folder.IsOpen && !complained)
+            lines?.Disarm();
+            if (!_changed && folder.IsOpen && !complained)
             {
-                listener?.Opened(true);
+                opened?.Invoke(true);
                 return;
             }
         }
 
-        kept.Track(folder);
+        Track(folder);
         await folder.OpenAsync(access, cancellationToken);
-        listener?.Opened(false);
+        opened?.Invoke(false);
         // What the SELECT itself reported is the fresh state, not a change since.
-        kept._selected = StateOf(folder);
-        kept._changed = false;
+        _selected = StateOf(folder);
+        _changed = false;
     }
 
     private void Track(IMailFolder folder)

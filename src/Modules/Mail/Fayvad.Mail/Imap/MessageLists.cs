@@ -1,6 +1,5 @@
 using Fayvad.Mail.Contracts;
 using MailKit;
-using MailKit.Net.Imap;
 using MailKit.Search;
 using Fayvad.Mail.Mime;
 
@@ -18,12 +17,6 @@ internal static class MessageLists
         var uids = await folder.SearchAsync(query, cancellationToken);
         return uids.OrderByDescending(u => u.Id).ToList();
     }
-
-    /// <summary>By the Date header, newest first, sorted by the server (SORT, RFC 5256) where it can.</summary>
-    public static async Task<IList<UniqueId>> NewestSentFirstAsync(ImapClient client, IMailFolder folder, SearchQuery query, CancellationToken cancellationToken) =>
-        client.Capabilities.HasFlag(ImapCapabilities.Sort)
-            ? await folder.SortAsync(query, [OrderBy.ReverseDate], cancellationToken)
-            : await NewestFirstAsync(folder, query, cancellationToken);
 
     /// <summary>Only what changes: a cached message needs nothing else (<see cref="MessageCache"/>).</summary>
     private static readonly FetchRequest FlagsRequest = new(MessageSummaryItems.UniqueId | MessageSummaryItems.Flags);

@@ -1,5 +1,4 @@
 using MailKit;
-using MailKit.Net.Imap;
 using MailKit.Search;
 using MimeKit;
 using MimeKit.Utils;
@@ -14,7 +13,7 @@ internal interface IMessageLocator
     /// <paramref name="folderHint"/>. Ids that match nothing are left out of the answer. Folders are left open read-only.
     /// </summary>
     Task<IReadOnlyDictionary<string, MessageLocation>> LocateAsync(
-        ImapClient client, IReadOnlyCollection<string> ids, string? folderHint, CancellationToken cancellationToken);
+        IMailboxSession session, IReadOnlyCollection<string> ids, string? folderHint, CancellationToken cancellationToken);
 }
 
 internal sealed class MessageLocator : IMessageLocator
@@ -31,7 +30,7 @@ internal sealed class MessageLocator : IMessageLocator
     private static readonly FetchRequest ScanRequest = new(MessageSummaryItems.UniqueId) { Headers = new HeaderSet([HeaderId.MessageId]) };
 
     public async Task<IReadOnlyDictionary<string, MessageLocation>> LocateAsync(
-        ImapClient client, IReadOnlyCollection<string> ids, string? folderHint, CancellationToken cancellationToken)
+        IMailboxSession session, IReadOnlyCollection<string> ids, string? folderHint, CancellationToken cancellationToken)
     {
         var located = new Dictionary<string, MessageLocation>(StringComparer.Ordinal);
         // Bare Message-ID -> the ids of the request that name it ("<a@b>" and "a@b" alike).
@@ -55,15 +54,15 @@ internal sealed class MessageLocator : IMessageLocator
 
         // The hint and INBOX answer most lookups: try them before listing every folder.
         var tried = new HashSet<string>(StringComparer.Ordinal);
-        var hinted = folderHint is null ? null : await Folders.FindAsync(client, folderHint, cancellationToken);
-        foreach (var folder in new[] { hinted, client.Inbox }.OfType<IMailFolder>())
+        var hinted = folderHint is null ? null : await session.FindFolderAsync(folderHint, cancellationToken);
+        foreach (var folder in new[] { hinted, session.Inbox }.OfType<IMailFolder>())
         {
             if (wanted.Count == 0 || !tried.Add(folder.FullName))
             {
                 continue;
             }
 
-            await LookInAsync(client, folder, wanted, located, cancellationToken);
+            await LookInAsync(session, folder, wanted, located, cancellationToken);
         }
 
         if (wanted.Count == 0)
@@ -71,7 +70,7 @@ internal sealed class MessageLocator : IMessageLocator
             return located;
         }
 
-        var all = await Folders.ListAsync(client, cancellationToken);
+        var all = await session.ListFoldersAsync(StatusItems.None, cancellationToken);
         var byPath = all.ToDictionary(f => f.FullName, StringComparer.Ordinal);
         foreach (var path in FolderNames.LookupOrder(all.Select(Folders.Entry), null))
         {
@@ -82,7 +81,7 @@ internal sealed class MessageLocator : IMessageLocator
 
             if (tried.Add(path))
             {
-                await LookInAsync(client, byPath[path], wanted, located, cancellationToken);
+                await LookInAsync(session, byPath[path], wanted, located, cancellationToken);
             }
         }
 
@@ -90,9 +89,9 @@ internal sealed class MessageLocator : IMessageLocator
     }
 
     private static async Task LookInAsync(
-        ImapClient client, IMailFolder folder, Dictionary<string, List<string>> wanted, Dictionary<string, MessageLocation> located, CancellationToken ct)
+        IMailboxSession session, IMailFolder folder, Dictionary<string, List<string>> wanted, Dictionary<string, MessageLocation> located, CancellationToken ct)
     {
-        await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
+        await session.OpenAsync(folder, FolderAccess.ReadOnly, ct);
         if (folder.Count == 0)
         {
             return;

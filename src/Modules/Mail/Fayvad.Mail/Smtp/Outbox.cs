@@ -188,9 +188,9 @@ internal sealed partial class Outbox(
         try
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            return await sessions.RunAsync(mailbox, async (client, ct) =>
+            return await sessions.RunAsync(mailbox, async (session, ct) =>
             {
-                var sent = Folders.Special(client, SpecialFolder.Sent) ?? await Folders.FindAsync(client, "Sent", ct);
+                var sent = session.Special(SpecialFolder.Sent) ?? await session.FindFolderAsync("Sent", ct);
                 if (sent is null)
                 {
                     return false;

@@ -6,7 +6,6 @@ using Fayvad.Mail.Imap;
 using Fayvad.Shared.Http;
 using Fayvad.Shared.Results;
 using MailKit;
-using MailKit.Net.Imap;
 using MailKit.Search;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -70,27 +69,27 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
 
         var action = command.Action!;
         var ids = command.Ids!.Distinct(StringComparer.Ordinal).ToList();
-        return await sessions.RunAsync<Result<ApplyActionResponse>>(mailbox.Value, async (client, ct) =>
+        return await sessions.RunAsync<Result<ApplyActionResponse>>(mailbox.Value, async (session, ct) =>
         {
             var failed = new List<string>();
             IMailFolder? target = null;
             if (command.Destination is { } destination)
             {
-                target = await Folders.FindAsync(client, destination, ct);
+                target = await session.FindFolderAsync(destination, ct);
                 if (target is null)
                 {
                     return Error.NotFound($"Folder '{destination}' not found.");
                 }
             }
 
-            var locations = await locator.LocateAsync(client, ids, command.FolderHint, ct);
+            var locations = await locator.LocateAsync(session, ids, command.FolderHint, ct);
             failed.AddRange(ids.Where(id => !locations.ContainsKey(id)));
             var located = ids.Where(locations.ContainsKey).Select(id => (Id: id, Location: locations[id])).ToList();
 
-            var trash = action == "delete" ? Folders.Special(client, SpecialFolder.Trash) : null;
+            var trash = action == "delete" ? session.Special(SpecialFolder.Trash) : null;
             if (action is "mark_spam" or "not_spam")
             {
-                target = action == "mark_spam" ? Folders.Special(client, SpecialFolder.Junk) : client.Inbox;
+                target = action == "mark_spam" ? session.Special(SpecialFolder.Junk) : session.Inbox;
                 if (target is null)
                 {
                     return Error.NotFound("This mailbox has no Junk folder.");
@@ -100,7 +99,7 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
             var processed = 0;
             foreach (var group in located.GroupBy(l => (l.Location.Folder, l.Location.UidValidity)))
             {
-                var folder = await MessageResolver.OpenFolderAsync(client, group.First().Location, FolderAccess.ReadWrite, ct);
+                var folder = await session.OpenMessageFolderAsync(group.First().Location, FolderAccess.ReadWrite, ct);
                 if (folder is null)
                 {
                     failed.AddRange(group.Select(g => g.Id));
@@ -117,7 +116,7 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
                     continue;
                 }
 
-                await ApplyAsync(action, client, folder, uids, target, trash, ct);
+                await ApplyAsync(action, session, folder, uids, target, trash, ct);
                 processed += uids.Count;
             }
 
@@ -127,7 +126,7 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
     }
 
     private static async Task ApplyAsync(
-        string action, ImapClient client, IMailFolder folder, IList<UniqueId> uids, IMailFolder? target, IMailFolder? trash, CancellationToken ct)
+        string action, IMailboxSession session, IMailFolder folder, IList<UniqueId> uids, IMailFolder? target, IMailFolder? trash, CancellationToken ct)
     {
         switch (action)
         {
@@ -144,7 +143,7 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
                 await folder.RemoveFlagsAsync(uids, MessageFlags.Flagged, true, ct);
                 break;
             case "move" or "mark_spam" or "not_spam" when !IsSame(folder, target!):
-                await MoveAsync(client, folder, uids, target!, ct);
+                await session.MoveAsync(folder, uids, target!, ct);
                 break;
             case "delete" when trash is null || IsSame(folder, trash):
                 // Already in Trash (or no Trash at all): delete for good, only these UIDs (UID EXPUNGE, UIDPLUS).
@@ -152,23 +151,9 @@ internal sealed class ApplyActionHandler(ICurrentUser caller, IImapSessions sess
                 await folder.ExpungeAsync(uids, ct);
                 break;
             case "delete":
-                await MoveAsync(client, folder, uids, trash, ct);
+                await session.MoveAsync(folder, uids, trash, ct);
                 break;
         }
-    }
-
-    /// <summary>MOVE (RFC 6851) is atomic; without it, COPY then flag and expunge only the copied UIDs.</summary>
-    private static async Task MoveAsync(ImapClient client, IMailFolder folder, IList<UniqueId> uids, IMailFolder target, CancellationToken ct)
-    {
-        if (client.Capabilities.HasFlag(ImapCapabilities.Move))
-        {
-            await folder.MoveToAsync(uids, target, ct);
-            return;
-        }
-
-        await folder.CopyToAsync(uids, target, ct);
-        await folder.AddFlagsAsync(uids, MessageFlags.Deleted, true, ct);
-        await folder.ExpungeAsync(uids, ct);
     }
 
     private static bool IsSame(IMailFolder a, IMailFolder b) => string.Equals(a.FullName, b.FullName, StringComparison.Ordinal);

@@ -19,8 +19,8 @@ internal sealed record DeleteDraftResponse(long Id, string Message);
 internal sealed class DeleteDraftHandler(ICurrentUser caller, IImapSessions sessions) : ICommandHandler<DeleteDraftCommand, Result<DeleteDraftResponse>>
 {
     public async ValueTask<Result<DeleteDraftResponse>> Handle(DeleteDraftCommand command, CancellationToken cancellationToken) =>
-        await sessions.RunInOwnMailboxAsync<DeleteDraftResponse>(caller, async (client, ct) =>
-            await DraftStore.RemoveAllAsync(client, command.Id, ct)
+        await sessions.RunInOwnMailboxAsync<DeleteDraftResponse>(caller, async (session, ct) =>
+            await DraftStore.RemoveAllAsync(session, command.Id, ct)
                 ? new DeleteDraftResponse(command.Id, "Draft deleted.")
                 : Error.NotFound("Draft not found."), cancellationToken);
 }

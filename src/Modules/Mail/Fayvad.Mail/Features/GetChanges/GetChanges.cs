@@ -35,15 +35,15 @@ internal sealed class GetChangesValidator : AbstractValidator<GetChangesQuery>
 internal sealed class GetChangesHandler(ICurrentUser caller, IImapSessions sessions) : IQueryHandler<GetChangesQuery, Result<ChangesResponse>>
 {
     public async ValueTask<Result<ChangesResponse>> Handle(GetChangesQuery query, CancellationToken cancellationToken) =>
-        await sessions.RunInOwnMailboxAsync<ChangesResponse>(caller, async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<ChangesResponse>(caller, async (session, ct) =>
         {
-            var folder = await Folders.FindAsync(client, query.Folder, ct);
+            var folder = await session.FindFolderAsync(query.Folder, ct);
             if (folder is null)
             {
                 return Error.NotFound($"Folder '{query.Folder}' not found.");
             }
 
-            await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
+            await session.OpenAsync(folder, FolderAccess.ReadOnly, ct);
             if (query.Since is null)
             {
                 return new ChangesResponse(folder.FullName, folder.SyncState().Encode(), [], [], [], false);

@@ -37,23 +37,23 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
     public async ValueTask<Result<GetMessagesResponse>> Handle(GetMessagesQuery query, CancellationToken cancellationToken)
     {
         var cached = cache.For(caller.MailboxAddress);
-        return await sessions.RunInOwnMailboxAsync<GetMessagesResponse>(caller, async (client, ct) =>
+        return await sessions.RunInOwnMailboxAsync<GetMessagesResponse>(caller, async (session, ct) =>
         {
-            var folder = await Folders.FindAsync(client, query.Folder, ct);
+            var folder = await session.FindFolderAsync(query.Folder, ct);
             if (folder is null)
             {
                 return Error.NotFound($"Folder '{query.Folder}' not found.");
             }
 
             // EXAMINE (read-only, so listing can never change a flag), or NOOP when the connection keeps it selected.
-            await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
+            await session.OpenAsync(folder, FolderAccess.ReadOnly, ct);
             // Taken when opened, before the fetch: a change racing with the listing is reported again, never missed.
             var state = folder.SyncState().Encode();
             List<MessageDto> messages;
             int total;
             if (query.Sort == "date")
             {
-                var uids = await MessageLists.NewestSentFirstAsync(client, folder, SearchQuery.All, ct);
+                var uids = await session.NewestSentFirstAsync(folder, SearchQuery.All, ct);
                 messages = await MessageLists.FetchAsync(folder, uids.Skip(query.Skip()).Take(query.Limit).ToList(), query.IncludeBody, cached, ct);
                 total = uids.Count;
             }

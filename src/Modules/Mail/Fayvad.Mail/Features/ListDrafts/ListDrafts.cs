@@ -43,9 +43,9 @@ internal sealed class ListDraftsHandler(ICurrentUser caller, IImapSessions sessi
         | MessageSummaryItems.InternalDate | MessageSummaryItems.Size;
 
     public async ValueTask<Result<DraftListDto>> Handle(ListDraftsQuery query, CancellationToken cancellationToken) =>
-        await sessions.RunInOwnMailboxAsync<DraftListDto>(caller, async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<DraftListDto>(caller, async (session, ct) =>
         {
-            if (await DraftStore.OpenAsync(client, FolderAccess.ReadOnly, ct) is not { } folder)
+            if (await DraftStore.OpenAsync(session, FolderAccess.ReadOnly, ct) is not { } folder)
             {
                 return new DraftListDto([]);
             }

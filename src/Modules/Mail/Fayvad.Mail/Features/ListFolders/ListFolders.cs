@@ -19,13 +19,12 @@ internal sealed class ListFoldersHandler(ICurrentUser caller, IImapSessions sess
 {
     public async ValueTask<Result<ListFoldersResponse>> Handle(ListFoldersQuery query, CancellationToken cancellationToken)
     {
-        return await sessions.RunInOwnMailboxAsync<ListFoldersResponse>(caller, async (client, ct) =>
+        return await sessions.RunInOwnMailboxAsync<ListFoldersResponse>(caller, async (session, ct) =>
         {
             // One LIST ... RETURN (SPECIAL-USE STATUS (...)) round trip (LIST-STATUS, RFC 5819).
-            var folders = await client.GetFoldersAsync(client.PersonalNamespaces[0],
-                StatusItems.Count | StatusItems.Unread | StatusItems.UidValidity | StatusItems.UidNext | StatusItems.HighestModSeq, false, ct);
+            var folders = await session.ListFoldersAsync(
+                StatusItems.Count | StatusItems.Unread | StatusItems.UidValidity | StatusItems.UidNext | StatusItems.HighestModSeq, ct);
             var dtos = folders
-                .Where(f => !f.Attributes.HasFlag(FolderAttributes.NonExistent) && !f.Attributes.HasFlag(FolderAttributes.NoSelect))
                 .Select(f => new FolderDto(
                     f.FullName,
                     Folders.DisplayName(f),

@@ -98,18 +98,18 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
       ICommandHandler<DeleteFolderCommand, Result<bool>>
 {
     public async ValueTask<Result<FolderDto>> Handle(CreateFolderCommand command, CancellationToken cancellationToken) =>
-        await sessions.RunInOwnMailboxAsync<FolderDto>(caller, async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<FolderDto>(caller, async (session, ct) =>
         {
             var parent = command.Parent is { Length: > 0 } parentPath
-                ? await Folders.FindAsync(client, parentPath, ct)
-                : client.GetFolder(client.PersonalNamespaces[0]);
+                ? await session.FindFolderAsync(parentPath, ct)
+                : session.Root;
             if (parent is null)
             {
                 return Error.NotFound($"Folder '{command.Parent}' not found.");
             }
 
             var path = string.IsNullOrEmpty(parent.FullName) ? command.Name! : parent.FullName + parent.DirectorySeparator + command.Name;
-            if (await Folders.FindExactAsync(client, path, ct) is not null)
+            if (await session.FindExactFolderAsync(path, ct) is not null)
             {
                 return Error.Conflict($"Folder '{path}' already exists.");
             }
@@ -134,9 +134,9 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
         }, cancellationToken);
 
     public async ValueTask<Result<FolderDto>> Handle(RenameFolderCommand command, CancellationToken cancellationToken) =>
-        await sessions.RunInOwnMailboxAsync<FolderDto>(caller, async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<FolderDto>(caller, async (session, ct) =>
         {
-            var folder = await Folders.FindAsync(client, command.Folder!, ct);
+            var folder = await session.FindFolderAsync(command.Folder!, ct);
             if (folder is null)
             {
                 return Error.NotFound($"Folder '{command.Folder}' not found.");
@@ -147,9 +147,9 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
                 return Error.Validation("folder", $"The {role} folder cannot be renamed.");
             }
 
-            var parent = folder.ParentFolder ?? client.GetFolder(client.PersonalNamespaces[0]);
+            var parent = folder.ParentFolder ?? session.Root;
             var target = string.IsNullOrEmpty(parent.FullName) ? command.Name! : parent.FullName + parent.DirectorySeparator + command.Name;
-            if (await Folders.FindExactAsync(client, target, ct) is not null)
+            if (await session.FindExactFolderAsync(target, ct) is not null)
             {
                 return Error.Conflict($"Folder '{target}' already exists.");
             }
@@ -167,9 +167,9 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
         }, cancellationToken);
 
     public async ValueTask<Result<bool>> Handle(DeleteFolderCommand command, CancellationToken cancellationToken) =>
-        await sessions.RunInOwnMailboxAsync<bool>(caller, async (client, ct) =>
+        await sessions.RunInOwnMailboxAsync<bool>(caller, async (session, ct) =>
         {
-            var folder = await Folders.FindAsync(client, command.Folder!, ct);
+            var folder = await session.FindFolderAsync(command.Folder!, ct);
             if (folder is null)
             {
                 return Error.NotFound($"Folder '{command.Folder}' not found.");
@@ -187,7 +187,7 @@ internal sealed class ManageFoldersHandler(ICurrentUser caller, IImapSessions se
 
             // Nothing is lost: the folder's messages go to Trash before the folder goes.
             await folder.OpenAsync(FolderAccess.ReadWrite, ct);
-            if (folder.Count > 0 && Folders.Special(client, SpecialFolder.Trash) is { } trash)
+            if (folder.Count > 0 && session.Special(SpecialFolder.Trash) is { } trash)
             {
                 var all = await folder.SearchAsync(SearchQuery.All, ct);
                 await folder.MoveToAsync(all, trash, ct);

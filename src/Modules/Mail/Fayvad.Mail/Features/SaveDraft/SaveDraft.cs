@@ -96,9 +96,9 @@ internal sealed class SaveDraftHandler(
         var from = await Participants.SenderAsync(profiles, caller.UserId, mailbox.Value, cancellationToken);
         var id = command.Id ?? await DraftStore.NextIdAsync(data, cancellationToken);
         var now = clock.GetUtcNow();
-        return await sessions.RunAsync<Result<SaveDraftResponse>>(mailbox.Value, async (client, ct) =>
+        return await sessions.RunAsync<Result<SaveDraftResponse>>(mailbox.Value, async (session, ct) =>
         {
-            if (await DraftStore.OpenAsync(client, FolderAccess.ReadWrite, ct) is not { } folder)
+            if (await DraftStore.OpenAsync(session, FolderAccess.ReadWrite, ct) is not { } folder)
             {
                 return Error.Unavailable("This mailbox has no Drafts folder.");
             }

@@ -10,7 +10,6 @@ using Fayvad.Shared.Http;
 using Fayvad.Shared.Paging;
 using Fayvad.Shared.Results;
 using MailKit;
-using MailKit.Net.Imap;
 using MailKit.Search;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
@@ -87,12 +86,12 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions,
     {
         var criteria = BuildCriteria(query);
         var cached = cache.For(caller.MailboxAddress);
-        return await sessions.RunInOwnMailboxAsync<SearchResponse>(caller, async (client, ct) =>
+        return await sessions.RunInOwnMailboxAsync<SearchResponse>(caller, async (session, ct) =>
         {
             List<IMailFolder> folders;
             if (query.Folder is { } name)
             {
-                var folder = await Folders.FindAsync(client, name, ct);
+                var folder = await session.FindFolderAsync(name, ct);
                 if (folder is null)
                 {
                     return Error.NotFound($"Folder '{name}' not found.");
@@ -102,16 +101,14 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions,
             }
             else
             {
-                folders = (await client.GetFoldersAsync(client.PersonalNamespaces[0], false, ct))
-                    .Where(f => !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
-                    .ToList();
+                folders = [.. await session.ListFoldersAsync(StatusItems.None, ct)];
             }
 
             // Every hit with its arrival time, so hits from several folders sort together.
             var hits = new List<(IMailFolder Folder, UniqueId Uid, DateTimeOffset Arrived)>();
             foreach (var folder in folders)
             {
-                await Folders.EnsureOpenAsync(client, folder, FolderAccess.ReadOnly, ct);
+                await session.OpenAsync(folder, FolderAccess.ReadOnly, ct);
                 if (folders.Count == 1)
                 {
                     var sorted = await WithAttachmentsAsync(folder, await MessageLists.NewestFirstAsync(folder, criteria, ct), query.HasAttachments, ct);
@@ -135,7 +132,7 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions,
             var messages = new List<MessageDto>(page.Count);
             foreach (var group in page.GroupBy(h => h.Folder))
             {
-                await Folders.EnsureOpenAsync(client, group.Key, FolderAccess.ReadOnly, ct);
+                await session.OpenAsync(group.Key, FolderAccess.ReadOnly, ct);
                 messages.AddRange(await MessageLists.FetchAsync(group.Key, group.Select(h => h.Uid).ToList(), query.IncludeBody, cached, ct));
             }
 

@@ -57,7 +57,7 @@ internal sealed class SendDraftHandler(
         var from = await Participants.SenderAsync(profiles, caller.UserId, mailbox.Value, cancellationToken);
         var sent = await outbox.SendOnceAsync(mailbox.Value, keys, SHA256.HashData(Encoding.UTF8.GetBytes(draftKey)),
             ct => PrepareAsync(mailbox.Value, command.Id, from, ct),
-            ct => sessions.RunAsync(mailbox.Value, (client, c) => DraftStore.RemoveAllAsync(client, command.Id, c), ct),
+            ct => sessions.RunAsync(mailbox.Value, (session, c) => DraftStore.RemoveAllAsync(session, command.Id, c), ct),
             cancellationToken);
 
         if (sent.IsSuccess && sent.Value.Replayed)
@@ -70,9 +70,9 @@ internal sealed class SendDraftHandler(
     }
 
     private Task<Result<OutgoingMail>> PrepareAsync(string mailbox, long id, MailboxAddress from, CancellationToken cancellationToken) =>
-        sessions.RunAsync<Result<OutgoingMail>>(mailbox, async (client, ct) =>
+        sessions.RunAsync<Result<OutgoingMail>>(mailbox, async (session, ct) =>
         {
-            var folder = await DraftStore.OpenAsync(client, FolderAccess.ReadOnly, ct);
+            var folder = await DraftStore.OpenAsync(session, FolderAccess.ReadOnly, ct);
             var versions = folder is null ? null : (await DraftStore.IndexAsync(folder, ct)).GetValueOrDefault(id);
             if (folder is null || versions is null)
             {
@@ -108,7 +108,7 @@ internal sealed class SendDraftHandler(
     {
         try
         {
-            await sessions.RunAsync(mailbox, (client, ct) => DraftStore.RemoveAllAsync(client, id, ct), cancellationToken);
+            await sessions.RunAsync(mailbox, (session, ct) => DraftStore.RemoveAllAsync(session, id, ct), cancellationToken);
         }
         catch (DependencyUnavailableException)
         {

@@ -81,9 +81,9 @@ internal sealed class SendEmailHandler(
     {
         if (command.ReplyToId is { } id && MessageIds.TryDecode(id, out var location))
         {
-            return await sessions.RunAsync(mailbox, async (client, ct) =>
+            return await sessions.RunAsync(mailbox, async (session, ct) =>
             {
-                var folder = await MessageResolver.OpenFolderAsync(client, location, FolderAccess.ReadOnly, ct);
+                var folder = await session.OpenMessageFolderAsync(location, FolderAccess.ReadOnly, ct);
                 var original = folder is null
                     ? null
                     : (await TolerantFetch.FetchAsync(folder, [location.UniqueId], new FetchRequest(MessageSummaryItems.UniqueId | MessageSummaryItems.Envelope | MessageSummaryItems.References), ct)).Summaries.FirstOrDefault();
