@@ -15,15 +15,16 @@ public class FakeFolder : DispatchProxy
     private FakeMailbox _mailbox = null!;
     private IMailFolder _self = null!;
 
-    public string FullName { get; private set; } = "";
+    public string FullName { get; internal set; } = "";
     public FolderAttributes Attributes { get; set; }
-    public IMailFolder? Parent { get; private set; }
+    public IMailFolder? Parent { get; internal set; }
     public uint UidValidity { get; set; } = 1;
     public ulong HighestModSeq { get; set; } = 1;
     public List<uint> Uids { get; } = [];
     public HashSet<uint> Unseen { get; } = [];
     public Dictionary<uint, MessageFlags> Flags { get; } = [];
     public bool IsOpen { get; set; }
+    public bool Subscribed { get; set; }
     public FolderAccess Access { get; set; }
     public uint NextUid { get; set; } = 1;
 
@@ -164,6 +165,31 @@ public class FakeFolder : DispatchProxy
 
             _mailbox.Record($"EXPUNGE {FullName} {Join(expunged)}");
             return Task.CompletedTask;
+        }
+
+        switch (method.Name, args.Length)
+        {
+            case ("OpenAsync", 2) when args[0] is FolderAccess access:
+                _mailbox.Select(_self, access);
+                return Task.FromResult(access);
+            case ("CloseAsync", 2):
+                IsOpen = false;
+                _mailbox.Record($"CLOSE {FullName}");
+                return Task.CompletedTask;
+            case ("CreateAsync", 3) when args[0] is string name && args[1] is true:
+                return Task.FromResult(_mailbox.Create(this, name));
+            case ("RenameAsync", 3) when args[0] is IMailFolder parent && args[1] is string newName:
+                _mailbox.Rename(_self, parent, newName);
+                return Task.CompletedTask;
+            case ("DeleteAsync", 1):
+                _mailbox.Delete(_self);
+                return Task.CompletedTask;
+            case ("SubscribeAsync" or "UnsubscribeAsync", 1):
+                Subscribed = method.Name == "SubscribeAsync";
+                _mailbox.Record($"{(Subscribed ? "SUBSCRIBE" : "UNSUBSCRIBE")} {FullName}");
+                return Task.CompletedTask;
+            case ("GetSubfoldersAsync", 2) when args[0] is false:
+                return Task.FromResult<IList<IMailFolder>>(_mailbox.Children(_self).ToList());
         }
 
         throw new NotSupportedException($"The fake folder does not do {method.Name}({string.Join(", ", parameters.Select(p => p.Name))}).");

@@ -83,6 +83,13 @@ internal sealed class FakeMailbox : IImapSessions, IMailboxSession
 
     public Task OpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken)
     {
+        Select(folder, access);
+        return Task.CompletedTask;
+    }
+
+    /// <summary>SELECT or EXAMINE: the one open folder of the connection changes.</summary>
+    internal void Select(IMailFolder folder, FolderAccess access)
+    {
         if (_open is { } previous && !ReferenceEquals(previous, folder))
         {
             FakeFolder.Of(previous).IsOpen = false;
@@ -93,8 +100,36 @@ internal sealed class FakeMailbox : IImapSessions, IMailboxSession
         fake.Access = access;
         _open = folder;
         Record($"{(access == FolderAccess.ReadWrite ? "SELECT" : "EXAMINE")} {folder.FullName}");
-        return Task.CompletedTask;
     }
+
+    internal IMailFolder Create(FakeFolder parent, string name)
+    {
+        var path = parent.FullName.Length == 0 ? name : $"{parent.FullName}/{name}";
+        Record($"CREATE {path}");
+        return Add(path);
+    }
+
+    internal void Rename(IMailFolder folder, IMailFolder parent, string name)
+    {
+        var from = folder.FullName;
+        var to = parent.FullName.Length == 0 ? name : $"{parent.FullName}/{name}";
+        Record($"RENAME {from} {to}");
+        // IMAP renames the subfolders along (RFC 3501 6.3.5).
+        foreach (var moved in _folders.Where(f => f.FullName == from || f.FullName.StartsWith(from + "/", StringComparison.Ordinal)))
+        {
+            FakeFolder.Of(moved).FullName = to + moved.FullName[from.Length..];
+        }
+
+        FakeFolder.Of(folder).Parent = parent;
+    }
+
+    internal void Delete(IMailFolder folder)
+    {
+        Record($"DELETE {folder.FullName}");
+        _folders.Remove(folder);
+    }
+
+    internal IEnumerable<IMailFolder> Children(IMailFolder folder) => _folders.Where(f => ReferenceEquals(f.ParentFolder, folder));
 
     public async Task<IMailFolder?> OpenMessageFolderAsync(MessageLocation location, FolderAccess access, CancellationToken cancellationToken)
     {
