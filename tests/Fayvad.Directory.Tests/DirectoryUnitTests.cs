@@ -1,3 +1,4 @@
+using Fayvad.Directory.Accounts;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
@@ -104,16 +105,16 @@ public sealed class ValidatorTests
     public void A_missing_address_is_a_validation_error_naming_the_field()
     {
         // Neither address, nor username, nor email: the client's field is asked for.
-        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(
-            Address: null, Username: null, Email: null, Domain: null, Password: "long-enough-1", DisplayName: null, FirstName: null, LastName: null, QuotaMb: null, Quota: null));
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(new NewEmailAccount(
+            Address: null, Username: null, Email: null, Domain: null, Password: "long-enough-1", DisplayName: null, FirstName: null, LastName: null, QuotaMb: null, Quota: null)));
         Assert.Contains(result.Errors, e => e.PropertyName == "email");
     }
 
     [Fact]
     public void The_servers_create_path_requires_a_username()
     {
-        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(
-            Address: null, Username: null, Email: "a@b.com", Domain: null, Password: "long-enough-1", DisplayName: null, FirstName: null, LastName: null, QuotaMb: null, Quota: null,
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(new NewEmailAccount(
+            Address: null, Username: null, Email: "a@b.com", Domain: null, Password: "long-enough-1", DisplayName: null, FirstName: null, LastName: null, QuotaMb: null, Quota: null),
             UsernameRequired: true));
         Assert.Equal(["username"], result.Errors.Select(e => e.PropertyName));
     }
@@ -121,8 +122,8 @@ public sealed class ValidatorTests
     [Fact]
     public void A_negative_quota_and_a_short_password_are_refused()
     {
-        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(
-            Address: "a@b.com", Username: null, Email: null, Domain: null, Password: "short", DisplayName: null, FirstName: null, LastName: null, QuotaMb: -1, Quota: null));
+        var result = new CreateEmailAccountValidator().Validate(new CreateEmailAccountCommand(new NewEmailAccount(
+            Address: "a@b.com", Username: null, Email: null, Domain: null, Password: "short", DisplayName: null, FirstName: null, LastName: null, QuotaMb: -1, Quota: null)));
         Assert.Contains(result.Errors, e => e.PropertyName == "password");
         Assert.Contains(result.Errors, e => e.PropertyName == "quota_mb");
     }

@@ -31,7 +31,7 @@ public static class DirectoryModule
         var workFactor = configuration.GetValue("Directory:BcryptWorkFactor", PasswordHasher.DefaultWorkFactor);
         services.AddSingleton(new PasswordHasher(workFactor));
         services.AddScoped<DirectoryContractsService>();
-        services.AddScoped<Access.NewAccounts>();
+        services.AddScoped<Accounts.NewAccounts>();
         services.AddScoped<IDirectoryAuthentication>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddScoped<IDirectoryProfiles>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddScoped<IDirectoryMailboxes>(sp => sp.GetRequiredService<DirectoryContractsService>());

@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
+using Fayvad.Directory.Accounts;
 using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -13,21 +14,8 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.BulkCreateEmailAccounts;
 
-/// <summary>One account of a bulk create: the client server's item (<c>username</c>, <c>email</c>, ...) or any single-create form.</summary>
-internal sealed record BulkAccountItem(
-    string? Address,
-    string? Username,
-    string? Email,
-    string? Domain,
-    string? Password,
-    string? DisplayName,
-    string? FirstName,
-    string? LastName,
-    int? QuotaMb,
-    int? Quota) : IAccountRequest;
-
 /// <summary>Creates all the accounts or none.</summary>
-internal sealed record BulkCreateEmailAccountsCommand(IReadOnlyList<BulkAccountItem>? Accounts) : ICommand<Result<BulkCreateResponse>>;
+internal sealed record BulkCreateEmailAccountsCommand(IReadOnlyList<NewEmailAccount>? Accounts) : ICommand<Result<BulkCreateResponse>>;
 
 internal sealed record BulkCreatedAccount(long Id, string Email, string Username);
 
@@ -39,7 +27,6 @@ internal sealed class BulkCreateEmailAccountsValidator : AbstractValidator<BulkC
 
     public BulkCreateEmailAccountsValidator()
     {
-        var itemRules = new AccountRequestRules<BulkAccountItem>();
         RuleFor(c => c.Accounts).NotEmpty().WithMessage("accounts is required: a list of accounts to create.")
             .Must(a => a!.Count <= MaxAccounts).When(c => c.Accounts is { Count: > 0 }, ApplyConditionTo.CurrentValidator)
             .WithMessage($"accounts may hold at most {MaxAccounts} accounts per request.");
@@ -53,10 +40,7 @@ internal sealed class BulkCreateEmailAccountsValidator : AbstractValidator<BulkC
                     continue;
                 }
 
-                foreach (var failure in itemRules.Validate(accounts[i]).Errors)
-                {
-                    context.AddFailure($"accounts[{i}].{failure.PropertyName}", $"accounts[{i}]: {failure.ErrorMessage}");
-                }
+                NewEmailAccountRules.Check(accounts[i], context, $"accounts[{i}]");
             }
         });
     }

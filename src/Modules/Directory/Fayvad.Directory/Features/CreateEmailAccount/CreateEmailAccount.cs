@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
+using Fayvad.Directory.Accounts;
 using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -13,45 +14,18 @@ using Microsoft.EntityFrameworkCore;
 
 namespace Fayvad.Directory.Features.CreateEmailAccount;
 
-internal sealed record CreateEmailAccountBody(
-    string? Address,
-    string? Username,
-    string? Email,
-    string? Domain,
-    string? Password,
-    string? DisplayName,
-    string? FirstName,
-    string? LastName,
-    int? QuotaMb,
-    int? Quota);
-
 /// <summary>
 /// Creates a mailbox and the user that logs in with its address and password. The quota defaults to the domain's
 /// default mailbox quota. <c>UsernameRequired</c> is set by the client server's path, which always took a username.
 /// </summary>
-internal sealed record CreateEmailAccountCommand(
-    string? Address,
-    string? Username,
-    string? Email,
-    string? Domain,
-    string? Password,
-    string? DisplayName,
-    string? FirstName,
-    string? LastName,
-    int? QuotaMb,
-    int? Quota,
-    bool UsernameRequired = false) : ICommand<Result<EmailAccountDto>>, IAccountRequest
-{
-    public static CreateEmailAccountCommand From(CreateEmailAccountBody b, bool usernameRequired) =>
-        new(b.Address, b.Username, b.Email, b.Domain, b.Password, b.DisplayName, b.FirstName, b.LastName, b.QuotaMb, b.Quota, usernameRequired);
-}
+internal sealed record CreateEmailAccountCommand(NewEmailAccount Account, bool UsernameRequired = false) : ICommand<Result<EmailAccountDto>>;
 
 internal sealed class CreateEmailAccountValidator : AbstractValidator<CreateEmailAccountCommand>
 {
     public CreateEmailAccountValidator()
     {
-        Include(new AccountRequestRules<CreateEmailAccountCommand>());
-        RuleFor(c => c.Username).NotEmpty().When(c => c.UsernameRequired)
+        RuleFor(c => c.Account).Custom((account, context) => NewEmailAccountRules.Check(account, context));
+        RuleFor(c => c.Account.Username).NotEmpty().When(c => c.UsernameRequired).OverridePropertyName("username")
             .WithMessage("username is required: the mailbox name, which becomes username@domain.");
     }
 }
@@ -66,7 +40,7 @@ internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentU
             return Error.Forbidden("Only an organization administrator can create email accounts.");
         }
 
-        var target = await accounts.ResolveAsync(command, cancellationToken);
+        var target = await accounts.ResolveAsync(command.Account, cancellationToken);
         if (!target.IsSuccess)
         {
             return target.Error;
@@ -74,7 +48,7 @@ internal sealed class CreateEmailAccountHandler(DirectoryDbContext db, ICurrentU
 
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         await db.LockOrganizationAsync(target.Value.Domain.OrganizationId, cancellationToken);
-        var added = await accounts.AddAsync(command, target.Value, cancellationToken);
+        var added = await accounts.AddAsync(command.Account, target.Value, cancellationToken);
         if (!added.IsSuccess)
         {
             return added.Error;
@@ -97,13 +71,13 @@ public sealed class CreateEmailAccountEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         // The client's create page: {email, password, first_name, last_name}; exactly 201 counts as success.
-        app.MapPost(ApiRoutes.Root + "/org/email-accounts", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
-                CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: false), sender, ct))
+        app.MapPost(ApiRoutes.Root + "/org/email-accounts", (NewEmailAccount body, ISender sender, CancellationToken ct) =>
+                CreateAsync(new CreateEmailAccountCommand(body), sender, ct))
             .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccount").WithDescription(Description).Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
 
         // The client's server: {username, domain (a name), email, password, first_name, last_name, quota_mb}.
-        app.MapPost(ApiRoutes.Root + "/org/email-accounts/create", (CreateEmailAccountBody body, ISender sender, CancellationToken ct) =>
-                CreateAsync(CreateEmailAccountCommand.From(body, usernameRequired: true), sender, ct))
+        app.MapPost(ApiRoutes.Root + "/org/email-accounts/create", (NewEmailAccount body, ISender sender, CancellationToken ct) =>
+                CreateAsync(new CreateEmailAccountCommand(body, UsernameRequired: true), sender, ct))
             .RequireAdmin().WithTags("Directory").WithName("CreateEmailAccountByUsername").WithDescription(Description).Returns<EmailAccountDto>(StatusCodes.Status201Created).Fails(403, 404, 409);
     }
 

@@ -1,4 +1,5 @@
 using Carter;
+using Fayvad.Directory.Accounts;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Data;
 using Fayvad.Identity.Contracts;

@@ -1,5 +1,6 @@
 using Carter;
 using FluentValidation;
+using Fayvad.Directory.Accounts;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;

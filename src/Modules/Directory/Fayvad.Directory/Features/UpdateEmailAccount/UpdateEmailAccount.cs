@@ -1,6 +1,7 @@
 using Carter;
 using FluentValidation;
 using Fayvad.Shared.Validation;
+using Fayvad.Directory.Accounts;
 using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;

@@ -1,7 +1,8 @@
 using Fayvad.Directory.Contracts;
+using Fayvad.Directory.Data;
 using Fayvad.Directory.Model;
 
-namespace Fayvad.Directory.Data;
+namespace Fayvad.Directory.Accounts;
 
 /// <summary>
 /// An email account with its user and usage. Carries the Django client's names (<c>email</c>, <c>username</c>,

@@ -1,5 +1,4 @@
-using FluentValidation;
-using Fayvad.Shared.Validation;
+using Fayvad.Directory.Access;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
 using Fayvad.Directory.Deletion;
@@ -9,56 +8,7 @@ using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Results;
 using Microsoft.EntityFrameworkCore;
 
-namespace Fayvad.Directory.Access;
-
-/// <summary>
-/// The fields a new email account may be described with. Three clients, three forms: ours (<c>address</c>), the
-/// client's page (<c>email</c>, the full address) and the client's server (<c>username</c>, a bare name completed
-/// with <c>domain</c> or the organization's domain). When several are sent they must name the same address.
-/// </summary>
-internal interface IAccountRequest
-{
-    string? Address { get; }
-    string? Username { get; }
-    string? Email { get; }
-    string? Domain { get; }
-    string? Password { get; }
-    string? DisplayName { get; }
-    string? FirstName { get; }
-    string? LastName { get; }
-    int? QuotaMb { get; }
-    int? Quota { get; }
-}
-
-internal sealed class AccountRequestRules<T> : AbstractValidator<T>
-    where T : IAccountRequest
-{
-    public AccountRequestRules()
-    {
-        RuleFor(r => r.Email).NotEmpty().When(r => string.IsNullOrWhiteSpace(r.Address) && string.IsNullOrWhiteSpace(r.Username))
-            .WithMessage("email is required: the new mailbox's full address, such as name@example.com.");
-        RuleFor(r => r.Address).Cascade(CascadeMode.Stop).MailboxName("address").Must(a => Addresses.IsAddress(a!.Trim()))
-            .When(r => !string.IsNullOrEmpty(r.Address))
-            .WithMessage("address must be a valid email address such as name@example.com.");
-        RuleFor(r => r.Email).Cascade(CascadeMode.Stop).MailboxName("email").Must(e => Addresses.IsAddress(e!.Trim()))
-            .When(r => !string.IsNullOrEmpty(r.Email))
-            .WithMessage("email must be a valid email address such as name@example.com.");
-        RuleFor(r => r.Username).Cascade(CascadeMode.Stop).MailboxName("username", bareNameIsMailbox: true)
-            .Must(u => Addresses.IsLocalPart(u!.Trim()) || Addresses.IsAddress(u.Trim()))
-            .When(r => !string.IsNullOrEmpty(r.Username))
-            .WithMessage("username must be a mailbox name (the part before @, e.g. j.doe) or a full address.");
-        RuleFor(r => r.Domain).Must(d => Addresses.IsDomainName(d!.Trim())).When(r => !string.IsNullOrEmpty(r.Domain))
-            .WithMessage("domain must be a domain name such as example.com.");
-        RuleFor(r => r.Password).NotEmpty().Must(p => PasswordRules.Problem(p) is null).WithMessage((_, p) => PasswordRules.Problem(p)!);
-        RuleFor(r => r.DisplayName).MaximumLength(200).SingleLine();
-        RuleFor(r => r.FirstName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
-        RuleFor(r => r.LastName).MaximumLength(ProfileRules.NameMaxLength).SingleLine();
-        RuleFor(r => r.QuotaMb).GreaterThanOrEqualTo(0);
-        RuleFor(r => r.Quota).GreaterThanOrEqualTo(0).WithMessage("quota (MB) must be 0 (unlimited) or more.");
-        RuleFor(r => r.Quota).Equal(r => r.QuotaMb).When(r => r.Quota is not null && r.QuotaMb is not null)
-            .WithMessage("quota and quota_mb are both megabytes and must agree; send one of them.");
-    }
-}
+namespace Fayvad.Directory.Accounts;
 
 /// <summary>Where a new account goes: its address and the domain that address belongs to.</summary>
 internal sealed record AccountTarget(string Address, MailDomain Domain);
@@ -67,7 +17,7 @@ internal sealed record AccountTarget(string Address, MailDomain Domain);
 internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, PasswordHasher hasher, TimeProvider clock)
 {
     /// <summary>Works out the address and checks that its domain is one the caller administers.</summary>
-    public async Task<Result<AccountTarget>> ResolveAsync(IAccountRequest request, CancellationToken cancellationToken)
+    public async Task<Result<AccountTarget>> ResolveAsync(NewEmailAccount request, CancellationToken cancellationToken)
     {
         // Each form that names the address, and the field its domain came from (for the error that refuses the domain).
         var given = new List<(string Field, string Address, string DomainField)>();
@@ -159,7 +109,7 @@ internal sealed class NewAccounts(DirectoryDbContext db, ICurrentUser caller, Pa
     /// Adds and saves the account inside the caller's transaction, which must hold the organization's lock
     /// (<see cref="QuotaRules.LockOrganizationAsync"/>) so the limits cannot be raced past.
     /// </summary>
-    public async Task<Result<EmailAccount>> AddAsync(IAccountRequest request, AccountTarget target, CancellationToken cancellationToken)
+    public async Task<Result<EmailAccount>> AddAsync(NewEmailAccount request, AccountTarget target, CancellationToken cancellationToken)
     {
         var address = target.Address;
         if (await db.DeletedAddressAsync(address, cancellationToken) is { } deleted)
