@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using MimeKit;
+using Fayvad.Api.Tests.MailServer;
 
 namespace Fayvad.Api.Tests.Client;
 
@@ -114,7 +115,7 @@ public sealed class ClientComposeTests(ApiFactory factory) : ClientComposeTest(f
         await TestApi.AssertErrorAsync(await Send(new[] { a.GetProperty("id").GetInt64(), b.GetProperty("id").GetInt64() }),
             HttpStatusCode.RequestEntityTooLarge, "limit");
 
-        await Task.Delay(1000, Ct);
+        await MailProbe.SettledAsync(Ct, to.Address);
         Assert.Empty(await ImapMessagesAsync(to.Address, null, _ => true));
         Assert.Empty(await ImapMessagesAsync(sender.Address, MailKit.SpecialFolder.Sent, _ => true));
     }

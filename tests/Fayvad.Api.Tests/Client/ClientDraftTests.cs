@@ -5,6 +5,7 @@ using System.Text.Json;
 using Fayvad.Api.Tests.Mail;
 using MailKit;
 using MimeKit;
+using Fayvad.Api.Tests.MailServer;
 
 namespace Fayvad.Api.Tests.Client;
 
@@ -154,7 +155,7 @@ public sealed class ClientDraftTests(ApiFactory factory) : ClientComposeTest(fac
         Assert.IsType<MultipartAlternative>(((Multipart)received.Body!)[0]);
         Assert.Equal("notes.bin", Assert.Single(received.Attachments.OfType<MimePart>()).FileName);
 
-        await Task.Delay(1500, Ct); // a second delivery, if any, would have arrived by now
+        await MailProbe.SettledAsync(Ct, to.Address);
         Assert.Single(await ImapMessagesAsync(to.Address, null, m => m.Subject == subject));
         var inSent = Assert.Single(await ImapMessagesAsync(sender.Address, SpecialFolder.Sent, m => m.Subject == subject));
         Assert.True(inSent.Flags.HasFlag(MessageFlags.Seen));

@@ -8,6 +8,7 @@ using MailKit;
 using MailKit.Net.Imap;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Fayvad.Api.Tests.Client;
@@ -130,10 +131,11 @@ public sealed partial class MailHomeTests(ApiFactory factory) : DirectoryClientT
         }
 
         // Deleted, past its retention: the purge keeps it (an operator's job) rather than hand doveadm the mask.
-        await using var node = Node();
+        var log = new CapturedLog();
+        await using var node = Node(log);
         var admin = await NodeTokenClientAsync(node, xyz.Org.AdminUsername);
         await OkAsync(admin.DeleteAsync($"{Root}/org/email-accounts/{maskedId}/", Ct));
-        await Task.Delay(TimeSpan.FromSeconds(4), Ct);
+        await log.WaitForAsync("DeletionPurger", $"Deleted mailbox {masked} is past its retention", 2, Ct);
         Assert.Equal(1L, await ApiFactory.ScalarAsync("SELECT count(*) FROM directory.email_accounts WHERE id = $1", maskedId));
 
         Assert.Equal([subject], await InboxSubjectsAsync(xyz.Address));
@@ -182,10 +184,11 @@ public sealed partial class MailHomeTests(ApiFactory factory) : DirectoryClientT
     }
 
     /// <summary>Another API node on the same stack, with a one-second retention and purge interval.</summary>
-    private WebApplicationFactory<Program> Node() => Factory.WithWebHostBuilder(builder => builder
+    private WebApplicationFactory<Program> Node(CapturedLog? log = null) => Factory.WithWebHostBuilder(builder => builder
         .UseSetting("Directory:Deletion:Retention", "00:00:01")
         .UseSetting("Directory:Deletion:PurgeInterval", "00:00:01")
-        .UseSetting("Directory:Deletion:Purge", "true"));
+        .UseSetting("Directory:Deletion:Purge", "true")
+        .ConfigureLogging(logging => logging.AddProvider(log ?? new CapturedLog())));
 
     private static async Task<HttpClient> NodeTokenClientAsync(WebApplicationFactory<Program> node, string username)
     {

@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using MimeKit;
+using Fayvad.Api.Tests.MailServer;
 
 namespace Fayvad.Api.Tests.Mail;
 
@@ -78,7 +79,7 @@ public sealed class SendTests(ApiFactory factory) : MailTest(factory)
         await TestApi.AssertErrorAsync(await SendAsync("a different body"), HttpStatusCode.Conflict, "Idempotency-Key");
 
         await MailKitTestKit.WaitForMessageAsync(to.Client, "INBOX", m => MailKitTestKit.Subject(m) == subject, Ct);
-        await Task.Delay(1500, Ct); // a second delivery, if any, would have arrived by now (deliveries take < 0.5 s)
+        await MailProbe.SettledAsync(Ct, to.Address);
         Assert.Single(await MailKitTestKit.ListAsync(to.Client, "INBOX", Ct), m => MailKitTestKit.Subject(m) == subject);
         Assert.Single(await MailKitTestKit.ListAsync(sender.Client, "Sent", Ct), m => MailKitTestKit.Subject(m) == subject);
     }
@@ -137,7 +138,7 @@ public sealed class SendTests(ApiFactory factory) : MailTest(factory)
         await TestApi.AssertErrorAsync(await sender.Client.PostAsJsonAsync($"{Root}/email/send/",
             new { to_emails = new[] { to.Address }, subject = $"{marker}\r\nBcc: {victim.Address}", body = "x" }, Ct), HttpStatusCode.BadRequest, "subject");
 
-        await Task.Delay(1000, Ct);
+        await MailProbe.SettledAsync(Ct, to.Address, victim.Address);
         Assert.Empty(await MailKitTestKit.ListAsync(to.Client, "INBOX", Ct));
         Assert.Empty(await MailKitTestKit.ListAsync(victim.Client, "INBOX", Ct));
         Assert.Empty(await MailKitTestKit.ListAsync(sender.Client, "Sent", Ct));

@@ -34,7 +34,7 @@ public sealed class AddressTests(ApiFactory factory) : ApiTest(factory)
         {
             using var imap = await LoginAsync(box);
             await MailProbe.WaitForSubjectAsync(imap, message.Subject, Ct);
-            await Task.Delay(1500, Ct); // a second copy would have come in the same delivery run
+            await MailProbe.SettledAsync(Ct, one, two);
             Assert.Single(await imap.Inbox.SearchAsync(SearchQuery.HeaderContains("Message-ID", message.MessageId), Ct));
         }
     }
@@ -89,7 +89,7 @@ public sealed class AddressTests(ApiFactory factory) : ApiTest(factory)
         await MailProbe.WaitForSubjectAsync(realImap, toReal.Subject, Ct);
         await MailProbe.WaitForSubjectAsync(realImap, toAlias.Subject, Ct);
         await MailProbe.WaitForSubjectAsync(catcherImap, toAnyone.Subject, Ct);
-        await Task.Delay(1000, Ct);
+        await MailProbe.SettledAsync(Ct, real, catcher);
         Assert.Equal([toAnyone.Subject], await SubjectsAsync(catcherImap));
         Assert.Equal(2, (await SubjectsAsync(realImap)).Count);
 
@@ -158,7 +158,7 @@ public sealed class AddressTests(ApiFactory factory) : ApiTest(factory)
             new { recipients = new[] { deputy }, keep_copy = false }, Ct), HttpStatusCode.OK);
         var moved = await SendAsync(away, "forwarded only");
         await MailProbe.WaitForSubjectAsync(deputyImap, moved.Subject, Ct);
-        await Task.Delay(1500, Ct);
+        await MailProbe.SettledAsync(Ct, away, deputy);
         Assert.Equal([kept.Subject], await SubjectsAsync(awayImap));
 
         // The mailbox's own user reads and removes it too; then mail stays home again.

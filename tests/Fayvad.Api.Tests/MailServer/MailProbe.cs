@@ -222,6 +222,23 @@ public static class MailProbe
     }
 
     /// <summary>For failure messages: Dovecot's own quota figures and the row quota_clone keeps in directory.mailbox_usage.</summary>
+    /// <summary>
+    /// Waits until Postfix's queue holds nothing for <paramref name="recipients"/>: from then on no copy of what was
+    /// accepted for them can still arrive (an alias or a forward is expanded into the queue before the original leaves
+    /// it). This replaces "a second copy would have come by now" sleeps. Other tests' mail in the queue does not count.
+    /// </summary>
+    public static async Task SettledAsync(CancellationToken ct, params string[] recipients)
+    {
+        var wanted = recipients.ToHashSet(StringComparer.OrdinalIgnoreCase);
+        await Poll.UntilAsync($"Postfix's queue holds no mail for {string.Join(", ", recipients)}", TimeSpan.FromSeconds(30), async () =>
+        {
+            var queued = await Fayvad.Api.Tests.Faults.StackProcesses.RunAsync("postqueue", "-c", StackSettings.Get("POSTFIX_CONFIG_DIR"), "-j");
+            return queued.Split('\n', StringSplitOptions.RemoveEmptyEntries)
+                .Select(line => System.Text.Json.JsonDocument.Parse(line).RootElement)
+                .Count(entry => entry.GetProperty("recipients").EnumerateArray().Any(r => wanted.Contains(r.GetProperty("address").GetString()!)));
+        }, waiting => waiting == 0, ct);
+    }
+
     public static async Task<string> QuotaDiagnosticsAsync(string address)
     {
         var (_, quota) = await Doveadm.RunAsync("-c", StackSettings.Get("DOVECOT_CONF"), "quota", "get", "-u", address);

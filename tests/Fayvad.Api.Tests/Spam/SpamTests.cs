@@ -4,6 +4,7 @@ using System.Text.Json;
 using Fayvad.Api.Tests.Mail;
 using MailKit.Net.Smtp;
 using MimeKit;
+using Fayvad.Api.Tests.MailServer;
 
 namespace Fayvad.Api.Tests.Spam;
 
@@ -121,7 +122,7 @@ public sealed class SpamTests(ApiFactory factory) : MailTest(factory)
         Assert.Contains("virus", refused.Message, StringComparison.OrdinalIgnoreCase);
         Assert.Contains("EICAR", refused.Message, StringComparison.OrdinalIgnoreCase);
 
-        await Task.Delay(1000, Ct);
+        await MailProbe.SettledAsync(Ct, box.Address);
         Assert.DoesNotContain(await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct), m => MailKitTestKit.Subject(m) == subject);
     }
 

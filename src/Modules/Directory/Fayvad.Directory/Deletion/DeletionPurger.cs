@@ -66,6 +66,7 @@ internal sealed partial class DeletionPurger(IServiceScopeFactory scopes, IOptio
             .SingleAsync(cancellationToken);
         if (!locked)
         {
+            LogSkipped(logger);
             return 0;
         }
 
@@ -131,6 +132,9 @@ internal sealed partial class DeletionPurger(IServiceScopeFactory scopes, IOptio
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Purge of deleted directory entries failed; trying again next pass")]
     private static partial void LogPassFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Purge pass skipped: another node holds the purge lock")]
+    private static partial void LogSkipped(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted mailbox {Address} is past its retention but its mail could not be removed; kept for the next pass: {Reason}")]
     private static partial void LogMailboxKept(ILogger logger, string address, string reason);
