@@ -24,19 +24,14 @@ public sealed class ReadingTests(ApiFactory factory) : MailTest(factory)
         ], Ct);
         await MailKitTestKit.AppendAsync(box.Address, "INBOX", [MailKitTestKit.Message("a@example.com", box.Address, "seen", "x")], Ct, MailKit.MessageFlags.Seen);
 
-        var body = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.OK);
-        var folders = body.GetProperty("folders").EnumerateArray().ToList();
-        Assert.Equal(["INBOX", "Sent", "Drafts", "Trash", "Junk"], folders.Take(5).Select(f => f.GetProperty("id").GetString()));
-        Assert.Equal(["inbox", "sent", "drafts", "trash", "junk"], folders.Take(5).Select(f => f.GetProperty("role").GetString()));
+        var folders = (await Wire.ReadAsync<FolderList>(await box.Client.GetAsync($"{Root}/email/folders/", Ct), HttpStatusCode.OK)).Folders;
+        Assert.Equal(["INBOX", "Sent", "Drafts", "Trash", "Junk"], folders.Take(5).Select(f => f.Id));
+        Assert.Equal(["inbox", "sent", "drafts", "trash", "junk"], folders.Take(5).Select(f => f.Role));
         var inbox = folders[0];
-        Assert.Equal("Inbox", inbox.GetProperty("name").GetString());
-        Assert.Equal(3, inbox.GetProperty("total_count").GetInt32());
-        Assert.Equal(2, inbox.GetProperty("unread_count").GetInt32());
+        Assert.Equal(("Inbox", 3, 2), (inbox.Name, inbox.TotalCount, inbox.UnreadCount));
 
-        var nested = folders.Single(f => f.GetProperty("id").GetString() == "Projects/2025");
-        Assert.Equal("2025", nested.GetProperty("name").GetString());
-        Assert.Equal("Projects", nested.GetProperty("parent").GetString());
-        Assert.Equal(JsonValueKind.Null, nested.GetProperty("role").ValueKind);
+        var nested = folders.Single(f => f.Id == "Projects/2025");
+        Assert.Equal(("2025", "Projects", null, "other"), (nested.Name, nested.Parent, nested.Role, nested.Type));
     }
 
     [Fact]
@@ -51,34 +46,30 @@ public sealed class ReadingTests(ApiFactory factory) : MailTest(factory)
         await MailKitTestKit.DeliverAsync(newer, Ct);
         await MailKitTestKit.WaitForMessageAsync(box.Client, "INBOX", m => MailKitTestKit.Subject(m) == "newer", Ct);
 
-        var list = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/?folder=INBOX&limit=50&page=1", Ct), HttpStatusCode.OK);
-        Assert.Equal(2, list.GetProperty("total").GetInt32());
-        Assert.False(list.GetProperty("has_next").GetBoolean());
-        Assert.False(list.GetProperty("has_prev").GetBoolean());
-        var messages = list.GetProperty("messages").EnumerateArray().ToList();
-        Assert.Equal(["newer", "older"], messages.Select(MailKitTestKit.Subject));
+        var response = await box.Client.GetAsync($"{Root}/email/messages/?folder=INBOX&limit=50&page=1", Ct);
+        var raw = await TestApi.ReadAsync(response, HttpStatusCode.OK);
+        var list = raw.Deserialize<MessagePage>(Wire.Options)!;
+        Assert.Equal((2, false, false), (list.Total, list.HasNext, list.HasPrev));
+        Assert.Equal(["newer", "older"], list.Messages.Select(m => m.Subject));
 
-        var first = messages[1];
-        // The seed's fields, and body_truncated (issue 19).
+        // The seed's fields, and body_truncated (issue 19): exactly these, no more.
         string[] seedFields = ["id", "subject", "sender", "sender_name", "from_display", "to_recipients", "cc_recipients", "bcc_recipients",
             "date_received", "date_sent", "is_read", "is_starred", "has_attachments", "size_bytes", "body_text", "body_html", "snippet",
             "folder", "message_id", "uid", "body_truncated"];
-        Assert.Equal(seedFields.Order(), first.EnumerateObject().Select(p => p.Name).Order());
-        Assert.Equal("alice@example.com", first.GetProperty("sender").GetString());
-        Assert.Equal("Alice Example", first.GetProperty("sender_name").GetString());
-        Assert.Equal("Alice Example <alice@example.com>", first.GetProperty("from_display").GetString());
-        Assert.Equal([box.Address], first.GetProperty("to_recipients").EnumerateArray().Select(e => e.GetString()));
-        Assert.Equal(["carol@example.com"], first.GetProperty("cc_recipients").EnumerateArray().Select(e => e.GetString()));
-        Assert.EndsWith("Z", first.GetProperty("date_received").GetString(), StringComparison.Ordinal);
-        Assert.EndsWith("Z", first.GetProperty("date_sent").GetString(), StringComparison.Ordinal);
-        Assert.False(first.GetProperty("is_read").GetBoolean());
-        Assert.Contains("first body", first.GetProperty("body_text").GetString(), StringComparison.Ordinal);
-        Assert.StartsWith("first body", first.GetProperty("snippet").GetString(), StringComparison.Ordinal);
-        Assert.Equal("INBOX", first.GetProperty("folder").GetString());
-        Assert.Equal($"<{older.MessageId}>", first.GetProperty("message_id").GetString());
-        Assert.True(first.GetProperty("uid").GetUInt32() > 0);
-        Assert.True(first.GetProperty("size_bytes").GetInt64() > 100);
-        Assert.Contains("<b>html</b>", messages[0].GetProperty("body_html").GetString(), StringComparison.Ordinal);
+        Assert.Equal(seedFields.Order(), raw.GetProperty("messages")[1].EnumerateObject().Select(p => p.Name).Order());
+        var first = list.Messages[1];
+        Assert.Equal(("alice@example.com", "Alice Example", "Alice Example <alice@example.com>"), (first.Sender, first.SenderName, first.FromDisplay));
+        Assert.Equal([box.Address], first.ToRecipients);
+        Assert.Equal(["carol@example.com"], first.CcRecipients);
+        Assert.EndsWith("Z", first.DateReceived, StringComparison.Ordinal);
+        Assert.EndsWith("Z", first.DateSent, StringComparison.Ordinal);
+        Assert.False(first.IsRead);
+        Assert.Contains("first body", first.BodyText, StringComparison.Ordinal);
+        Assert.StartsWith("first body", first.Snippet, StringComparison.Ordinal);
+        Assert.Equal(("INBOX", $"<{older.MessageId}>"), (first.Folder, first.MessageId));
+        Assert.True(first.Uid > 0);
+        Assert.True(first.SizeBytes > 100);
+        Assert.Contains("<b>html</b>", list.Messages[0].BodyHtml, StringComparison.Ordinal);
 
         // Listing (with bodies) read nothing as seen.
         var again = await MailKitTestKit.ListAsync(box.Client, "INBOX", Ct);
@@ -112,20 +103,18 @@ public sealed class ReadingTests(ApiFactory factory) : MailTest(factory)
             .ToList();
         await MailKitTestKit.AppendAsync(box.Address, "INBOX", messages, Ct);
 
-        var page1 = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/?folder=INBOX&limit=120&page=1&include_body=false", Ct), HttpStatusCode.OK);
-        var page3 = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/?folder=INBOX&limit=120&page=3&include_body=false", Ct), HttpStatusCode.OK);
-        var page4 = await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/?folder=INBOX&limit=120&page=4&include_body=false", Ct), HttpStatusCode.OK);
+        var page1 = await PageAsync(1);
+        var page3 = await PageAsync(3);
+        var page4 = await PageAsync(4);
 
-        Assert.Equal(300, page1.GetProperty("total").GetInt32());
-        Assert.True(page1.GetProperty("has_next").GetBoolean());
-        Assert.False(page1.GetProperty("has_prev").GetBoolean());
-        Assert.Equal(120, page1.GetProperty("messages").GetArrayLength());
-        Assert.Equal("bulk 299", MailKitTestKit.Subject(page1.GetProperty("messages")[0]));
-        Assert.Equal(60, page3.GetProperty("messages").GetArrayLength());
-        Assert.False(page3.GetProperty("has_next").GetBoolean());
-        Assert.True(page3.GetProperty("has_prev").GetBoolean());
-        Assert.Equal("bulk 000", MailKitTestKit.Subject(page3.GetProperty("messages")[59]));
-        Assert.Equal(0, page4.GetProperty("messages").GetArrayLength());
+        Assert.Equal((300, true, false, 120), (page1.Total, page1.HasNext, page1.HasPrev, page1.Messages.Count));
+        Assert.Equal("bulk 299", page1.Messages[0].Subject);
+        Assert.Equal((60, false, true), (page3.Messages.Count, page3.HasNext, page3.HasPrev));
+        Assert.Equal("bulk 000", page3.Messages[59].Subject);
+        Assert.Empty(page4.Messages);
+
+        async Task<MessagePage> PageAsync(int page) => await Wire.ReadAsync<MessagePage>(
+            await box.Client.GetAsync($"{Root}/email/messages/?folder=INBOX&limit=120&page={page}&include_body=false", Ct), HttpStatusCode.OK);
     }
 
     [Fact]
