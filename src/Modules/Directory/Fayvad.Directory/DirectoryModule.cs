@@ -1,3 +1,4 @@
+using Fayvad.Shared.Validation;
 using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Directory.Data;
@@ -35,8 +36,7 @@ public static class DirectoryModule
         services.AddScoped<IDirectoryAuthentication>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddScoped<IDirectoryProfiles>(sp => sp.GetRequiredService<DirectoryContractsService>());
         services.AddScoped<IDirectoryMailboxes>(sp => sp.GetRequiredService<DirectoryContractsService>());
-        services.AddValidatorsFromAssembly(typeof(DirectoryModule).Assembly, includeInternalTypes: true,
-            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
+        services.AddMessageValidators(typeof(DirectoryModule).Assembly);
 
         services.AddValidatedOptions<Dkim.DnsOptions, Dkim.DnsOptionsValidator>("Directory:Dns");
         services.AddSingleton<Dkim.DnsChecker>();

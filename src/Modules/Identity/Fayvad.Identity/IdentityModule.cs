@@ -1,3 +1,4 @@
+using Fayvad.Shared.Validation;
 using FluentValidation;
 using Fayvad.Directory.Contracts;
 using Fayvad.Identity.Contracts;
@@ -40,8 +41,7 @@ public static class IdentityModule
         services.AddScoped<CurrentUser>();
         services.AddScoped<ICurrentUser>(sp => sp.GetRequiredService<CurrentUser>());
         services.AddSingleton<ISessionCheck, SessionCheck>();
-        services.AddValidatorsFromAssembly(typeof(IdentityModule).Assembly, includeInternalTypes: true,
-            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
+        services.AddMessageValidators(typeof(IdentityModule).Assembly);
         services.AddScoped<IModuleInitializer, IdentityMigrator>();
 
         services.AddAuthentication(AuthenticationScheme)

@@ -1,3 +1,4 @@
+using Fayvad.Shared.Validation;
 using FluentValidation;
 using Fayvad.Mail.Contracts;
 using Fayvad.Mail.Data;
@@ -62,8 +63,7 @@ public static class MailModule
         // Deleted mailboxes: sessions ended and mail purged through Dovecot's doveadm HTTP API (docs/adr/0010).
         services.AddHttpClient<DoveadmClient>(client => client.Timeout = Timeout.InfiniteTimeSpan);
         services.AddScoped<IMailboxStore, MailboxStore>();
-        services.AddValidatorsFromAssembly(typeof(MailModule).Assembly, includeInternalTypes: true,
-            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
+        services.AddMessageValidators(typeof(MailModule).Assembly);
         return services;
     }
 }

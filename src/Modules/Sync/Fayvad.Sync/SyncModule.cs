@@ -1,3 +1,4 @@
+using Fayvad.Shared.Validation;
 using Fayvad.Mail.Contracts;
 using Fayvad.Shared.Modules;
 using Fayvad.Shared.Options;
@@ -55,8 +56,7 @@ public static class SyncModule
                 PooledConnectionLifetime = TimeSpan.FromMinutes(2),
                 ConnectCallback = sp.GetRequiredService<WebhookTargets>().ConnectAsync,
             });
-        services.AddValidatorsFromAssembly(typeof(SyncModule).Assembly, includeInternalTypes: true,
-            filter: scan => !scan.ValidatorType.IsGenericTypeDefinition);
+        services.AddMessageValidators(typeof(SyncModule).Assembly);
         return services;
     }
 }
