@@ -7,8 +7,8 @@ namespace Fayvad.Mail.Tests.Fakes;
 /// <summary>
 /// One mailbox without a server, standing in for both the pool (<see cref="IImapSessions"/>) and the session it lends
 /// (<see cref="IMailboxSession"/>): handlers run against it as they run against Dovecot, and <see cref="Commands"/>
-/// shows what they sent. Folder lookups follow the production naming rules (<see cref="FolderNames"/>); one folder is
-/// open at a time, as on a real connection.
+/// shows what they sent. Lookups by name and message id are the production ones (<see cref="MailboxSessionLookups"/>) over its
+/// primitives; one folder is open at a time, as on a real connection.
 /// </summary>
 internal sealed class FakeMailbox : IImapSessions, IMailboxSession
 {
@@ -65,17 +65,6 @@ internal sealed class FakeMailbox : IImapSessions, IMailboxSession
         return Task.FromResult<IReadOnlyList<IMailFolder>>(_folders.Where(f => !f.Attributes.HasFlag(FolderAttributes.NoSelect)).ToList());
     }
 
-    public async Task<IMailFolder?> FindFolderAsync(string name, CancellationToken cancellationToken)
-    {
-        if (await FindExactFolderAsync(name, cancellationToken) is { } exact)
-        {
-            return exact;
-        }
-
-        var path = FolderNames.RoleOfName(name) is null ? null : FolderNames.Resolve(name, _folders.Select(Folders.Entry));
-        return path is null ? null : _folders.First(f => f.FullName == path);
-    }
-
     public Task<IMailFolder?> FindExactFolderAsync(string path, CancellationToken cancellationToken) =>
         Task.FromResult(path.Equals(Folders.Inbox, StringComparison.OrdinalIgnoreCase)
             ? Inbox
@@ -130,17 +119,6 @@ internal sealed class FakeMailbox : IImapSessions, IMailboxSession
     }
 
     internal IEnumerable<IMailFolder> Children(IMailFolder folder) => _folders.Where(f => ReferenceEquals(f.ParentFolder, folder));
-
-    public async Task<IMailFolder?> OpenMessageFolderAsync(MessageLocation location, FolderAccess access, CancellationToken cancellationToken)
-    {
-        if (await FindExactFolderAsync(location.Folder, cancellationToken) is not { } folder)
-        {
-            return null;
-        }
-
-        await OpenAsync(folder, access, cancellationToken);
-        return folder.UidValidity == location.UidValidity ? folder : null;
-    }
 
     public async Task<IList<UniqueId>> NewestSentFirstAsync(IMailFolder folder, SearchQuery query, CancellationToken cancellationToken) =>
         (await folder.SearchAsync(query, cancellationToken)).OrderByDescending(u => u.Id).ToList();

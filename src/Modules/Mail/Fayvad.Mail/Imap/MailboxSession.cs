@@ -24,12 +24,6 @@ internal interface IMailboxSession
     /// <summary>Every selectable folder, with its special-use attributes and the given STATUS items, in one LIST.</summary>
     Task<IReadOnlyList<IMailFolder>> ListFoldersAsync(StatusItems status, CancellationToken cancellationToken);
 
-    /// <summary>
-    /// The folder a request names, by the one naming rule (<see cref="FolderNames.Resolve"/>): INBOX, an exact path, or a
-    /// common name of a special folder ("Spam", "Sent Items"...). Null when none matches.
-    /// </summary>
-    Task<IMailFolder?> FindFolderAsync(string name, CancellationToken cancellationToken);
-
     /// <summary>The folder with exactly this path (INBOX in any case), or null: for ids, which carry a real path.</summary>
     Task<IMailFolder?> FindExactFolderAsync(string path, CancellationToken cancellationToken);
 
@@ -39,9 +33,6 @@ internal interface IMailboxSession
     /// </summary>
     Task OpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken);
 
-    /// <summary>The folder of a located message, opened; null when it is gone or was recreated (a new UIDVALIDITY).</summary>
-    Task<IMailFolder?> OpenMessageFolderAsync(MessageLocation location, FolderAccess access, CancellationToken cancellationToken);
-
     /// <summary>Matching UIDs of an open folder by the Date header, newest first: SORT (RFC 5256) where the server has it.</summary>
     Task<IList<UniqueId>> NewestSentFirstAsync(IMailFolder folder, SearchQuery query, CancellationToken cancellationToken);
 
@@ -50,6 +41,46 @@ internal interface IMailboxSession
 
     /// <summary>A NOOP: the server reports what other sessions changed in the selected folder.</summary>
     Task RefreshAsync(CancellationToken cancellationToken);
+}
+
+/// <summary>What every session does the same way, on top of its primitives (and so in a fake, too).</summary>
+internal static class MailboxSessionLookups
+{
+    /// <summary>
+    /// The folder a request names, by the one naming rule (<see cref="FolderNames.Resolve"/>): INBOX, an exact path, or a
+    /// common name of a special folder ("Spam", "Sent Items"...). Null when none matches. An exact path costs one LIST
+    /// of that name; only a name that is not a path lists the folders with their roles.
+    /// </summary>
+    public static async Task<IMailFolder?> FindFolderAsync(this IMailboxSession session, string name, CancellationToken cancellationToken)
+    {
+        if (await session.FindExactFolderAsync(name, cancellationToken) is { } exact)
+        {
+            return exact;
+        }
+
+        if (FolderNames.RoleOfName(name) is null)
+        {
+            return null;
+        }
+
+        var folders = await session.ListFoldersAsync(StatusItems.None, cancellationToken);
+        var path = FolderNames.Resolve(name, folders.Select(Folders.Entry));
+        return path is null ? null : folders.First(f => f.FullName == path);
+    }
+
+    /// <summary>The folder of a located message, opened; null when it is gone or was recreated (a new UIDVALIDITY).</summary>
+    public static async Task<IMailFolder?> OpenMessageFolderAsync(
+        this IMailboxSession session, MessageLocation location, FolderAccess access, CancellationToken cancellationToken)
+    {
+        if (await session.FindExactFolderAsync(location.Folder, cancellationToken) is not { } folder)
+        {
+            return null;
+        }
+
+        await session.OpenAsync(folder, access, cancellationToken);
+        // The old id must not reach whatever now has that UID in a recreated folder.
+        return folder.UidValidity == location.UidValidity ? folder : null;
+    }
 }
 
 /// <summary>
@@ -77,24 +108,6 @@ internal sealed class MailboxSession(string mailbox, ImapClient client, ServerLi
             .Where(f => f.Exists && !f.Attributes.HasFlag(FolderAttributes.NoSelect) && !f.Attributes.HasFlag(FolderAttributes.NonExistent))
             .ToList();
 
-    public async Task<IMailFolder?> FindFolderAsync(string name, CancellationToken cancellationToken)
-    {
-        // An exact path costs one LIST of that name; only a name that is not a path lists the folders with their roles.
-        if (await FindExactFolderAsync(name, cancellationToken) is { } exact)
-        {
-            return exact;
-        }
-
-        if (FolderNames.RoleOfName(name) is null)
-        {
-            return null;
-        }
-
-        var folders = await ListFoldersAsync(StatusItems.None, cancellationToken);
-        var path = FolderNames.Resolve(name, folders.Select(Folders.Entry));
-        return path is null ? null : folders.First(f => f.FullName == path);
-    }
-
     public async Task<IMailFolder?> FindExactFolderAsync(string path, CancellationToken cancellationToken)
     {
         if (path.Equals(Folders.Inbox, StringComparison.OrdinalIgnoreCase))
@@ -121,18 +134,6 @@ internal sealed class MailboxSession(string mailbox, ImapClient client, ServerLi
 
     public Task OpenAsync(IMailFolder folder, FolderAccess access, CancellationToken cancellationToken) =>
         _kept.OpenAsync(client, folder, access, cancellationToken);
-
-    public async Task<IMailFolder?> OpenMessageFolderAsync(MessageLocation location, FolderAccess access, CancellationToken cancellationToken)
-    {
-        if (await FindExactFolderAsync(location.Folder, cancellationToken) is not { } folder)
-        {
-            return null;
-        }
-
-        await OpenAsync(folder, access, cancellationToken);
-        // The old id must not reach whatever now has that UID in a recreated folder.
-        return folder.UidValidity == location.UidValidity ? folder : null;
-    }
 
     public async Task<IList<UniqueId>> NewestSentFirstAsync(IMailFolder folder, SearchQuery query, CancellationToken cancellationToken) =>
         client.Capabilities.HasFlag(ImapCapabilities.Sort)
