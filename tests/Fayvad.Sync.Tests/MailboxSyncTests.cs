@@ -1,12 +1,7 @@
 using System.Text.Json;
 using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
 using Fayvad.Sync.Log;
 using Fayvad.Sync.Watch;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Fayvad.Sync.Tests;
 
@@ -19,29 +14,12 @@ public sealed class MailboxSyncTests : IAsyncLifetime
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly string _mailbox = $"sync-{Guid.NewGuid():N}@sync-test.test";
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly PushOptions _options = new() { Retention = TimeSpan.FromHours(2) };
-    private NpgsqlDataSource _db = null!;
-    private EventLog _log = null!;
-    private FolderStates _states = null!;
+    private SyncStore _store = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _db = NpgsqlDataSource.Create(Fayvad.Api.Tests.StackSettings.DbConnection);
-        var data = new SyncDataSource(_db);
-        var json = new JsonOptions();
-        json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        _log = new EventLog(data, Options.Create(json), new SyncMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
-        _states = new FolderStates(data);
-        await new Leases(data).EnsureStreamsAsync([_mailbox], [null], Ct);
-    }
+    public async ValueTask InitializeAsync() => _store = await SyncStore.OpenAsync([_mailbox], Ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        await new RemovedMailboxRecords(new SyncDataSource(_db)).MailboxRemovedAsync(_mailbox, CancellationToken.None);
-        await _db.DisposeAsync();
-        await _services.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 
     [Fact]
     public async Task The_first_pass_records_where_folders_stand_and_reports_nothing()
@@ -53,8 +31,8 @@ public sealed class MailboxSyncTests : IAsyncLifetime
         var pass = await Sync(mail).PassAsync(_mailbox, Ct);
 
         Assert.True(pass.Wrote);
-        Assert.Equal(5, (await _states.LoadAsync(_mailbox, Ct))["INBOX"].UidNext);
-        Assert.Empty(await _log.ReadAfterAsync(_mailbox, 0, 10, Ct));
+        Assert.Equal(5, (await _store.States.LoadAsync(_mailbox, Ct))["INBOX"].UidNext);
+        Assert.Empty(await _store.Log.ReadAfterAsync(_mailbox, 0, 10, Ct));
     }
 
     [Fact]
@@ -80,11 +58,11 @@ public sealed class MailboxSyncTests : IAsyncLifetime
 
         Assert.True(pass.MoreToCome);
         Assert.Equal(5, seen[1]["INBOX"].UidNext);
-        var events = await _log.ReadAfterAsync(_mailbox, 0, 10, Ct);
+        var events = await _store.Log.ReadAfterAsync(_mailbox, 0, 10, Ct);
         Assert.Equal([1L, 2L], events.Select(e => e.Seq));
         Assert.Equal([MailEventTypes.MessageDeleted, MailEventTypes.FolderCounts], events.Select(e => e.Type));
         Assert.Equal("m4", JsonDocument.Parse(events[0].Data).RootElement.GetProperty("id").GetString());
-        Assert.Equal(3, (await _states.LoadAsync(_mailbox, Ct))["INBOX"].Messages);
+        Assert.Equal(3, (await _store.States.LoadAsync(_mailbox, Ct))["INBOX"].Messages);
     }
 
     [Fact]
@@ -92,7 +70,7 @@ public sealed class MailboxSyncTests : IAsyncLifetime
     {
         var mail = new ScriptedMail((_, baseline) => new MailboxDelta([], [Mark("INBOX", uidNext: baseline ? 5 : 9)], [], false));
         await Sync(mail).PassAsync(_mailbox, Ct);
-        await using (var old = _db.CreateCommand("UPDATE sync.mailbox_streams SET synced_at = now() - interval '3 hours' WHERE mailbox = $1"))
+        await using (var old = _store.Data.Source.CreateCommand("UPDATE sync.mailbox_streams SET synced_at = now() - interval '3 hours' WHERE mailbox = $1"))
         {
             old.Parameters.AddWithValue(_mailbox);
             await old.ExecuteNonQueryAsync(Ct);
@@ -101,7 +79,7 @@ public sealed class MailboxSyncTests : IAsyncLifetime
         await Sync(mail).PassAsync(_mailbox, Ct);
         await Sync(mail).PassAsync(_mailbox, Ct);
 
-        var events = await _log.ReadAfterAsync(_mailbox, 0, 10, Ct);
+        var events = await _store.Log.ReadAfterAsync(_mailbox, 0, 10, Ct);
         Assert.Equal([MailEventTypes.Reset], events.Select(e => e.Type));
     }
 
@@ -120,7 +98,7 @@ public sealed class MailboxSyncTests : IAsyncLifetime
             if (calls == 2)
             {
                 // Another node (a lease handover) writes the same change while this pass is talking to the mail server.
-                _log.CommitAsync(_mailbox, 0, [New("u5")], [Mark("INBOX", uidNext: 6)], [], Ct).GetAwaiter().GetResult();
+                _store.Log.CommitAsync(_mailbox, 0, [New("u5")], [Mark("INBOX", uidNext: 6)], [], Ct).GetAwaiter().GetResult();
                 return new MailboxDelta([New("u5")], [Mark("INBOX", uidNext: 6)], [], false);
             }
 
@@ -132,10 +110,10 @@ public sealed class MailboxSyncTests : IAsyncLifetime
         await sync.PassAsync(_mailbox, Ct);
 
         Assert.Equal(3, calls);
-        Assert.Single(await _log.ReadAfterAsync(_mailbox, 0, 10, Ct));
+        Assert.Single(await _store.Log.ReadAfterAsync(_mailbox, 0, 10, Ct));
     }
 
-    private MailboxSync Sync(IMailboxChanges mail) => new(_log, _states, mail, _options);
+    private MailboxSync Sync(IMailboxChanges mail) => new(_store.Log, _store.States, mail, _options);
 
     private static FolderMark Mark(string folder, long uidNext, int messages = 4) => new(folder, 1, uidNext, uidNext * 10, messages, 0);
 

@@ -1,13 +1,7 @@
-using System.Text.Json;
 using Fayvad.Mail.Contracts;
-using Fayvad.Sync.Data;
 using Fayvad.Sync.Log;
 using Fayvad.Sync.Watch;
-using Microsoft.AspNetCore.Http.Json;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
-using Microsoft.Extensions.Options;
-using Npgsql;
 
 namespace Fayvad.Sync.Tests;
 
@@ -20,36 +14,13 @@ public sealed class SweepAndPassTests : IAsyncLifetime
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     private readonly string[] _mailboxes = [$"a-{Guid.NewGuid():N}@sync-test.test", $"b-{Guid.NewGuid():N}@sync-test.test"];
-    private readonly ServiceProvider _services = new ServiceCollection().AddMetrics().BuildServiceProvider();
     private readonly PushOptions _options = new() { Retention = TimeSpan.FromHours(2), SweepInterval = TimeSpan.FromMinutes(1), MaxConcurrentPasses = 4 };
     private readonly Lock _gate = new();
-    private NpgsqlDataSource _db = null!;
-    private EventLog _log = null!;
-    private FolderStates _states = null!;
-    private SyncMetrics _metrics = null!;
+    private SyncStore _store = null!;
 
-    public async ValueTask InitializeAsync()
-    {
-        _db = NpgsqlDataSource.Create(Fayvad.Api.Tests.StackSettings.DbConnection);
-        var data = new SyncDataSource(_db);
-        var json = new JsonOptions();
-        json.SerializerOptions.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        _metrics = new SyncMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>());
-        _log = new EventLog(data, Options.Create(json), _metrics);
-        _states = new FolderStates(data);
-        await new Leases(data).EnsureStreamsAsync(_mailboxes, [null, null], Ct);
-    }
+    public async ValueTask InitializeAsync() => _store = await SyncStore.OpenAsync(_mailboxes, Ct);
 
-    public async ValueTask DisposeAsync()
-    {
-        foreach (var mailbox in _mailboxes)
-        {
-            await new RemovedMailboxRecords(new SyncDataSource(_db)).MailboxRemovedAsync(mailbox, CancellationToken.None);
-        }
-
-        await _db.DisposeAsync();
-        await _services.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _store.DisposeAsync();
 
     [Fact]
     public async Task With_doveadm_only_mailboxes_whose_folders_moved_are_passed()
@@ -110,7 +81,7 @@ public sealed class SweepAndPassTests : IAsyncLifetime
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         mail.Hold = release.Task;
         using var stopping = new CancellationTokenSource();
-        using var scheduler = new PassScheduler(Sync(mail), _options, _metrics, NullLogger.Instance, stopping.Token);
+        using var scheduler = new PassScheduler(Sync(mail), _options, _store.Metrics, NullLogger.Instance, stopping.Token);
         var entry = Leased(_mailboxes[..1])[0];
 
         scheduler.Request(entry);
@@ -136,7 +107,7 @@ public sealed class SweepAndPassTests : IAsyncLifetime
         await BaselineAsync(mail);
         mail.FailNext = 1;
         using var stopping = new CancellationTokenSource();
-        using var scheduler = new PassScheduler(Sync(mail), _options, _metrics, NullLogger.Instance, stopping.Token);
+        using var scheduler = new PassScheduler(Sync(mail), _options, _store.Metrics, NullLogger.Instance, stopping.Token);
         var entry = Leased(_mailboxes[..1])[0];
 
         scheduler.Request(entry);
@@ -160,14 +131,14 @@ public sealed class SweepAndPassTests : IAsyncLifetime
     private async Task<List<string>> SweepAsync(ScriptedMail mail, IEnumerable<WatchEntry> entries)
     {
         var passed = new List<string>();
-        await new Sweep(mail, _states, _options, NullLogger.Instance).RoundAsync(entries, e => passed.Add(e.Mailbox), Ct);
+        await new Sweep(mail, _store.States, _options, NullLogger.Instance).RoundAsync(entries, e => passed.Add(e.Mailbox), Ct);
         return passed;
     }
 
     private WatchEntry[] Leased(IEnumerable<string> mailboxes) =>
         mailboxes.Select(m => new WatchEntry(m, _gate) { Leased = true, NextSweep = 0 }).ToArray();
 
-    private MailboxSync Sync(ScriptedMail mail) => new(_log, _states, mail, _options);
+    private MailboxSync Sync(ScriptedMail mail) => new(_store.Log, _store.States, mail, _options);
 
     private static bool Running(WatchEntry entry)
     {
