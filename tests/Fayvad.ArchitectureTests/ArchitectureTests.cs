@@ -178,4 +178,23 @@ public sealed class SliceTests
             [typeof(BadExamples.Features.Compose.OpensItsOwnConnection).FullName!],
             Rules.SlicesHoldNoConnection(typeof(BadExamples.Features.Compose.OpensItsOwnConnection).Assembly));
     }
+
+    [Theory]
+    [InlineData("Identity")]
+    [InlineData("Directory")]
+    [InlineData("Mail")]
+    [InlineData("Sync")]
+    public void A_slice_binds_its_query_parameters_instead_of_reading_the_query_string(string module)
+    {
+        var breaches = Rules.SlicesBindTheirQuery(Modules.Named(module).Implementation);
+        Assert.True(breaches.Count == 0, "Slices that read the query string by hand:\n" + string.Join("\n", breaches));
+    }
+
+    [Fact]
+    public void The_query_rule_catches_a_slice_that_reads_the_query_string()
+    {
+        Assert.Equal(
+            [typeof(BadExamples.Features.Compose.ReadsTheQueryByHand).FullName!],
+            Rules.SlicesBindTheirQuery(typeof(BadExamples.Features.Compose.ReadsTheQueryByHand).Assembly));
+    }
 }

@@ -1,4 +1,4 @@
-// Deliberately bad code for the slice rules: two slices, one using the other, and one on a raw IMAP connection. Nothing here is registered or called.
+// Deliberately bad code for the slice rules: two slices, one using the other, one on a raw IMAP connection, one reading the query by hand. Nothing here is registered or called.
 
 namespace Fayvad.ArchitectureTests.BadExamples.Features.Send
 {
@@ -20,5 +20,11 @@ namespace Fayvad.ArchitectureTests.BadExamples.Features.Compose
     public static class OpensItsOwnConnection
     {
         public static int Folders(MailKit.Net.Imap.ImapClient client) => client.PersonalNamespaces.Count;
+    }
+
+    /// <summary>Breaks "a slice binds its query": it reads a parameter the OpenAPI document cannot see.</summary>
+    public static class ReadsTheQueryByHand
+    {
+        public static string? Folder(Microsoft.AspNetCore.Http.HttpRequest request) => request.Query["folder"];
     }
 }

@@ -117,6 +117,14 @@ public static class Rules
             .ShouldNot().HaveDependencyOnAny(ProtocolClients).GetResult());
 
     /// <summary>
+    /// No slice reads the query string by hand: its parameters are bound from their types (<c>[AsParameters]</c>
+    /// records, the lenient <c>WholeNumber</c> and <c>QueryFlag</c>), so the OpenAPI document describes what is read.
+    /// </summary>
+    public static IReadOnlyList<string> SlicesBindTheirQuery(Assembly assembly) =>
+        Failing(Types.InAssembly(assembly).That().ResideInNamespaceMatching(@"\.Features(\..*)?$")
+            .ShouldNot().HaveDependencyOn("Microsoft.AspNetCore.Http.IQueryCollection").GetResult());
+
+    /// <summary>
     /// What a slice may take from another: the messages it sends through the mediator (a command or query, and the
     /// slice's own records that message carries), never its handler, validator, endpoint or helpers.
     /// </summary>

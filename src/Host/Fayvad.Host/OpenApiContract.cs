@@ -71,6 +71,11 @@ internal static class OpenApiContract
     public static IServiceCollection AddApiContract(this IServiceCollection services) =>
         services.AddOpenApi(options =>
         {
+            // The lenient query types are described inline, as the number or flag they stand for.
+            options.CreateSchemaReferenceId = type =>
+                (Nullable.GetUnderlyingType(type.Type) ?? type.Type) is var clrType && (clrType == typeof(WholeNumber) || clrType == typeof(QueryFlag))
+                    ? null
+                    : OpenApiOptions.CreateDefaultSchemaReferenceId(type);
             options.AddDocumentTransformer(DescribeDocumentAsync);
             options.AddOperationTransformer(DescribeOperationAsync);
             options.AddSchemaTransformer((schema, context, _) =>
@@ -82,6 +87,28 @@ internal static class OpenApiContract
 
     private static void DescribeNumbersAndText(OpenApiSchema schema, OpenApiSchemaTransformerContext context)
     {
+        // The lenient query types bind through TryParse, and their converters hide the wire type: a whole number, a flag.
+        var clrType = Nullable.GetUnderlyingType(context.JsonTypeInfo.Type) ?? context.JsonTypeInfo.Type;
+        if (clrType == typeof(WholeNumber) || clrType == typeof(QueryFlag))
+        {
+            schema.Type = clrType == typeof(WholeNumber) ? JsonSchemaType.Integer : JsonSchemaType.Boolean;
+            schema.Format = clrType == typeof(WholeNumber) ? "int64" : null;
+        }
+
+        // A query parameter says its smallest value, or its closed set of values.
+        if (context.JsonPropertyInfo is null && ParameterInfoOf(context.ParameterDescription) is { } parameter)
+        {
+            if (parameter.GetCustomAttribute<MinimumAttribute>() is { } minimum)
+            {
+                schema.Minimum = minimum.Value.ToString(CultureInfo.InvariantCulture);
+            }
+
+            if (parameter.GetCustomAttribute<System.ComponentModel.DataAnnotations.AllowedValuesAttribute>() is { } allowed)
+            {
+                schema.Enum = allowed.Values.Select(v => (JsonNode)JsonValue.Create(v?.ToString())!).ToList();
+            }
+        }
+
         // The web defaults read "5" as 5, so the generator says "integer or numeric string"; the API writes numbers
         // and a client should send them: the contract says number.
         if (schema.Type is { } type && (type.HasFlag(JsonSchemaType.Integer) || type.HasFlag(JsonSchemaType.Number)))
@@ -290,16 +317,14 @@ internal static class OpenApiContract
         }
 
         operation.Parameters ??= [];
-        foreach (var query in metadata.OfType<QueryParameterDoc>().DistinctBy(q => q.Name))
+        // [Required] on a query parameter says a client must send it; the handler's validator still answers when it does not.
+        foreach (var parameter in operation.Parameters.OfType<OpenApiParameter>())
         {
-            operation.Parameters.Add(new OpenApiParameter
+            if (context.Description.ParameterDescriptions.FirstOrDefault(p => p.Name == parameter.Name) is { } described
+                && ParameterInfoOf(described)?.GetCustomAttribute<System.ComponentModel.DataAnnotations.RequiredAttribute>() is not null)
             {
-                Name = query.Name,
-                In = ParameterLocation.Query,
-                Description = query.Description,
-                Required = query.Required,
-                Schema = QuerySchema(query),
-            });
+                parameter.Required = true;
+            }
         }
 
         foreach (var header in metadata.OfType<HeaderParameterDoc>())
@@ -410,41 +435,8 @@ internal static class OpenApiContract
     private static string Fields(Type? type) => type is null ? "none"
         : "`{" + string.Join(", ", type.GetProperties().Select(p => "\"" + System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) + "\"")) + "}`";
 
-    private static OpenApiSchema QuerySchema(QueryParameterDoc query)
-    {
-        var schema = new OpenApiSchema
-        {
-            Type = query.Type switch
-            {
-                QueryType.Number => JsonSchemaType.Integer,
-                QueryType.Flag => JsonSchemaType.Boolean,
-                _ => JsonSchemaType.String,
-            },
-            Minimum = query.Minimum?.ToString(CultureInfo.InvariantCulture),
-            Maximum = query.Maximum?.ToString(CultureInfo.InvariantCulture),
-        };
-        if (query.Type == QueryType.Number)
-        {
-            schema.Format = "int64";
-        }
-
-        if (query.Default is { } value)
-        {
-            schema.Default = query.Type switch
-            {
-                QueryType.Number => JsonValue.Create(long.Parse(value, CultureInfo.InvariantCulture)),
-                QueryType.Flag => JsonValue.Create(bool.Parse(value)),
-                _ => JsonValue.Create(value),
-            };
-        }
-
-        if (query.Values is { Count: > 0 } values)
-        {
-            schema.Enum = values.Select(v => (JsonNode)JsonValue.Create(v)).ToList();
-        }
-
-        return schema;
-    }
+    private static ParameterInfo? ParameterInfoOf(Microsoft.AspNetCore.Mvc.ApiExplorer.ApiParameterDescription? parameter) =>
+        (parameter?.ParameterDescriptor as Microsoft.AspNetCore.Mvc.Infrastructure.IParameterInfoParameterDescriptor)?.ParameterInfo;
 
     /// <summary>Says what each shared error status means, with a real body as its example.</summary>
     private static void DescribeErrors(OpenApiOperation operation)

@@ -5,9 +5,9 @@ using Microsoft.AspNetCore.Http;
 namespace Fayvad.Shared.Http;
 
 /// <summary>
-/// One-line endpoint metadata the OpenAPI document is generated from (docs/adr/0022). Endpoints that read their query
-/// or body from <see cref="HttpRequest"/> themselves are invisible to the binder, so they say here what they read; what
-/// they answer is said with <c>Produces</c> metadata, like any typed endpoint.
+/// One-line endpoint metadata the OpenAPI document is generated from (docs/adr/0022). Query parameters are bound, and
+/// so described, from their types (<c>[AsParameters]</c>, <see cref="WholeNumber"/>, <see cref="QueryFlag"/>); what an
+/// endpoint answers, and a body it reads itself, is said here.
 /// </summary>
 public static class ApiDocs
 {
@@ -26,28 +26,15 @@ public static class ApiDocs
     public static RouteHandlerBuilder Returns<T>(this RouteHandlerBuilder builder, int statusCode = StatusCodes.Status200OK) =>
         builder.Produces<T>(statusCode);
 
-    /// <summary>A list: a bare JSON array, or the page <see cref="DrfPage{T}"/> when page, page_size or limit is given.</summary>
+    /// <summary>
+    /// A list: a bare JSON array, or the page <see cref="DrfPage{T}"/> when page, page_size or limit is given (the
+    /// endpoint binds <see cref="ListParameters"/>).
+    /// </summary>
     public static RouteHandlerBuilder ReturnsList<T>(this RouteHandlerBuilder builder) =>
         builder.Produces<IReadOnlyList<T>>(StatusCodes.Status200OK)
-            .WithMetadata(new ListResponseDoc(typeof(DrfPage<T>)))
-            .Query("page", QueryType.Number, "Page number (from 1); asks for the paged form.", minimum: 1, maximum: Paging.Paging.MaxPage)
-            .Query("page_size", QueryType.Number, "Items per page; asks for the paged form.",
-                Paging.Paging.DefaultLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, Paging.Paging.MaxLimit)
-            .Query("limit", QueryType.Number, "Same as page_size.", minimum: 1, maximum: Paging.Paging.MaxLimit);
+            .WithMetadata(new ListResponseDoc(typeof(DrfPage<T>)));
 
-    /// <summary>The page and limit of an endpoint that always pages (<see cref="PagingRules{T}"/>).</summary>
-    public static RouteHandlerBuilder Paged(this RouteHandlerBuilder builder) =>
-        builder
-            .Query("page", QueryType.Number, "Page number, from 1.", "1", 1, Paging.Paging.MaxPage)
-            .Query("limit", QueryType.Number, "Items per page.",
-                Paging.Paging.DefaultLimit.ToString(System.Globalization.CultureInfo.InvariantCulture), 1, Paging.Paging.MaxLimit);
-
-    /// <summary>A query parameter the endpoint reads from <see cref="HttpRequest.Query"/>.</summary>
-    public static RouteHandlerBuilder Query(this RouteHandlerBuilder builder, string name, QueryType type, string description,
-        string? @default = null, long? minimum = null, long? maximum = null, string[]? values = null, bool required = false) =>
-        builder.WithMetadata(new QueryParameterDoc(name, type, description, @default, minimum, maximum, values, required));
-
-    /// <summary>A request header the endpoint reads.</summary>
+    /// <summary>A request header the framework reads for the endpoint (Range for a file), which no parameter binds.</summary>
     public static RouteHandlerBuilder Header(this RouteHandlerBuilder builder, string name, string description) =>
         builder.WithMetadata(new HeaderParameterDoc(name, description));
 
@@ -79,16 +66,6 @@ public static class ApiDocs
     public static RouteHandlerBuilder AcceptsFile(this RouteHandlerBuilder builder, long maxBytes, string field = "file") =>
         builder.WithMetadata(new BodyDoc(null, maxBytes, [field]));
 }
-
-public enum QueryType
-{
-    Text,
-    Number,
-    Flag,
-}
-
-public sealed record QueryParameterDoc(string Name, QueryType Type, string Description, string? Default, long? Minimum, long? Maximum,
-    IReadOnlyList<string>? Values, bool Required);
 
 public sealed record HeaderParameterDoc(string Name, string Description);
 

@@ -15,13 +15,6 @@ public sealed record ListWindow(int Page, int PageSize, bool Paged)
 {
     public static readonly ListWindow All = new(1, 0, false);
 
-    public static ListWindow From(IQueryCollection query)
-    {
-        var page = query.IntValue("page");
-        var size = query.IntValue("page_size") ?? query.IntValue("limit");
-        return page is null && size is null ? All : new ListWindow(page ?? 1, size ?? Paging.DefaultLimit, true);
-    }
-
     public int Skip => Paged ? (Page - 1) * PageSize : 0;
 }
 

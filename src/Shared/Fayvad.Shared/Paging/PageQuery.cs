@@ -13,8 +13,14 @@ public static class Paging
 {
     public const int DefaultLimit = 50;
 
+    /// <summary><see cref="DefaultLimit"/> as an attribute's text.</summary>
+    public const string DefaultLimitText = "50";
+
     /// <summary>The cap keeps any one page, and so any one query, bounded.</summary>
     public const int MaxLimit = 200;
+
+    /// <summary><see cref="MaxLimit"/> as an attribute's text.</summary>
+    public const string MaxLimitText = "200";
 
     /// <summary>Keeps (Page - 1) * Limit inside an int for any accepted limit.</summary>
     public const int MaxPage = int.MaxValue / MaxLimit;

@@ -18,6 +18,9 @@ internal readonly record struct MessageLocation(string Folder, uint UidValidity,
 /// </summary>
 internal static class MessageIds
 {
+    /// <summary>What the <c>folder</c> query parameter of a route with a message id means.</summary>
+    public const string FolderParameter = "The folder to look in (an id names its folder already).";
+
     private const string Version = "m1";
 
     public static string Encode(string folder, uint uidValidity, uint uid) =>

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
@@ -9,6 +10,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -82,20 +84,29 @@ internal sealed class ListAliasesHandler(DirectoryDbContext db, ICurrentUser cal
     }
 }
 
+internal sealed class ListAliasesParameters : ListParameters
+{
+    [FromQuery(Name = "organization"), Description("Only this organization's aliases (superadmin)."), Minimum(1)]
+    public WholeNumber? Organization { get; init; }
+
+    [FromQuery(Name = "domain"), Description("Only this domain's aliases (a domain name).")]
+    public string? Domain { get; init; }
+
+    [FromQuery(Name = "search"), Description("Part of the address or description.")]
+    public string? Search { get; init; }
+}
+
 public sealed class ListAliasesEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/org/aliases", async (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/org/aliases", async ([AsParameters] ListAliasesParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
             {
-                var q = request.Query;
-                var window = ListWindow.From(q);
-                var result = await sender.Send(new ListAliasesQuery(window, q.LongValue("organization"), q.StringValue("domain"), q.StringValue("search")), ct);
+                var window = parameters.Window();
+                var result = await sender.Send(
+                    new ListAliasesQuery(window, parameters.Organization.AsLong(), parameters.Domain.Trimmed(), parameters.Search.Trimmed()), ct);
                 return result.ToHttp(slice => slice.ToListResult(window, request));
             })
-            .RequireAdmin().WithTags("Directory").WithName("ListAliases").ReturnsList<AliasDto>().Fails(403, 404)
-            .Query("organization", QueryType.Number, "Only this organization's aliases (superadmin).", minimum: 1)
-            .Query("domain", QueryType.Text, "Only this domain's aliases (a domain name).")
-            .Query("search", QueryType.Text, "Part of the address or description.");
+            .RequireAdmin().WithTags("Directory").WithName("ListAliases").ReturnsList<AliasDto>().Fails(403, 404);
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
@@ -10,6 +11,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -70,8 +72,10 @@ public sealed class DeleteDomainEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapDelete(ApiRoutes.Root + "/domains/{id:long}", async (long id, HttpRequest request, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new DeleteDomainCommand(id, request.Query["force"].FirstOrDefault()), ct)).ToOk())
-            .RequireAdmin().WithTags("Directory").WithName("DeleteDomain").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes a domain that still has mailboxes (they are deleted with it).");
+        app.MapDelete(ApiRoutes.Root + "/domains/{id:long}", async (long id,
+                    [FromQuery(Name = "force"), Description("true deletes a domain that still has mailboxes (they are deleted with it).")] QueryFlag? force,
+                    ISender sender, CancellationToken ct) =>
+                (await sender.Send(new DeleteDomainCommand(id, force?.Text), ct)).ToOk())
+            .RequireAdmin().WithTags("Directory").WithName("DeleteDomain").Returns<DeletionReceipt>().Fails(403, 409);
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
@@ -10,6 +11,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -78,12 +80,14 @@ public sealed class DeleteOrganizationEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        var delete = async (long id, HttpRequest request, ISender sender, CancellationToken ct) =>
-            (await sender.Send(new DeleteOrganizationCommand(id, request.Query["force"].FirstOrDefault()), ct)).ToOk();
+        var delete = async (long id,
+            [FromQuery(Name = "force"), Description("true deletes an organization that still has domains or mailboxes.")] QueryFlag? force,
+            ISender sender, CancellationToken ct) =>
+            (await sender.Send(new DeleteOrganizationCommand(id, force?.Text), ct)).ToOk();
         app.MapDelete(ApiRoutes.Root + "/admin/organizations/{id:long}", delete)
-            .RequireSuperadmin().WithTags("Directory").WithName("DeleteOrganization").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes an organization that still has domains or mailboxes.");
+            .RequireSuperadmin().WithTags("Directory").WithName("DeleteOrganization").Returns<DeletionReceipt>().Fails(403, 409);
         // The client's own server answered here.
         app.MapDelete(ApiRoutes.Root + "/admin/organizations/{id:long}/delete", delete)
-            .RequireSuperadmin().WithTags("Directory").WithName("DeleteOrganizationAlias").Returns<DeletionReceipt>().Fails(403, 409).Query("force", QueryType.Flag, "true deletes an organization that still has domains or mailboxes.");
+            .RequireSuperadmin().WithTags("Directory").WithName("DeleteOrganizationAlias").Returns<DeletionReceipt>().Fails(403, 409);
     }
 }

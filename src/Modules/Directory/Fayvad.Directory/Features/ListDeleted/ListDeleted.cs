@@ -88,9 +88,9 @@ public sealed class ListDeletedEndpoint : ICarterModule
     {
         foreach (var (kind, path) in DeletedKinds.Paths)
         {
-            app.MapGet(ApiRoutes.Root + path + "/deleted", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+            app.MapGet(ApiRoutes.Root + path + "/deleted", async Task<IResult> ([AsParameters] ListParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
             {
-                var window = ListWindow.From(request.Query);
+                var window = parameters.Window();
                 var result = await sender.Send(new ListDeletedQuery(kind, window), ct);
                 return result.ToHttp(slice => slice.ToListResult(window, request));
             }).RequireRoles(kind == DeletedKind.Organization ? EndpointAccess.Superadmins : EndpointAccess.Admins).WithTags("Directory").WithName("ListDeleted" + kind).ReturnsList<DeletedItem>().Fails(403);

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
@@ -10,6 +11,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -43,15 +45,21 @@ internal sealed class ListDomainsHandler(DirectoryDbContext db, ICurrentUser cal
     }
 }
 
+internal sealed class ListDomainsParameters : ListParameters
+{
+    [FromQuery(Name = "organization"), Description("Only this organization's domains (superadmin)."), Minimum(1)]
+    public WholeNumber? Organization { get; init; }
+}
+
 public sealed class ListDomainsEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/domains", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/domains", async Task<IResult> ([AsParameters] ListDomainsParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
         {
-            var window = ListWindow.From(request.Query);
-            var result = await sender.Send(new ListDomainsQuery(window, request.Query.LongValue("organization")), ct);
+            var window = parameters.Window();
+            var result = await sender.Send(new ListDomainsQuery(window, parameters.Organization.AsLong()), ct);
             return result.ToHttp(slice => slice.ToListResult(window, request));
-        }).RequireAuthorization().WithTags("Directory").WithName("ListDomains").ReturnsList<DomainDto>().Query("organization", QueryType.Number, "Only this organization's domains (superadmin).", minimum: 1);
+        }).RequireAuthorization().WithTags("Directory").WithName("ListDomains").ReturnsList<DomainDto>();
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Accounts;
@@ -11,6 +12,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -85,26 +87,48 @@ internal sealed class ListEmailAccountsHandler(DirectoryDbContext db, ICurrentUs
     }
 }
 
+internal abstract class ListEmailAccountsParameters : ListParameters
+{
+    public abstract WholeNumber? Organization { get; init; }
+
+    [FromQuery(Name = "domain"), Description("Only this domain's accounts (a domain name or id).")]
+    public string? Domain { get; init; }
+
+    [FromQuery(Name = "search"), Description("Part of the address or name.")]
+    public string? Search { get; init; }
+}
+
+internal sealed class OrganizationEmailAccountsParameters : ListEmailAccountsParameters
+{
+    [FromQuery(Name = "organization"), Description("Only this organization's accounts (superadmin)."), Minimum(1)]
+    public override WholeNumber? Organization { get; init; }
+}
+
+internal sealed class AllEmailAccountsParameters : ListEmailAccountsParameters
+{
+    [FromQuery(Name = "organization"), Description("Only this organization's accounts."), Minimum(1)]
+    public override WholeNumber? Organization { get; init; }
+}
+
 public sealed class ListEmailAccountsEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/org/email-accounts", (HttpRequest request, ISender sender, CancellationToken ct) =>
-            ListAsync(request, sender, superadminOnly: false, ct))
-            .RequireAdmin().WithTags("Directory").WithName("ListEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404).Query("organization", QueryType.Number, "Only this organization's accounts (superadmin).", minimum: 1).Query("domain", QueryType.Text, "Only this domain's accounts (a domain name or id).").Query("search", QueryType.Text, "Part of the address or name.");
+        app.MapGet(ApiRoutes.Root + "/org/email-accounts", ([AsParameters] OrganizationEmailAccountsParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(parameters, request, sender, superadminOnly: false, ct))
+            .RequireAdmin().WithTags("Directory").WithName("ListEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404);
 
         // The client's server: every account of the platform, for the system admin.
-        app.MapGet(ApiRoutes.Root + "/admin/email-accounts", (HttpRequest request, ISender sender, CancellationToken ct) =>
-            ListAsync(request, sender, superadminOnly: true, ct))
-            .RequireSuperadmin().WithTags("Directory").WithName("ListAllEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404).Query("organization", QueryType.Number, "Only this organization's accounts.", minimum: 1).Query("domain", QueryType.Text, "Only this domain's accounts (a domain name or id).").Query("search", QueryType.Text, "Part of the address or name.");
+        app.MapGet(ApiRoutes.Root + "/admin/email-accounts", ([AsParameters] AllEmailAccountsParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(parameters, request, sender, superadminOnly: true, ct))
+            .RequireSuperadmin().WithTags("Directory").WithName("ListAllEmailAccounts").ReturnsList<EmailAccountDto>().Fails(403, 404);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ISender sender, bool superadminOnly, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ListEmailAccountsParameters parameters, HttpRequest request, ISender sender, bool superadminOnly, CancellationToken ct)
     {
-        var q = request.Query;
-        var window = ListWindow.From(q);
+        var window = parameters.Window();
         var result = await sender.Send(new ListEmailAccountsQuery(
-            window, q.LongValue("organization"), q.StringValue("domain"), q.StringValue("search"), superadminOnly), ct);
+            window, parameters.Organization.AsLong(), parameters.Domain.Trimmed(), parameters.Search.Trimmed(), superadminOnly), ct);
         return result.ToHttp(slice => slice.ToListResult(window, request));
     }
 }

@@ -39,9 +39,9 @@ public sealed class ListOrganizationsEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/admin/organizations", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/admin/organizations", async Task<IResult> ([AsParameters] ListParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
         {
-            var window = ListWindow.From(request.Query);
+            var window = parameters.Window();
             var result = await sender.Send(new ListOrganizationsQuery(window), ct);
             return result.ToHttp(slice => slice.ToListResult(window, request));
         }).RequireSuperadmin().WithTags("Directory").WithName("ListOrganizations").ReturnsList<OrganizationDto>().Fails(403);

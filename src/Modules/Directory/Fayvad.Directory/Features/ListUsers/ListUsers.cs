@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
@@ -10,6 +11,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -72,24 +74,32 @@ internal sealed class ListUsersHandler(DirectoryDbContext db, ICurrentUser calle
     }
 }
 
+internal sealed class ListUsersParameters : ListParameters
+{
+    [FromQuery(Name = "organization"), Description("Only this organization's users (superadmin)."), Minimum(1)]
+    public WholeNumber? Organization { get; init; }
+
+    [FromQuery(Name = "search"), Description("Part of the username, email or name.")]
+    public string? Search { get; init; }
+}
+
 public sealed class ListUsersEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
-            ListAsync(request, sender, organizationOnly: false, ct))
-            .RequireAuthorization().WithTags("Directory").WithName("ListUsers").ReturnsList<UserProfile>().Fails(403).Query("organization", QueryType.Number, "Only this organization's users (superadmin).", minimum: 1).Query("search", QueryType.Text, "Part of the username, email or name.");
+        app.MapGet(ApiRoutes.Root + "/users", ([AsParameters] ListUsersParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(parameters, request, sender, organizationOnly: false, ct))
+            .RequireAuthorization().WithTags("Directory").WithName("ListUsers").ReturnsList<UserProfile>().Fails(403);
 
-        app.MapGet(ApiRoutes.Root + "/org/users", (HttpRequest request, ISender sender, CancellationToken ct) =>
-            ListAsync(request, sender, organizationOnly: true, ct))
-            .RequireAdmin().WithTags("Directory").WithName("ListOrganizationUsers").ReturnsList<UserProfile>().Fails(403).Query("organization", QueryType.Number, "Only this organization's users (superadmin).", minimum: 1).Query("search", QueryType.Text, "Part of the username, email or name.");
+        app.MapGet(ApiRoutes.Root + "/org/users", ([AsParameters] ListUsersParameters parameters, HttpRequest request, ISender sender, CancellationToken ct) =>
+            ListAsync(parameters, request, sender, organizationOnly: true, ct))
+            .RequireAdmin().WithTags("Directory").WithName("ListOrganizationUsers").ReturnsList<UserProfile>().Fails(403);
     }
 
-    private static async Task<IResult> ListAsync(HttpRequest request, ISender sender, bool organizationOnly, CancellationToken ct)
+    private static async Task<IResult> ListAsync(ListUsersParameters parameters, HttpRequest request, ISender sender, bool organizationOnly, CancellationToken ct)
     {
-        var q = request.Query;
-        var window = ListWindow.From(q);
-        var result = await sender.Send(new ListUsersQuery(window, q.StringValue("search"), q.LongValue("organization"), organizationOnly), ct);
+        var window = parameters.Window();
+        var result = await sender.Send(new ListUsersQuery(window, parameters.Search.Trimmed(), parameters.Organization.AsLong(), organizationOnly), ct);
         return result.ToHttp(slice => slice.ToListResult(window, request));
     }
 }

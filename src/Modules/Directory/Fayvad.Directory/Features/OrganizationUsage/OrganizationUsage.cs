@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Directory.Access;
@@ -8,6 +9,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -95,11 +97,13 @@ public sealed class OrganizationUsageEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/org/limits", HandleAsync)
-            .RequireAdmin().WithTags("Directory").WithName("OrganizationLimits").Returns<OrganizationUsageResponse>().Fails(403, 404).Query("organization", QueryType.Number, "The organization (superadmin); the caller's own otherwise.", minimum: 1);
+            .RequireAdmin().WithTags("Directory").WithName("OrganizationLimits").Returns<OrganizationUsageResponse>().Fails(403, 404);
         app.MapGet(ApiRoutes.Root + "/org/dashboard", HandleAsync)
-            .RequireAdmin().WithTags("Directory").WithName("OrganizationDashboard").Returns<OrganizationUsageResponse>().Fails(403, 404).Query("organization", QueryType.Number, "The organization (superadmin); the caller's own otherwise.", minimum: 1);
+            .RequireAdmin().WithTags("Directory").WithName("OrganizationDashboard").Returns<OrganizationUsageResponse>().Fails(403, 404);
     }
 
-    private static async Task<IResult> HandleAsync(HttpRequest request, ISender sender, CancellationToken ct) =>
-        (await sender.Send(new OrganizationUsageQuery(request.Query.LongValue("organization")), ct)).ToOk();
+    private static async Task<IResult> HandleAsync(
+        [FromQuery(Name = "organization"), Description("The organization (superadmin); the caller's own otherwise."), Minimum(1)] WholeNumber? organization,
+        ISender sender, CancellationToken ct) =>
+        (await sender.Send(new OrganizationUsageQuery(organization.AsLong()), ct)).ToOk();
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using FluentValidation;
 using Fayvad.Identity.Contracts;
@@ -8,6 +9,7 @@ using Fayvad.Shared.Results;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 
@@ -41,10 +43,13 @@ public sealed class DownloadUploadEndpoint : ICarterModule
     {
         foreach (var (path, name) in new[] { ("/email/attachments/download", "DownloadUpload"), ("/email/download-attachment", "DownloadUploadAlias") })
         {
-            app.MapGet(ApiRoutes.Root + path, async Task<IResult> (HttpRequest request, HttpResponse response, ISender sender, CancellationToken ct) =>
+            app.MapGet(ApiRoutes.Root + path, async Task<IResult> (
+                    [FromQuery(Name = "id"), Description("The upload id."), Minimum(1)] WholeNumber? id,
+                    [FromQuery(Name = "attachment_id"), Description("Same as id."), Minimum(1)] WholeNumber? attachmentId,
+                    HttpResponse response, ISender sender, CancellationToken ct) =>
                 {
-                    var id = request.Query.LongValue("id") ?? request.Query.LongValue("attachment_id");
-                    return (await sender.Send(new DownloadUploadQuery(id), ct)).ToHttp(file =>
+                    var upload = id.AsLong() ?? attachmentId.AsLong();
+                    return (await sender.Send(new DownloadUploadQuery(upload), ct)).ToHttp(file =>
                     {
                         var disposition = new ContentDispositionHeaderValue("attachment");
                         disposition.SetHttpFileName(file.Upload.FileName);
@@ -52,7 +57,7 @@ public sealed class DownloadUploadEndpoint : ICarterModule
                             new EntityTagHeaderValue($"\"upload-{file.Upload.Id}\""), file.Upload.CreatedAt));
                     });
                 })
-                .RequireAuthorization().WithTags("Mail").WithName(name).ReturnsContent(StatusCodes.Status200OK, "The uploaded file's bytes, in its own content type; Range requests are answered 206.", "*/*").ReturnsContent(StatusCodes.Status206PartialContent, "The requested byte range.", "*/*").ReturnsContent(StatusCodes.Status416RangeNotSatisfiable, "The range is outside the file.", "*/*").Fails(403, 404, 410).Query("id", QueryType.Number, "The upload id.", minimum: 1).Query("attachment_id", QueryType.Number, "Same as id.", minimum: 1).Header("Range", "A byte range (bytes=0-1023).");
+                .RequireAuthorization().WithTags("Mail").WithName(name).ReturnsContent(StatusCodes.Status200OK, "The uploaded file's bytes, in its own content type; Range requests are answered 206.", "*/*").ReturnsContent(StatusCodes.Status206PartialContent, "The requested byte range.", "*/*").ReturnsContent(StatusCodes.Status416RangeNotSatisfiable, "The range is outside the file.", "*/*").Fails(403, 404, 410).Header("Range", "A byte range (bytes=0-1023).");
         }
     }
 }

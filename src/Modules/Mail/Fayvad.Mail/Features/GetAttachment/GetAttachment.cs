@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
@@ -8,6 +9,7 @@ using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Net.Http.Headers;
 using MimeKit;
@@ -82,8 +84,8 @@ public sealed class GetAttachmentEndpoint : ICarterModule
     public void AddRoutes(IEndpointRouteBuilder app)
     {
         app.MapGet(ApiRoutes.Root + "/email/messages/{id}/attachments/{attachmentId}",
-            async Task<IResult> (string id, string attachmentId, HttpRequest request, HttpResponse response, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new GetAttachmentQuery(MessageIds.FromPath(id), attachmentId, request.Query.StringValue("folder")), ct)).ToHttp(file =>
+            async Task<IResult> (string id, string attachmentId, [FromQuery(Name = "folder"), Description(MessageIds.FolderParameter)] string? folder, HttpResponse response, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetAttachmentQuery(MessageIds.FromPath(id), attachmentId, folder.Trimmed()), ct)).ToHttp(file =>
                 {
                     var disposition = new ContentDispositionHeaderValue(file.Inline ? "inline" : "attachment");
                     disposition.SetHttpFileName(file.FileName);
@@ -92,6 +94,6 @@ public sealed class GetAttachmentEndpoint : ICarterModule
                     var tag = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{id}/{attachmentId}")))[..32];
                     return AttachmentResponse.File(response, file.Content, file.ContentType, disposition, new EntityTagHeaderValue($"\"{tag}\""));
                 }))
-            .RequireAuthorization().WithTags("Mail").WithName("GetAttachment").ReturnsContent(StatusCodes.Status200OK, "The attachment's bytes, in its own content type; Range requests are answered 206.", "*/*").ReturnsContent(StatusCodes.Status206PartialContent, "The requested byte range.", "*/*").ReturnsContent(StatusCodes.Status416RangeNotSatisfiable, "The range is outside the file.", "*/*").Fails(403).Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).").Header("Range", "A byte range (bytes=0-1023).");
+            .RequireAuthorization().WithTags("Mail").WithName("GetAttachment").ReturnsContent(StatusCodes.Status200OK, "The attachment's bytes, in its own content type; Range requests are answered 206.", "*/*").ReturnsContent(StatusCodes.Status206PartialContent, "The requested byte range.", "*/*").ReturnsContent(StatusCodes.Status416RangeNotSatisfiable, "The range is outside the file.", "*/*").Fails(403).Header("Range", "A byte range (bytes=0-1023).");
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Fayvad.Mail.Contracts;
 using Carter;
 using FluentValidation;
@@ -11,6 +12,7 @@ using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.GetChanges;
@@ -71,11 +73,15 @@ public sealed class GetChangesEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/changes", async (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/email/changes", async (
+            [FromQuery(Name = "folder"), Description("Folder path or common name."), DefaultValue("INBOX")] string? folder,
+            [FromQuery(Name = "since"), Description("The state token of an earlier list or changes answer; absent for a full state.")] string? since,
+            [FromQuery(Name = "limit"), Description("Most changes in one answer."), DefaultValue(typeof(WholeNumber), Paging.MaxLimitText),
+             System.ComponentModel.DataAnnotations.Range(1, Paging.MaxLimit)] WholeNumber? limit,
+            ISender sender, CancellationToken ct) =>
         {
-            var q = request.Query;
-            var query = new GetChangesQuery(q.StringValue("folder") ?? Folders.Inbox, q.StringValue("since"), q.IntValue("limit") ?? Paging.MaxLimit);
+            var query = new GetChangesQuery(folder.Trimmed() ?? Folders.Inbox, since.Trimmed(), limit.AsInt() ?? Paging.MaxLimit);
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("GetChanges").Returns<ChangesResponse>().Fails(403, 404, 410).Query("folder", QueryType.Text, "Folder path or common name.", "INBOX").Query("since", QueryType.Text, "The state token of an earlier list or changes answer; absent for a full state.").Query("limit", QueryType.Number, "Most changes in one answer.", "200", 1, 200);
+        }).RequireAuthorization().WithTags("Mail").WithName("GetChanges").Returns<ChangesResponse>().Fails(403, 404, 410);
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
@@ -8,6 +9,7 @@ using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -110,11 +112,12 @@ public sealed class GetMessageEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/messages/{id}", async (string id, HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/email/messages/{id}", async (string id,
+            [FromQuery(Name = "mark_read"), Description("true marks the message read."), DefaultValue(typeof(QueryFlag), "false")] QueryFlag? markRead,
+            [FromQuery(Name = "folder"), Description(MessageIds.FolderParameter)] string? folder, ISender sender, CancellationToken ct) =>
         {
-            var markRead = request.Query.StringValue("mark_read") is "true" or "1" or "True";
-            var query = new GetMessageQuery(MessageIds.FromPath(id), markRead, request.Query.StringValue("folder"));
+            var query = new GetMessageQuery(MessageIds.FromPath(id), markRead.AsBool() == true, folder.Trimmed());
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("GetMessage").Returns<MessageDetailDto>().Fails(403).Query("mark_read", QueryType.Flag, "true marks the message read.", "false").Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).");
+        }).RequireAuthorization().WithTags("Mail").WithName("GetMessage").Returns<MessageDetailDto>().Fails(403);
     }
 }

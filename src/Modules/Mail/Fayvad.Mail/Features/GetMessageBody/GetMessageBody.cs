@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Text;
 using Carter;
 using Fayvad.Identity.Contracts;
@@ -9,6 +10,7 @@ using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.GetMessageBody;
@@ -110,8 +112,8 @@ public sealed class GetMessageBodyEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/body", async Task<IResult> (string id, HttpRequest request, HttpResponse response, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new GetMessageBodyQuery(MessageIds.FromPath(id), request.Query.StringValue("folder")), ct)).ToHttp(stream =>
+        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/body", async Task<IResult> (string id, [FromQuery(Name = "folder"), Description(MessageIds.FolderParameter)] string? folder, HttpResponse response, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetMessageBodyQuery(MessageIds.FromPath(id), folder.Trimmed()), ct)).ToHttp(stream =>
                 {
                     // Text only, never rendered: html source included.
                     response.Headers.XContentTypeOptions = "nosniff";
@@ -120,6 +122,6 @@ public sealed class GetMessageBodyEndpoint : ICarterModule
                 }))
             .RequireAuthorization().WithTags("Mail").WithName("GetMessageBody")
             .ReturnsContent(StatusCodes.Status200OK, $"The whole text body, decoded, as UTF-8 text (the html source when the message has no text part). body_text in lists and details holds at most the first {BodyLoader.MaxBodyBytes / 1024} KiB of its part as stored, with body_truncated: true when there is more.", "text/plain")
-            .Fails(403).Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).");
+            .Fails(403);
     }
 }

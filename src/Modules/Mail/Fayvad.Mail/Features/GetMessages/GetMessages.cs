@@ -1,3 +1,5 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
 using Fayvad.Mail.Contracts;
 using Carter;
 using FluentValidation;
@@ -12,6 +14,7 @@ using MailKit.Search;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.GetMessages;
@@ -69,26 +72,38 @@ internal sealed class GetMessagesHandler(ICurrentUser caller, IImapSessions sess
     }
 }
 
+internal sealed class GetMessagesParameters : PageParameters
+{
+    [FromQuery(Name = "folder"), Description("Folder path or common name (Sent, Spam, Deleted Items...)."), DefaultValue("INBOX")]
+    public string? Folder { get; init; }
+
+    [FromQuery(Name = "include_body"), Description("false leaves bodies out of the list."), DefaultValue(typeof(QueryFlag), "true")]
+    public QueryFlag? IncludeBody { get; init; }
+
+    [FromQuery(Name = "fields"), Description("summary: the same as include_body=false."), AllowedValues("summary")]
+    public string? Fields { get; init; }
+
+    [FromQuery(Name = "sort"), Description("arrival: newest into the folder first; date: by Date header, newest first."), DefaultValue("arrival"),
+     AllowedValues("arrival", "date")]
+    public string? Sort { get; init; }
+
+    /// <summary>Bodies are in the list by default (the client reads them there); include_body=false or fields=summary drops them.</summary>
+    public bool Bodies() => IncludeBody.AsBool() != false && !string.Equals(Fields.Trimmed(), "summary", StringComparison.OrdinalIgnoreCase);
+}
+
 public sealed class GetMessagesEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/messages", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/email/messages", async Task<IResult> ([AsParameters] GetMessagesParameters parameters, ISender sender, CancellationToken ct) =>
         {
-            var q = request.Query;
             var query = new GetMessagesQuery(
-                q.StringValue("folder") ?? Folders.Inbox,
-                q.PageOrDefault(),
-                q.LimitOrDefault(),
-                IncludeBody(q),
-                q.StringValue("sort")?.ToLowerInvariant() ?? "arrival");
+                parameters.Folder.Trimmed() ?? Folders.Inbox,
+                parameters.PageOrFirst(),
+                parameters.LimitOrDefault(),
+                parameters.Bodies(),
+                parameters.Sort.Trimmed()?.ToLowerInvariant() ?? "arrival");
             return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("GetMessages").Returns<GetMessagesResponse>().Fails(403, 404).Paged().Query("folder", QueryType.Text, "Folder path or common name (Sent, Spam, Deleted Items...).", "INBOX").Query("include_body", QueryType.Flag, "false leaves bodies out of the list.", "true").Query("fields", QueryType.Text, "summary: the same as include_body=false.", values: ["summary"]).Query("sort", QueryType.Text, "arrival: newest into the folder first; date: by Date header, newest first.", "arrival", values: ["arrival", "date"]);
+        }).RequireAuthorization().WithTags("Mail").WithName("GetMessages").Returns<GetMessagesResponse>().Fails(403, 404);
     }
-
-    /// <summary>Bodies are in the list by default (the client reads them there); include_body=false or fields=summary drops them.</summary>
-    internal static bool IncludeBody(IQueryCollection query) =>
-        !(string.Equals(query.StringValue("include_body"), "false", StringComparison.OrdinalIgnoreCase)
-          || query.StringValue("include_body") == "0"
-          || string.Equals(query.StringValue("fields"), "summary", StringComparison.OrdinalIgnoreCase));
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
@@ -8,6 +9,7 @@ using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 
@@ -149,9 +151,9 @@ public sealed class GetRawMessageEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/raw", async Task<IResult> (string id, HttpRequest request, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new GetRawMessageQuery(MessageIds.FromPath(id), request.Query.StringValue("folder")), ct)).ToHttp(stream =>
+        app.MapGet(ApiRoutes.Root + "/email/messages/{id}/raw", async Task<IResult> (string id, [FromQuery(Name = "folder"), Description(MessageIds.FolderParameter)] string? folder, ISender sender, CancellationToken ct) =>
+                (await sender.Send(new GetRawMessageQuery(MessageIds.FromPath(id), folder.Trimmed()), ct)).ToHttp(stream =>
                     Results.Stream(stream, "message/rfc822", fileDownloadName: "message.eml")))
-            .RequireAuthorization().WithTags("Mail").WithName("GetRawMessage").ReturnsContent(StatusCodes.Status200OK, "The message as stored (RFC 5322), as message.eml.", "message/rfc822").Fails(403).Query("folder", QueryType.Text, "The folder to look in (an id names its folder already).");
+            .RequireAuthorization().WithTags("Mail").WithName("GetRawMessage").ReturnsContent(StatusCodes.Status200OK, "The message as stored (RFC 5322), as message.eml.", "message/rfc822").Fails(403);
     }
 }

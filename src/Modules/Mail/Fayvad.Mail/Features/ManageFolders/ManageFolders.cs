@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Mail.Imap;
@@ -11,6 +12,7 @@ using MailKit;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.ManageFolders;
@@ -215,8 +217,10 @@ public sealed class ManageFoldersEndpoint : ICarterModule
         app.MapPatch(ApiRoutes.Root + "/email/folders", async (RenameFolderCommand command, ISender sender, CancellationToken ct) =>
                 (await sender.Send(command, ct)).ToOk())
             .RequireAuthorization().WithTags("Mail").WithName("RenameFolder").Returns<FolderDto>().Fails(403, 404, 409);
-        app.MapDelete(ApiRoutes.Root + "/email/folders", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
-                (await sender.Send(new DeleteFolderCommand(request.Query.StringValue("folder")), ct)).ToHttp(_ => Results.NoContent()))
-            .RequireAuthorization().WithTags("Mail").WithName("DeleteFolder").Produces(StatusCodes.Status204NoContent).Fails(403, 404, 409).Query("folder", QueryType.Text, "The folder path.", required: true);
+        app.MapDelete(ApiRoutes.Root + "/email/folders", async Task<IResult> (
+                    [FromQuery(Name = "folder"), Description("The folder path."), System.ComponentModel.DataAnnotations.Required] string? folder,
+                    ISender sender, CancellationToken ct) =>
+                (await sender.Send(new DeleteFolderCommand(folder.Trimmed()), ct)).ToHttp(_ => Results.NoContent()))
+            .RequireAuthorization().WithTags("Mail").WithName("DeleteFolder").Produces(StatusCodes.Status204NoContent).Fails(403, 404, 409);
     }
 }

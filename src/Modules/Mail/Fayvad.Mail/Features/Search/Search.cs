@@ -1,9 +1,9 @@
+using System.ComponentModel;
 using Fayvad.Mail.Contracts;
 using System.Globalization;
 using Carter;
 using FluentValidation;
 using Fayvad.Identity.Contracts;
-using Fayvad.Mail.Features.GetMessages;
 using Fayvad.Mail.Imap;
 using Fayvad.Mail.Mime;
 using Fayvad.Shared.Http;
@@ -14,6 +14,7 @@ using MailKit.Search;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 
 namespace Fayvad.Mail.Features.Search;
@@ -214,36 +215,70 @@ internal sealed class SearchHandler(ICurrentUser caller, IImapSessions sessions,
         DateTime.Parse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal).Date;
 }
 
+internal sealed class SearchParameters : PageParameters
+{
+    [FromQuery(Name = "q"), Description("Words to find (Dovecot full-text index: subject, addresses, body).")]
+    public string? Q { get; init; }
+
+    [FromQuery(Name = "query"), Description("Same as q.")]
+    public string? Query { get; init; }
+
+    [FromQuery(Name = "folder"), Description("Only this folder; all folders when absent.")]
+    public string? Folder { get; init; }
+
+    [FromQuery(Name = "include_body"), Description("false leaves bodies out."), DefaultValue(typeof(QueryFlag), "true")]
+    public QueryFlag? IncludeBody { get; init; }
+
+    [FromQuery(Name = "from"), Description("Sender contains.")]
+    public string? From { get; init; }
+
+    [FromQuery(Name = "to"), Description("Recipient contains.")]
+    public string? To { get; init; }
+
+    [FromQuery(Name = "subject"), Description("Subject contains.")]
+    public string? Subject { get; init; }
+
+    [FromQuery(Name = "since"), Description("On or after this date (YYYY-MM-DD).")]
+    public string? Since { get; init; }
+
+    [FromQuery(Name = "before"), Description("Before this date (YYYY-MM-DD).")]
+    public string? Before { get; init; }
+
+    [FromQuery(Name = "unread"), Description("Only unread (true) or read (false) messages.")]
+    public QueryFlag? Unread { get; init; }
+
+    [FromQuery(Name = "is_read"), Description("The opposite of unread.")]
+    public QueryFlag? IsRead { get; init; }
+
+    [FromQuery(Name = "starred"), Description("Only starred (true) or unstarred (false).")]
+    public QueryFlag? Starred { get; init; }
+
+    [FromQuery(Name = "has_attachments"), Description("Only messages with (true) or without (false) attachments.")]
+    public QueryFlag? HasAttachments { get; init; }
+}
+
 public sealed class SearchEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/search", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapGet(ApiRoutes.Root + "/email/search", async Task<IResult> ([AsParameters] SearchParameters p, ISender sender, CancellationToken ct) =>
         {
-            var q = request.Query;
             var message = new SearchQueryMessage(
                 // Given but blank is an error (the client's servers said 400), so the raw value goes to the validator.
-                q.ContainsKey("query") ? q["query"].ToString() : q.StringValue("q"),
-                q.StringValue("folder"),
-                q.PageOrDefault(),
-                q.LimitOrDefault(),
-                GetMessagesEndpoint.IncludeBody(q),
-                q.StringValue("from"),
-                q.StringValue("to"),
-                q.StringValue("subject"),
-                q.StringValue("since"),
-                q.StringValue("before"),
-                Flag(q, "unread") ?? !Flag(q, "is_read"),
-                Flag(q, "starred"),
-                Flag(q, "has_attachments"));
+                p.Query ?? p.Q.Trimmed(),
+                p.Folder.Trimmed(),
+                p.PageOrFirst(),
+                p.LimitOrDefault(),
+                p.IncludeBody.AsBool() != false,
+                p.From.Trimmed(),
+                p.To.Trimmed(),
+                p.Subject.Trimmed(),
+                p.Since.Trimmed(),
+                p.Before.Trimmed(),
+                p.Unread.AsBool() ?? !p.IsRead.AsBool(),
+                p.Starred.AsBool(),
+                p.HasAttachments.AsBool());
             return (await sender.Send(message, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("Search").Returns<SearchResponse>().Fails(403, 404).Paged().Query("q", QueryType.Text, "Words to find (Dovecot full-text index: subject, addresses, body).").Query("query", QueryType.Text, "Same as q.").Query("folder", QueryType.Text, "Only this folder; all folders when absent.").Query("include_body", QueryType.Flag, "false leaves bodies out.", "true").Query("from", QueryType.Text, "Sender contains.").Query("to", QueryType.Text, "Recipient contains.").Query("subject", QueryType.Text, "Subject contains.").Query("since", QueryType.Text, "On or after this date (YYYY-MM-DD).").Query("before", QueryType.Text, "Before this date (YYYY-MM-DD).").Query("unread", QueryType.Flag, "Only unread (true) or read (false) messages.").Query("is_read", QueryType.Flag, "The opposite of unread.").Query("starred", QueryType.Flag, "Only starred (true) or unstarred (false).").Query("has_attachments", QueryType.Flag, "Only messages with (true) or without (false) attachments.");
+        }).RequireAuthorization().WithTags("Mail").WithName("Search").Returns<SearchResponse>().Fails(403, 404);
     }
-
-    private static bool? Flag(IQueryCollection query, string name) => query.StringValue(name)?.ToLowerInvariant() switch
-    {
-        "true" or "1" or "yes" => true,
-        "false" or "0" or "no" => false,
-        _ => null,
-    };
 }

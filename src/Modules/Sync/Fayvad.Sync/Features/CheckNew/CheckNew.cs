@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using Carter;
 using Fayvad.Identity.Contracts;
@@ -10,6 +11,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
 
@@ -159,10 +161,10 @@ public sealed class CheckNewEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/check-new", async (HttpRequest request, ISender sender, CancellationToken ct) =>
-        {
-            var query = new CheckNewQuery(request.Query.StringValue("folder") ?? "INBOX", request.Query.StringValue("since"));
-            return (await sender.Send(query, ct)).ToOk();
-        }).RequireAuthorization().WithTags("Mail").WithName("CheckNew").Returns<CheckNewResponse>().Fails(403, 404).Query("folder", QueryType.Text, "Folder path or common name.", "INBOX").Query("since", QueryType.Text, "The state token of an earlier answer.");
+        app.MapGet(ApiRoutes.Root + "/email/check-new", async (
+            [FromQuery(Name = "folder"), Description("Folder path or common name."), DefaultValue("INBOX")] string? folder,
+            [FromQuery(Name = "since"), Description("The state token of an earlier answer.")] string? since,
+            ISender sender, CancellationToken ct) =>
+            (await sender.Send(new CheckNewQuery(folder.Trimmed() ?? "INBOX", since.Trimmed()), ct)).ToOk()).RequireAuthorization().WithTags("Mail").WithName("CheckNew").Returns<CheckNewResponse>().Fails(403, 404);
     }
 }

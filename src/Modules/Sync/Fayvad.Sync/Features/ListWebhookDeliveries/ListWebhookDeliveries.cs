@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -10,6 +11,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -68,14 +70,18 @@ internal sealed class ListWebhookDeliveriesHandler(SyncDbContext db, ICurrentUse
     }
 }
 
+internal sealed class ListWebhookDeliveriesParameters : PageParameters
+{
+    [FromQuery(Name = "status"), Description("Only deliveries in this state."),
+     System.ComponentModel.DataAnnotations.AllowedValues(DeliveryStatus.Pending, DeliveryStatus.Delivered, DeliveryStatus.Failed)]
+    public string? Status { get; init; }
+}
+
 public sealed class ListWebhookDeliveriesEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/webhooks/{id:long}/deliveries", async (long id, HttpRequest request, ISender sender, CancellationToken ct) =>
-        {
-            var q = request.Query;
-            return (await sender.Send(new ListWebhookDeliveriesQuery(id, q.StringValue("status"), q.PageOrDefault(), q.LimitOrDefault()), ct)).ToOk();
-        }).RequireAdmin().WithTags("Webhooks").WithName("ListWebhookDeliveries").Returns<ListWebhookDeliveriesResponse>().Fails(403).Paged().Query("status", QueryType.Text, "Only deliveries in this state.", values: ["pending", "delivered", "failed"]);
+        app.MapGet(ApiRoutes.Root + "/webhooks/{id:long}/deliveries", async (long id, [AsParameters] ListWebhookDeliveriesParameters parameters, ISender sender, CancellationToken ct) =>
+            (await sender.Send(new ListWebhookDeliveriesQuery(id, parameters.Status.Trimmed(), parameters.PageOrFirst(), parameters.LimitOrDefault()), ct)).ToOk()).RequireAdmin().WithTags("Webhooks").WithName("ListWebhookDeliveries").Returns<ListWebhookDeliveriesResponse>().Fails(403);
     }
 }

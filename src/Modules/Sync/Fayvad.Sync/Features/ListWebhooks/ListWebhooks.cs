@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using Carter;
 using Fayvad.Identity.Contracts;
 using Fayvad.Shared.Http;
@@ -9,6 +10,7 @@ using FluentValidation;
 using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.EntityFrameworkCore;
 
@@ -67,8 +69,10 @@ public sealed class ListWebhooksEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/webhooks", async (HttpRequest request, ISender sender, CancellationToken ct) =>
-            (await sender.Send(new ListWebhooksQuery(request.Query.LongValue("organization")), ct)).ToOk())
-            .RequireAdmin().WithTags("Webhooks").WithName("ListWebhooks").Returns<ListWebhooksResponse>().Fails(403).Query("organization", QueryType.Number, "Only this organization's webhooks (superadmin).", minimum: 1);
+        app.MapGet(ApiRoutes.Root + "/webhooks", async (
+                [FromQuery(Name = "organization"), Description("Only this organization's webhooks (superadmin)."), Minimum(1)] WholeNumber? organization,
+                ISender sender, CancellationToken ct) =>
+            (await sender.Send(new ListWebhooksQuery(organization.AsLong()), ct)).ToOk())
+            .RequireAdmin().WithTags("Webhooks").WithName("ListWebhooks").Returns<ListWebhooksResponse>().Fails(403);
     }
 }

@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -13,6 +14,7 @@ using Mediator;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -143,7 +145,11 @@ public sealed class StreamEventsEndpoint : ICarterModule
 {
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapGet(ApiRoutes.Root + "/email/events", async Task (HttpContext http, ICurrentUser caller, ISender sender) =>
+        app.MapGet(ApiRoutes.Root + "/email/events", async Task (
+            [FromHeader(Name = "Last-Event-ID"), Description("The id of the last event received; the stream resumes after it.")] string? lastEventId,
+            [FromQuery(Name = "since"), Description("The last event id seen (the Last-Event-ID header wins)."),
+             Minimum(0)] WholeNumber? sinceQuery,
+            HttpContext http, ICurrentUser caller, ISender sender) =>
         {
             if (caller.MailboxAddress is not { } mailbox)
             {
@@ -151,17 +157,14 @@ public sealed class StreamEventsEndpoint : ICarterModule
                 return;
             }
 
-            var sinceText = http.Request.Headers["Last-Event-ID"].ToString() is { Length: > 0 } header ? header : http.Request.Query.StringValue("since");
-            long? since = null;
-            if (sinceText is not null)
+            // The header wins; a malformed one, or a negative since, is no event id (-1).
+            var since = lastEventId is { Length: > 0 }
+                ? long.TryParse(lastEventId, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed) ? parsed : -1
+                : sinceQuery.AsLong();
+            if (since < 0)
             {
-                if (!long.TryParse(sinceText, NumberStyles.None, CultureInfo.InvariantCulture, out var parsed))
-                {
-                    await Results.Json(new ErrorBody("Last-Event-ID / since must be an event id from this stream."), statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
-                    return;
-                }
-
-                since = parsed;
+                await Results.Json(new ErrorBody("Last-Event-ID / since must be an event id from this stream."), statusCode: StatusCodes.Status400BadRequest).ExecuteAsync(http);
+                return;
             }
 
             var response = http.Response;
@@ -179,7 +182,7 @@ public sealed class StreamEventsEndpoint : ICarterModule
             {
                 await WriteFramesAsync(http, frames);
             }
-        }).RequireAuthorization().Detachable().WithTags("Mail").WithName("StreamEvents").StreamsEvents("Every change in the caller's mailbox, all folders, as server-sent events (`id:` is the event id; reconnect with Last-Event-ID to resume). Comment lines `: connected` and `: heartbeat` keep the connection alive.", MailEventDocs.Described).Fails(403).Query("since", QueryType.Number, "The last event id seen (the Last-Event-ID header wins).", minimum: 0).Header("Last-Event-ID", "The id of the last event received; the stream resumes after it.");
+        }).RequireAuthorization().Detachable().WithTags("Mail").WithName("StreamEvents").StreamsEvents("Every change in the caller's mailbox, all folders, as server-sent events (`id:` is the event id; reconnect with Last-Event-ID to resume). Comment lines `: connected` and `: heartbeat` keep the connection alive.", MailEventDocs.Described).Fails(403);
     }
 
     private static async Task WriteFramesAsync(HttpContext http, IAsyncEnumerable<SseFrame> frames)
