@@ -1,3 +1,4 @@
+using Fayvad.Mail.Mime;
 using Fayvad.Shared.Validation;
 using FluentValidation;
 using Fayvad.Mail.Contracts;
@@ -39,6 +40,7 @@ public static class MailModule
 
         services.AddValidatedOptions<MailOptions, MailOptionsValidator>("Mail");
         services.AddSingleton<MailMetrics>();
+        services.AddSingleton<ComposeJson>();
         services.AddSingleton<IMailSubmitter, MailSubmitter>();
         services.AddScoped<Outbox>();
         services.AddSingleton<ClaimFinisher>();

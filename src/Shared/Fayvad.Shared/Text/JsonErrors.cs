@@ -12,7 +12,11 @@ public static partial class JsonErrors
 {
     public const string InvalidText = "must be valid Unicode text (it holds a lone surrogate or invalid UTF-8).";
 
-    public static string Describe(JsonException exception)
+    /// <param name="target">
+    /// The record the body was read into, when known: a positional record names itself in the serializer's message, so
+    /// the field's own type is looked up there to say what it must be.
+    /// </param>
+    public static string Describe(JsonException exception, Type? target = null)
     {
         var field = FieldOf(exception.Path);
         var message = exception.Message;
@@ -25,6 +29,12 @@ public static partial class JsonErrors
         if (ConvertedTo().Match(message) is { Success: true } converted)
         {
             var type = converted.Groups["type"].Value;
+            if (target is not null && field is not null && !type.StartsWith("System.", StringComparison.Ordinal)
+                && target.GetProperties().FirstOrDefault(p => JsonNamingPolicy.SnakeCaseLower.ConvertName(p.Name) == field) is { } property)
+            {
+                type = (Nullable.GetUnderlyingType(property.PropertyType) ?? property.PropertyType).FullName ?? type;
+            }
+
             // A request record (its constructor binds the field) names itself, not the field's type.
             return field is null ? "The request body must be a JSON object."
                 : type.StartsWith("System.", StringComparison.Ordinal) ? $"{field} {Expected(type)}"

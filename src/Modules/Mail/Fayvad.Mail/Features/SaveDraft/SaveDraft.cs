@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Carter;
 using FluentValidation;
 using Fayvad.Shared.Validation;
@@ -31,10 +30,9 @@ internal sealed record SaveDraftCommand(
     string? Subject,
     string? Body,
     string? BodyHtml,
-    IReadOnlyList<long> AttachmentIds,
-    string? BodyError = null) : ICommand<Result<SaveDraftResponse>>;
+    IReadOnlyList<long> AttachmentIds) : ICommand<Result<SaveDraftResponse>>;
 
-/// <summary>The JSON body of a draft save as the OpenAPI document describes it (read field by field below); to/cc/bcc are aliases of the *_recipients lists.</summary>
+/// <summary>The JSON body of a draft save (read through <see cref="ComposeJson"/>); to/cc/bcc are aliases of the *_recipients lists.</summary>
 internal sealed record SaveDraftBody(
     long? Id,
     IReadOnlyList<string>? ToRecipients,
@@ -54,7 +52,6 @@ internal sealed class SaveDraftValidator : AbstractValidator<SaveDraftCommand>
 {
     public SaveDraftValidator()
     {
-        RuleFor(c => c.BodyError).Null().WithMessage(c => c.BodyError!);
         // A draft may be unfinished (no recipient, no subject), but what it holds must be writable as mail headers.
         RuleForEach(c => c.ToRecipients).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"to_recipients: '{a}' is not a valid email address.");
         RuleForEach(c => c.CcRecipients).Must(ComposeInput.IsAddress).WithMessage((_, a) => $"cc_recipients: '{a}' is not a valid email address.");
@@ -139,49 +136,19 @@ public sealed class SaveDraftEndpoint : ICarterModule
     {
         foreach (var (path, name) in new[] { ("/email/drafts/save", "SaveDraft"), ("/email/draft", "SaveDraftAlias") })
         {
-            app.MapPost(ApiRoutes.Root + path, async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
-                    (await sender.Send(await ReadAsync(request, ct), ct)).ToOk())
+            app.MapPost(ApiRoutes.Root + path, async Task<IResult> (HttpRequest request, ComposeJson json, ISender sender, CancellationToken ct) =>
+                    (await sender.Send(ToCommand(await json.ReadAsync<SaveDraftBody>(request, ct)), ct)).ToOk())
                 .RequireAuthorization().WithTags("Mail").WithName(name).Returns<SaveDraftResponse>().Fails(403, 404, 413).AcceptsBody<SaveDraftBody>();
         }
     }
 
-    private static Task<SaveDraftCommand> ReadAsync(HttpRequest request, CancellationToken ct) =>
-        ComposeShape.ReadAsync(request, ["subject", "body", "body_html"],
-            ["to_recipients", "cc_recipients", "bcc_recipients", "to", "cc", "bcc"], Read, ct);
-
-    private static SaveDraftCommand Read(JsonElement root)
-    {
-        string? error = null;
-        long? id = null;
-        if (root.TryGetProperty("id", out var idValue) && idValue.ValueKind is not JsonValueKind.Null
-            && !(idValue.ValueKind == JsonValueKind.String && idValue.GetString()!.Trim().Length == 0))
-        {
-            id = idValue.ValueKind switch
-            {
-                JsonValueKind.Number when idValue.TryGetInt64(out var n) => n,
-                JsonValueKind.String => DraftStore.ParseId(idValue.GetString()),
-                _ => null,
-            };
-            if (id is not > 0)
-            {
-                error = "id must be the integer id of one of your drafts, or absent to create a draft.";
-            }
-        }
-
-        if (!ComposeInput.TryIds(root, "attachment_ids", out var attachmentIds, out var idsError))
-        {
-            error ??= idsError;
-        }
-
-        return new SaveDraftCommand(
-            id,
-            ComposeInput.Addresses(root, "to_recipients", "to"),
-            ComposeInput.Addresses(root, "cc_recipients", "cc"),
-            ComposeInput.Addresses(root, "bcc_recipients", "bcc"),
-            ComposeInput.Text(root, "subject"),
-            ComposeInput.Text(root, "body"),
-            ComposeInput.Text(root, "body_html"),
-            attachmentIds,
-            error);
-    }
+    private static SaveDraftCommand ToCommand(SaveDraftBody body) => new(
+        body.Id,
+        body.ToRecipients ?? body.To ?? [],
+        body.CcRecipients ?? body.Cc ?? [],
+        body.BccRecipients ?? body.Bcc ?? [],
+        body.Subject,
+        body.Body,
+        body.BodyHtml,
+        body.AttachmentIds ?? []);
 }

@@ -18,7 +18,6 @@ internal sealed record SendEmailCommand(
     string? ReplyToId,
     IReadOnlyList<OutgoingAttachment> Attachments,
     string? IdempotencyKey,
-    string? BodyError = null,
     IReadOnlyList<long>? UploadIds = null) : ICommand<Result<SendEmailResponse>>
 {
     /// <summary>attachment_ids: uploads of the caller, attached in this order after the inline files.</summary>
@@ -26,8 +25,8 @@ internal sealed record SendEmailCommand(
 }
 
 /// <summary>
-/// The JSON body send reads (SendEmailEndpoint parses it field by field to name a bad one); the OpenAPI document
-/// describes it from this record. Address lists may also be one comma-separated string.
+/// The JSON body send reads (through <see cref="ComposeJson"/>, which also takes an address list as one
+/// comma-separated string); the OpenAPI document describes it from this record.
 /// </summary>
 internal sealed record SendEmailBody(
     IReadOnlyList<string> ToEmails,
@@ -41,16 +40,12 @@ internal sealed record SendEmailBody(
     IReadOnlyList<long>? AttachmentIds,
     IReadOnlyList<InlineAttachment>? Attachments);
 
-/// <summary>A file inside the JSON body; an uploaded file named by <c>attachment_ids</c> is the better way.</summary>
-internal sealed record InlineAttachment(string Filename, string? ContentType, string ContentBase64);
-
 internal sealed record SendEmailResponse(bool Sent, string MessageId, DateTimeOffset Timestamp, bool SavedToSent);
 
 internal sealed class SendEmailValidator : AbstractValidator<SendEmailCommand>
 {
     public SendEmailValidator()
     {
-        RuleFor(c => c.BodyError).Null().WithMessage(c => c.BodyError!).OverridePropertyName("attachments");
         RuleFor(c => c).Must(c => c.ToEmails.Count + c.CcEmails.Count + c.BccEmails.Count > 0)
             .OverridePropertyName("to_emails")
             .WithMessage("to_emails is required: give at least one recipient in to_emails, cc_emails or bcc_emails.");

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Carter;
 using Fayvad.Mail.Mime;
 using Fayvad.Shared.Http;
@@ -20,7 +19,7 @@ public sealed class SendEmailEndpoint : ICarterModule
 
     public void AddRoutes(IEndpointRouteBuilder app)
     {
-        app.MapPost(ApiRoutes.Root + "/email/send", async Task<IResult> (HttpRequest request, ISender sender, CancellationToken ct) =>
+        app.MapPost(ApiRoutes.Root + "/email/send", async Task<IResult> (HttpRequest request, ComposeJson json, ISender sender, CancellationToken ct) =>
             {
                 if (!request.HasFormContentType && !request.HasJsonContentType())
                 {
@@ -30,7 +29,7 @@ public sealed class SendEmailEndpoint : ICarterModule
                 var key = request.Headers["Idempotency-Key"].ToString();
                 var command = request.HasFormContentType
                     ? await FromFormAsync(request, ct)
-                    : await FromJsonAsync(request, ct);
+                    : FromJson(await json.ReadAsync<SendEmailBody>(request, ct));
                 command = command with { IdempotencyKey = string.IsNullOrWhiteSpace(key) ? null : key.Trim() };
                 return (await sender.Send(command, ct)).ToOk();
             })
@@ -38,53 +37,23 @@ public sealed class SendEmailEndpoint : ICarterModule
             .RequireAuthorization().WithRateLimitGroup(MailModule.SendRateLimitGroup).WithTags("Mail").WithName("SendEmail").Returns<SendEmailResponse>().Fails(403, 404, 409).AcceptsBody<SendEmailBody>(MaxRequestBytes, "attachments").Header("Idempotency-Key", "Sends at most once per key: a repeat answers the first result.");
     }
 
-    private static List<string> Addresses(JsonElement root, string name) => ComposeInput.Addresses(root, name);
-
-    private static string? Text(JsonElement element, string name) => ComposeInput.Text(element, name);
-
-    private static Task<SendEmailCommand> FromJsonAsync(HttpRequest request, CancellationToken ct) =>
-        ComposeShape.ReadAsync(request, ["subject", "body", "body_html", "in_reply_to", "reply_to_id"],
-            ["to_emails", "cc_emails", "bcc_emails"], FromJson, ct);
-
-    private static SendEmailCommand FromJson(JsonElement root)
+    private static SendEmailCommand FromJson(SendEmailBody body)
     {
-        if (ComposeShape.FileListProblem(root, "attachments") is { } shapeProblem)
-        {
-            throw new ClientInputException(shapeProblem);
-        }
-
-        string? bodyError = null;
         var attachments = new List<OutgoingAttachment>();
-        if (root.TryGetProperty("attachments", out var list) && list.ValueKind == JsonValueKind.Array)
+        foreach (var (file, index) in (body.Attachments ?? []).Select((f, i) => (f, i)))
         {
-            var index = 0;
-            foreach (var item in list.EnumerateArray())
+            var type = file.ContentType ?? "application/octet-stream";
+            if (!TryBase64(file.ContentBase64, out var bytes) || !MimeKit.ContentType.TryParse(type, out _))
             {
-                var name = Text(item, "filename") ?? $"attachment-{index + 1}";
-                var type = Text(item, "content_type") ?? "application/octet-stream";
-                var data = Text(item, "content_base64");
-                if (data is null || !TryBase64(data, out var bytes) || !MimeKit.ContentType.TryParse(type, out _))
-                {
-                    bodyError ??= $"attachments[{index}] needs filename, a valid content_type and content_base64 holding base64 data.";
-                }
-                else
-                {
-                    attachments.Add(new OutgoingAttachment(name, type, bytes));
-                }
-
-                index++;
+                throw new ClientInputException($"attachments[{index}] needs filename, a valid content_type and content_base64 holding base64 data.");
             }
-        }
 
-        if (!ComposeInput.TryIds(root, "attachment_ids", out var uploadIds, out var idsError))
-        {
-            bodyError ??= idsError;
+            attachments.Add(new OutgoingAttachment(file.Filename is { Length: > 0 } name ? name : $"attachment-{index + 1}", type, bytes));
         }
 
         return new SendEmailCommand(
-            Addresses(root, "to_emails"), Addresses(root, "cc_emails"), Addresses(root, "bcc_emails"),
-            Text(root, "subject"), Text(root, "body"), Text(root, "body_html"), Text(root, "in_reply_to"),
-            Text(root, "reply_to_id"), attachments, null, bodyError, uploadIds);
+            body.ToEmails ?? [], body.CcEmails ?? [], body.BccEmails ?? [], body.Subject, body.Body, body.BodyHtml, body.InReplyTo,
+            body.ReplyToId, attachments, null, body.AttachmentIds ?? []);
     }
 
     private static async Task<SendEmailCommand> FromFormAsync(HttpRequest request, CancellationToken ct)
@@ -117,9 +86,13 @@ public sealed class SendEmailEndpoint : ICarterModule
         IReadOnlyList<string> List(string name) =>
             form.TryGetValue(name, out var values) ? values.SelectMany(v => ComposeInput.SplitAddresses(v ?? "")).ToList() : [];
 
-        ComposeInput.TryIds(form.TryGetValue("attachment_ids", out var ids) ? ids.ToArray() : [], "attachment_ids", out var uploadIds, out var idsError);
+        if (!ComposeInput.TryIds(form.TryGetValue("attachment_ids", out var ids) ? ids.ToArray() : [], "attachment_ids", out var uploadIds, out var idsError))
+        {
+            throw new ClientInputException(idsError!);
+        }
+
         return new SendEmailCommand(List("to_emails"), List("cc_emails"), List("bcc_emails"), Field("subject"), Field("body"),
-            Field("body_html"), Field("in_reply_to"), Field("reply_to_id"), attachments, null, idsError, uploadIds);
+            Field("body_html"), Field("in_reply_to"), Field("reply_to_id"), attachments, null, uploadIds);
     }
 
     private static bool TryBase64(string data, out byte[] bytes)
