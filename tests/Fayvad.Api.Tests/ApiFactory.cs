@@ -35,6 +35,11 @@ public sealed class ApiFactory : WebApplicationFactory<Program>, IAsyncLifetime
             builder.UseSetting(TestHostSettings.ConfigurationKey(key), value);
         }
 
+        // A test run holds many hosts at once (this one, the hosts tests derive from it, the API processes of the
+        // deploy, fault and webhook tests), each with its own pool: at the default 30 they together reached the stack's
+        // 100 connections (53300 in a run). An in-process host serves a class or two at a time, 12 parallel logins at
+        // most (10 was too few for those: they wait on one row lock, each holding a connection): 20.
+        builder.UseSetting("Database:MaxPoolSize", "20");
         // Webhook tests run their own API processes (to restart one); this in-process node only queues.
         builder.UseSetting("Mail:Webhooks:Deliver", "false");
         // The upload expiry test backdates an upload and waits for the janitor's next sweep.

@@ -53,3 +53,16 @@ public sealed record Message(
     string MessageId,
     uint Uid,
     bool BodyTruncated);
+
+/// <summary>The data of the event stream's events, one record per kind (the stream's contract, read strictly).</summary>
+public sealed record MessageNewEvent(string Folder, string Id, Message Message);
+
+public sealed record MessageUpdatedEvent(string Folder, string Id, bool IsRead, bool IsStarred, IReadOnlyList<string> Flags);
+
+public sealed record MessageDeletedEvent(string Folder, string Id);
+
+public sealed record FolderCountsEvent(string Folder, int UnreadCount, int TotalCount);
+
+public sealed record FolderChangeEvent(string Folder, string? OldFolder);
+
+public sealed record ReasonEvent(string Reason);

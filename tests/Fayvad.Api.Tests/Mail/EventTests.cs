@@ -17,18 +17,17 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
         await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("far@example.com", box.Address, subject, "hello"), Ct);
 
         var created = await stream.NextAsync(MailEventTypes.New, Ct);
-        Assert.Equal("INBOX", created.Data.GetProperty("folder").GetString());
-        var message = created.Data.GetProperty("message");
-        Assert.Equal(subject, message.GetProperty("subject").GetString());
-        Assert.Equal("far@example.com", message.GetProperty("sender").GetString());
-        Assert.False(message.GetProperty("is_read").GetBoolean());
-        Assert.Equal(created.Data.GetProperty("id").GetString(), message.GetProperty("id").GetString());
+        var data = created.As<MessageNewEvent>();
+        Assert.Equal("INBOX", data.Folder);
+        Assert.Equal(subject, data.Message.Subject);
+        Assert.Equal("far@example.com", data.Message.Sender);
+        Assert.False(data.Message.IsRead);
+        Assert.Equal(data.Id, data.Message.Id);
         // The id is the API's: the message can be fetched with it.
-        await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/{message.GetProperty("id").GetString()}/", Ct), HttpStatusCode.OK);
+        await TestApi.ReadAsync(await box.Client.GetAsync($"{Root}/email/messages/{data.Message.Id}/", Ct), HttpStatusCode.OK);
 
-        var counts = await stream.NextAsync(e => e.Type == "folder.counts" && e.Data.GetProperty("folder").GetString() == "INBOX", Ct);
-        Assert.Equal(1, counts.Data.GetProperty("total_count").GetInt32());
-        Assert.Equal(1, counts.Data.GetProperty("unread_count").GetInt32());
+        var counts = await stream.NextAsync(e => e.Type == "folder.counts" && e.As<FolderCountsEvent>().Folder == "INBOX", Ct);
+        Assert.Equal(new FolderCountsEvent("INBOX", UnreadCount: 1, TotalCount: 1), counts.As<FolderCountsEvent>());
         Assert.True(counts.Id > created.Id);
     }
 
@@ -47,11 +46,11 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
         var toFlag = (await imap.Inbox.SearchAsync(SearchQuery.SubjectContains("to flag"), Ct)).Single();
         await imap.Inbox.AddFlagsAsync(toFlag, MessageFlags.Seen | MessageFlags.Flagged, true, Ct);
 
-        var updated = await stream.NextAsync(MailEventTypes.Updated, Ct);
-        Assert.Equal(flaggedId, updated.Data.GetProperty("id").GetString());
-        Assert.Equal("INBOX", updated.Data.GetProperty("folder").GetString());
-        Assert.True(updated.Data.GetProperty("is_read").GetBoolean());
-        Assert.True(updated.Data.GetProperty("is_starred").GetBoolean());
+        var updated = (await stream.NextAsync(MailEventTypes.Updated, Ct)).As<MessageUpdatedEvent>();
+        Assert.Equal(flaggedId, updated.Id);
+        Assert.Equal("INBOX", updated.Folder);
+        Assert.True(updated.IsRead);
+        Assert.True(updated.IsStarred);
 
         var toMove = (await imap.Inbox.SearchAsync(SearchQuery.SubjectContains("to move"), Ct)).Single();
         var junk = imap.GetFolder(MailKit.SpecialFolder.Junk) ?? await imap.GetFolderAsync("Junk", Ct);
@@ -72,10 +71,9 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
             }
         }
 
-        Assert.Equal(movedId, deleted.Data.GetProperty("id").GetString());
-        Assert.Equal("INBOX", deleted.Data.GetProperty("folder").GetString());
-        Assert.Equal("Junk", arrived.Data.GetProperty("folder").GetString());
-        Assert.Equal("to move", arrived.Data.GetProperty("message").GetProperty("subject").GetString());
+        Assert.Equal(new MessageDeletedEvent("INBOX", movedId!), deleted.As<MessageDeletedEvent>());
+        Assert.Equal("Junk", arrived.As<MessageNewEvent>().Folder);
+        Assert.Equal("to move", arrived.As<MessageNewEvent>().Message.Subject);
     }
 
     [Fact]
@@ -104,7 +102,7 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
             replayed.Add(await second.NextAsync(MailEventTypes.New, Ct));
         }
 
-        Assert.Equal(missed, replayed.Select(e => e.Data.GetProperty("message").GetProperty("subject").GetString()));
+        Assert.Equal(missed, replayed.Select(e => e.As<MessageNewEvent>().Message.Subject));
         Assert.All(second.Seen, e => Assert.True(e.Id > lastSeen));
         Assert.Equal(second.Seen.Select(e => e.Id).Distinct().Count(), second.Seen.Count);
         Assert.True(second.Seen.Select(e => e.Id).SequenceEqual(second.Seen.Select(e => e.Id).Order()));
@@ -116,7 +114,7 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
         var box = await MailboxAsync();
         await using var stream = await SseReader.OpenAsync(box.Client, Ct, lastEventId: 999_999);
         var reset = await stream.NextAsync("reset", Ct);
-        Assert.Contains("reload", reset.Data.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("reload", reset.As<ReasonEvent>().Reason, StringComparison.Ordinal);
 
         await TestApi.AssertErrorAsync(await box.Client.GetAsync($"{Root}/email/events/?since=abc", Ct), HttpStatusCode.BadRequest, "event id");
     }
@@ -134,7 +132,7 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
         await MailKitTestKit.DeliverAsync(MailKitTestKit.Message("x@example.com", a.Address, "for a", "x"), Ct);
         var forA = await streamA.NextAsync(MailEventTypes.New, Ct);
 
-        Assert.Equal("for a", forA.Data.GetProperty("message").GetProperty("subject").GetString());
+        Assert.Equal("for a", forA.As<MessageNewEvent>().Message.Subject);
         Assert.DoesNotContain(streamA.Seen, e => e.Data.ToString().Contains("for b only", StringComparison.Ordinal));
         Assert.DoesNotContain(streamB.Seen, e => e.Data.ToString().Contains("for a", StringComparison.Ordinal));
     }
@@ -147,7 +145,7 @@ public sealed class EventTests(ApiFactory factory) : MailTest(factory)
         Assert.Equal(HttpStatusCode.NoContent, (await box.Client.PostAsync($"{Root}/auth/logout/", null, Ct)).StatusCode);
 
         var end = await stream.NextAsync("end", Ct);
-        Assert.Contains("revoked", end.Data.GetProperty("reason").GetString(), StringComparison.Ordinal);
+        Assert.Contains("revoked", end.As<ReasonEvent>().Reason, StringComparison.Ordinal);
         await stream.EndAsync(5);
         Assert.True(stream.Ended);
         Assert.Equal(HttpStatusCode.Unauthorized, (await box.Client.GetAsync($"{Root}/email/events/", Ct)).StatusCode);
@@ -164,22 +162,21 @@ public sealed class FolderEventTests(ApiFactory factory) : MailTest(factory)
 
         await TestApi.ReadAsync(await box.Client.PostAsJsonAsync($"{Root}/email/folders/", new { name = "Plans" }, Ct), HttpStatusCode.Created);
         var created = await stream.NextAsync("folder.created", Ct);
-        Assert.Equal("Plans", created.Data.GetProperty("folder").GetString());
+        Assert.Equal(new FolderChangeEvent("Plans", null), created.As<FolderChangeEvent>());
 
         await TestApi.ReadAsync(await box.Client.PatchAsJsonAsync($"{Root}/email/folders/", new { folder = "Plans", name = "Ideas" }, Ct), HttpStatusCode.OK);
         var renamed = await stream.NextAsync("folder.renamed", Ct);
-        Assert.Equal("Ideas", renamed.Data.GetProperty("folder").GetString());
-        Assert.Equal("Plans", renamed.Data.GetProperty("old_folder").GetString());
+        Assert.Equal(new FolderChangeEvent("Ideas", "Plans"), renamed.As<FolderChangeEvent>());
 
         await MailKitTestKit.AppendAsync(box.Address, "Ideas", [MailKitTestKit.Message("a@example.com", box.Address, "saved idea", "x")], Ct);
-        await stream.NextAsync(e => e.Type == MailEventTypes.New && e.Data.GetProperty("folder").GetString() == "Ideas", Ct);
+        await stream.NextAsync(e => e.Type == MailEventTypes.New && e.As<MessageNewEvent>().Folder == "Ideas", Ct);
         var mark = stream.Mark;
         Assert.Equal(HttpStatusCode.NoContent, (await box.Client.DeleteAsync($"{Root}/email/folders/?folder=Ideas", Ct)).StatusCode);
         var deleted = await stream.NextAsync("folder.deleted", Ct);
-        Assert.Equal("Ideas", deleted.Data.GetProperty("folder").GetString());
+        Assert.Equal(new FolderChangeEvent("Ideas", null), deleted.As<FolderChangeEvent>());
         // The mail reaches Trash before its folder goes, so its event may come before folder.deleted.
-        var rescued = await stream.SinceAsync(mark, e => e.Type == MailEventTypes.New && e.Data.GetProperty("folder").GetString() == "Trash", Ct);
-        Assert.Equal("saved idea", rescued.Data.GetProperty("message").GetProperty("subject").GetString());
+        var rescued = await stream.SinceAsync(mark, e => e.Type == MailEventTypes.New && e.As<MessageNewEvent>().Folder == "Trash", Ct);
+        Assert.Equal("saved idea", rescued.As<MessageNewEvent>().Message.Subject);
     }
 
     [Fact]

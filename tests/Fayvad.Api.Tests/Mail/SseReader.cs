@@ -4,7 +4,11 @@ using System.Threading.Channels;
 
 namespace Fayvad.Api.Tests.Mail;
 
-public sealed record SseEvent(long? Id, string Type, JsonElement Data);
+public sealed record SseEvent(long? Id, string Type, JsonElement Data)
+{
+    /// <summary>The data as its typed record (<see cref="Wire"/>): a missing, extra-typed or null field fails here.</summary>
+    public T As<T>() => Data.Deserialize<T>(Wire.Options) ?? throw new InvalidOperationException($"{Type}: the data is null");
+}
 
 /// <summary>Reads an event stream in the background; tests wait for the events they expect.</summary>
 public sealed class SseReader : IAsyncDisposable

@@ -76,7 +76,7 @@ internal sealed class ListAliasesHandler(DirectoryDbContext db, ICurrentUser cal
         if (query.Search is { } search)
         {
             var pattern = LikePattern.Contains(search);
-            aliases = aliases.Where(a => EF.Functions.ILike(a.Address, pattern) || EF.Functions.ILike(a.Description, pattern));
+            aliases = aliases.Where(a => EF.Functions.ILike(a.Address, pattern, LikePattern.Escape) || EF.Functions.ILike(a.Description, pattern, LikePattern.Escape));
         }
 
         var now = clock.GetUtcNow();

@@ -79,8 +79,8 @@ internal sealed class ListEmailAccountsHandler(DirectoryDbContext db, ICurrentUs
         if (query.Search is { } search)
         {
             var pattern = LikePattern.Contains(search);
-            accounts = accounts.Where(a => EF.Functions.ILike(a.Address, pattern) || EF.Functions.ILike(a.DisplayName, pattern)
-                || EF.Functions.ILike(a.User.FirstName + " " + a.User.LastName, pattern));
+            accounts = accounts.Where(a => EF.Functions.ILike(a.Address, pattern, LikePattern.Escape) || EF.Functions.ILike(a.DisplayName, pattern, LikePattern.Escape)
+                || EF.Functions.ILike(a.User.FirstName + " " + a.User.LastName, pattern, LikePattern.Escape));
         }
 
         return await accounts.OrderBy(a => a.Address).ToSliceAsync(query.Window, a => a.SelectDto(db), cancellationToken);

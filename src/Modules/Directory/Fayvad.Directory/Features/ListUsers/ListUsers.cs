@@ -66,8 +66,8 @@ internal sealed class ListUsersHandler(DirectoryDbContext db, ICurrentUser calle
         if (query.Search is { } search)
         {
             var pattern = LikePattern.Contains(search);
-            users = users.Where(u => EF.Functions.ILike(u.Username, pattern) || EF.Functions.ILike(u.Email, pattern)
-                || EF.Functions.ILike(u.FirstName + " " + u.LastName, pattern));
+            users = users.Where(u => EF.Functions.ILike(u.Username, pattern, LikePattern.Escape) || EF.Functions.ILike(u.Email, pattern, LikePattern.Escape)
+                || EF.Functions.ILike(u.FirstName + " " + u.LastName, pattern, LikePattern.Escape));
         }
 
         return await users.OrderBy(u => u.Username).ToSliceAsync(query.Window, u => u.SelectProfile(db), cancellationToken);
