@@ -77,7 +77,8 @@ start_dovecot() {
   ensure_port_free "dovecot IMAP" "$IMAP_PORT"
   ensure_port_free "dovecot LMTP" "$LMTP_PORT"
   ensure_port_free "dovecot doveadm HTTP" "$DOVEADM_PORT"
-  log "dovecot: starting (IMAP $LISTEN_ADDRESS:$IMAP_PORT, LMTP $LISTEN_ADDRESS:$LMTP_PORT, doveadm HTTP $LISTEN_ADDRESS:$DOVEADM_PORT)"
+  ensure_port_free "dovecot ManageSieve" "$MANAGESIEVE_PORT"
+  log "dovecot: starting (IMAP $LISTEN_ADDRESS:$IMAP_PORT, LMTP $LISTEN_ADDRESS:$LMTP_PORT, doveadm HTTP $LISTEN_ADDRESS:$DOVEADM_PORT, ManageSieve $LISTEN_ADDRESS:$MANAGESIEVE_PORT)"
   # stdio to the log: a daemon must not hold the caller's terminal or pipe open.
   dovecot -c "$DOVECOT_CONF" </dev/null >>"$STACK_LOG_DIR/dovecot.log" 2>&1 9>&- ||
     { tail -n 30 "$STACK_LOG_DIR/dovecot.log" >&2; die "dovecot did not start"; }
@@ -92,6 +93,8 @@ wait_dovecot_ready() {
   wait_until "dovecot IMAP ($IMAP_PORT)" "$STACK_LOG_DIR/dovecot.log" greets "$IMAP_PORT" '* OK' 'a LOGOUT'
   wait_until "dovecot LMTP ($LMTP_PORT)" "$STACK_LOG_DIR/dovecot.log" greets "$LMTP_PORT" '220' 'QUIT'
   wait_until "dovecot doveadm HTTP ($DOVEADM_PORT)" "$STACK_LOG_DIR/dovecot.log" doveadm_answers
+  # The greeting's first line is its first capability.
+  wait_until "dovecot ManageSieve ($MANAGESIEVE_PORT)" "$STACK_LOG_DIR/dovecot.log" greets "$MANAGESIEVE_PORT" '"IMPLEMENTATION"' 'LOGOUT'
 }
 
 # = "doveadm -c $DOVECOT_CONF stop" minus its blocking wait, so that both

@@ -55,6 +55,7 @@ stack_settings() {
     LMTP_PORT                -                              "$LMTP_PORT" \
     DOVEADM_URL              Mail__Doveadm__Url             "http://$LISTEN_ADDRESS:$DOVEADM_PORT/doveadm/v1" \
     DOVEADM_PORT             -                              "$DOVEADM_PORT" \
+    MANAGESIEVE_PORT         -                              "$MANAGESIEVE_PORT" \
     -                        Mail__Push__HintAddress        "$LISTEN_ADDRESS" \
     PUSH_HINT_PORT           Mail__Push__HintPort           "$PUSH_HINT_PORT" \
     DOVEADM_API_KEY          Mail__Doveadm__ApiKey          "$DOVEADM_API_KEY" \

@@ -3,6 +3,7 @@
 
 # What runs the service: `deploy/stack.sh up [--api]` installs these and nothing else (curl: up --api's health wait).
 RUN_PACKAGES=(postgresql-15 dovecot-imapd dovecot-lmtpd dovecot-pgsql dovecot-fts-xapian dovecot-sieve
+              dovecot-managesieved   # users' own Sieve scripts, edited by any ManageSieve client and the API
               postfix postfix-pgsql gettext-base openssl curl lua-socket
               opendkim libopendbx1-pgsql nsd gcc libc6-dev   # gcc: the verifier's resolver lock (docs/adr/0030)
               rspamd redis-server clamav-daemon clamav-milter)   # spam and virus filtering (docs/adr/0035)
