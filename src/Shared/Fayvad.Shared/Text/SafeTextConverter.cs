@@ -18,6 +18,12 @@ public sealed class SafeTextConverter : JsonConverter<string>
             throw new JsonException();
         }
 
+        return ReadString(ref reader);
+    }
+
+    /// <summary>The string at the reader, through <see cref="TextRules"/>; for converters that read strings themselves.</summary>
+    public static string ReadString(ref Utf8JsonReader reader)
+    {
         string value;
         try
         {

@@ -54,6 +54,7 @@ internal static class ComposeInput
         return true;
     }
 
-    private static long? ParseId(string text) =>
-        long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) ? id : null;
+    /// <summary>A positive id written in digits (surrounding spaces allowed); null for anything else.</summary>
+    public static long? ParseId(string text) =>
+        long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
 }

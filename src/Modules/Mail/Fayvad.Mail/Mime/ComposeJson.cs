@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Fayvad.Shared.Http;
@@ -83,7 +82,7 @@ internal sealed class ComposeJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOp
                     return [Positive(reader.TryGetInt64(out var single) ? single : null)];
                 case JsonTokenType.String:
                     return SafeString(ref reader).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
-                        .Select(part => Positive(Parse(part))).ToList();
+                        .Select(part => Positive(ComposeInput.ParseId(part))).ToList();
                 case JsonTokenType.StartArray:
                     var ids = new List<long>();
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
@@ -91,7 +90,7 @@ internal sealed class ComposeJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOp
                         ids.Add(Positive(reader.TokenType switch
                         {
                             JsonTokenType.Number when reader.TryGetInt64(out var n) => n,
-                            JsonTokenType.String => Parse(SafeString(ref reader)),
+                            JsonTokenType.String => ComposeInput.ParseId(SafeString(ref reader)),
                             _ => null,
                         }));
                     }
@@ -118,7 +117,7 @@ internal sealed class ComposeJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOp
             long? id = reader.TokenType switch
             {
                 JsonTokenType.Number when reader.TryGetInt64(out var n) && n > 0 => n,
-                JsonTokenType.String when SafeString(ref reader) is var text => string.IsNullOrWhiteSpace(text) ? null : Parse(text) ?? throw Wrong(),
+                JsonTokenType.String when SafeString(ref reader) is var text => string.IsNullOrWhiteSpace(text) ? null : ComposeInput.ParseId(text) ?? throw Wrong(),
                 _ => throw Wrong(),
             };
             return id;
@@ -206,23 +205,7 @@ internal sealed class ComposeJson(IOptions<Microsoft.AspNetCore.Http.Json.JsonOp
     }
 
     /// <summary>A string through the API's text rules (no NUL, control characters, lone surrogates).</summary>
-    private static string SafeString(ref Utf8JsonReader reader)
-    {
-        string value;
-        try
-        {
-            value = reader.GetString()!;
-        }
-        catch (InvalidOperationException)
-        {
-            throw new JsonException(JsonErrors.InvalidText);
-        }
-
-        return TextRules.Problem(value) is { } problem ? throw new JsonException(problem) : value;
-    }
-
-    private static long? Parse(string text) =>
-        long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0 ? id : null;
+    private static string SafeString(ref Utf8JsonReader reader) => SafeTextConverter.ReadString(ref reader);
 }
 
 /// <summary>A file inside a JSON compose body; an uploaded file named by <c>attachment_ids</c> is the better way.</summary>
